@@ -1,0 +1,74 @@
+# ftrace_exporter: plain GNU make. `make` builds ./ftrace_exporter,
+# `make test` runs the whole suite, `make deps` installs what both need.
+PKGS     := libtracefs libtraceevent libmicrohttpd yaml-0.1 zlib
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+CC       ?= cc
+OPT      ?= -O2 -g
+CFLAGS   ?= $(OPT)
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Ipkg \
+            -DFTE_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+BUILD    ?= build
+PREFIX   ?= /usr/local
+
+LIB_SRC  := $(sort $(wildcard pkg/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC:= $(sort $(wildcard bench/*.c))
+BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test unit integration sanitize vm bench install clean run
+all: ftrace_exporter
+
+ftrace_exporter: $(BUILD)/cmd/ftrace_exporter/main.o $(BUILD)/libfte.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libfte.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c $(wildcard pkg/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libfte.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libfte.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+integration: ftrace_exporter
+	@scripts/run-integration.sh
+
+sanitize:
+	@scripts/run-sanitize.sh
+
+vm: ftrace_exporter
+	@tests/vm/run.sh
+
+test: deps
+	@scripts/test-all.sh
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+	@bench/drop_rate.sh
+
+run: ftrace_exporter
+	@scripts/run.sh
+
+install: ftrace_exporter
+	install -D -m 0755 ftrace_exporter $(DESTDIR)$(PREFIX)/bin/ftrace_exporter
+	install -D -m 0644 config/default.yaml $(DESTDIR)/etc/ftrace_exporter/config.yaml
+	install -D -m 0644 deploy/systemd/ftrace_exporter.service \
+		$(DESTDIR)/lib/systemd/system/ftrace_exporter.service
+
+clean:
+	rm -rf $(BUILD) build-* ftrace_exporter

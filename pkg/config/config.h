@@ -1,0 +1,76 @@
+/* config: the YAML probe list (libyaml), validated strictly.
+ *
+ * config_load() parses a file into an immutable struct config. Every problem
+ * is printed to the error stream as "FILE:LINE:COL: message", and all of them
+ * are reported, not just the first. A config with any problem is never
+ * returned half-built: the caller gets NULL and the previous config (if any)
+ * stays in force.
+ */
+#ifndef FTE_CONFIG_H
+#define FTE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_LABELS 4
+#define CONFIG_MAX_CPUS 1024
+
+enum probe_kind { PROBE_TRACEPOINT, PROBE_FUNCTION, PROBE_KPROBE };
+
+/* One entry of `probes:`. Plain data owned by its struct config. */
+struct probe_spec {
+	const char *name;
+	enum probe_kind kind;
+	const char *target;	/* "sys:event", function name, or "SYMBOL[+off]" */
+	const char *system;	/* tracepoint: "skb"; kprobe: private group */
+	const char *event;	/* tracepoint: "kfree_skb"; kprobe: event name */
+	const char *fetchargs;	/* kprobe only: "dev=+0(%di):u64 ..." or NULL */
+	const char *labels[CONFIG_MAX_LABELS];
+	int nlabels;
+	const char *metric;	/* family fed by labels; NULL when no labels */
+	const char *help;	/* HELP text of that family */
+	const char *filter;	/* in-kernel ftrace filter or NULL */
+	unsigned max_series;	/* cap for this probe's labelled family */
+	int line, col;		/* where the probe starts in the file */
+};
+
+/* One `causes.heuristics` rule: rate(probe) [- rate(minus)], clamped at 0. */
+struct cause_rule {
+	const char *cause;
+	const char *probe;
+	const char *minus;	/* NULL: plain rate */
+};
+
+/* One `causes.classes` entry: a kernel drop reason name and its cause. */
+struct cause_class {
+	const char *reason;
+	const char *cause;
+};
+
+struct config;
+
+struct config *config_load(const char *path, FILE *errs);
+struct config *config_parse(const char *path, const char *text, FILE *errs);
+void config_free(struct config *cfg);
+
+const char *config_path(const struct config *cfg);
+const char *config_instance(const struct config *cfg);
+unsigned config_buffer_size_kb(const struct config *cfg);
+const char *config_cpus(const struct config *cfg);
+bool config_cpu_enabled(const struct config *cfg, int cpu);
+int config_probe_count(const struct config *cfg);
+const struct probe_spec *config_probe(const struct config *cfg, int i);
+const struct probe_spec *config_probe_by_name(const struct config *cfg,
+					      const char *name);
+unsigned config_window_seconds(const struct config *cfg);
+const char *config_causes_probe(const struct config *cfg);
+int config_class_count(const struct config *cfg);
+const struct cause_class *config_class(const struct config *cfg, int i);
+int config_rule_count(const struct config *cfg);
+const struct cause_rule *config_rule(const struct config *cfg, int i);
+
+/* Parses a cpu list such as "0-3,8" or "all" into mask[CONFIG_MAX_CPUS].
+ * Returns 0, or -1 with a message in err (size errlen) on bad syntax. */
+int config_parse_cpus(const char *s, bool *mask, char *err, size_t errlen);
+
+#endif

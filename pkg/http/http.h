@@ -1,0 +1,39 @@
+/* http: the exporter's web server (libmicrohttpd), knowing nothing of metrics.
+ *
+ * Serves the telemetry path through a render callback, a landing page linking
+ * it, /-/healthy and /-/ready, 404 for unknown paths and 405 for methods other
+ * than GET/HEAD (POST is accepted on /-/reload when a reload callback is set).
+ * gzip is used when the client accepts it.
+ */
+#ifndef FTE_HTTP_H
+#define FTE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Fills *text/*len with a body the server must free(); returns 0 or -1. */
+typedef int (*http_render_fn)(void *ctx, char **text, size_t *len);
+/* Returns 0 on success, -1 (with a message in msg) on failure. */
+typedef int (*http_reload_fn)(void *ctx, char *msg, size_t msglen);
+
+struct http_opts {
+	const char *listen;		/* "[HOST]:PORT", "[::1]:9000", ":9000" */
+	const char *telemetry_path;	/* "/metrics" */
+	const char *content_type;	/* of the rendered body */
+	http_render_fn render;
+	void *render_ctx;
+	http_reload_fn reload;		/* NULL: /-/reload answers 404 */
+	void *reload_ctx;
+	bool (*ready)(void *ctx);	/* NULL: always ready */
+	void *ready_ctx;
+	unsigned max_connections;	/* 0: 64 */
+	unsigned timeout_seconds;	/* 0: 30 */
+};
+
+struct http_server;
+
+/* Starts listening; NULL with errno and a message on stderr on failure. */
+struct http_server *http_server_start(const struct http_opts *opts);
+void http_server_stop(struct http_server *srv);
+
+#endif
