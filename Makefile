@@ -21,13 +21,14 @@ BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all deps test unit integration sanitize vm bench install clean run
 all: ftrace_exporter
 
-ftrace_exporter: $(BUILD)/cmd/ftrace_exporter/main.o $(BUILD)/libfte.a
+CMD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/ftrace_exporter/*.c))
+ftrace_exporter: $(CMD_OBJ) $(BUILD)/libfte.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libfte.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard pkg/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard pkg/*/*.h cmd/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -45,6 +45,9 @@ int expo_collect(struct expo *w, const struct collector *table, int n);
 
 const char *expo_text(const struct expo *w);
 size_t expo_len(const struct expo *w);
+/* Hands the text (NUL-terminated, length in *len) to the caller, who must
+ * free() it; w is left reset and empty. NULL with ENOMEM on failure. */
+char *expo_detach(struct expo *w, size_t *len);
 
 /* gzip-compresses text into a malloc'd buffer; NULL on failure. */
 unsigned char *expo_gzip(const char *text, size_t len, size_t *outlen);

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Fills *text/*len with a body the server must free(); returns 0 or -1. */
+/* Fills *text and *len with a body the server must free(); returns 0 or -1. */
 typedef int (*http_render_fn)(void *ctx, char **text, size_t *len);
 /* Returns 0 on success, -1 (with a message in msg) on failure. */
 typedef int (*http_reload_fn)(void *ctx, char *msg, size_t msglen);
@@ -35,5 +35,7 @@ struct http_server;
 /* Starts listening; NULL with errno and a message on stderr on failure. */
 struct http_server *http_server_start(const struct http_opts *opts);
 void http_server_stop(struct http_server *srv);
+/* The port the server listens on (useful after listening on port 0). */
+int http_server_port(const struct http_server *srv);
 
 #endif

@@ -70,7 +70,7 @@ static void put_pair(char *buf, size_t size, size_t *pos, const char *k,
 
 void log_msg(enum log_level level, const char *msg, ...)
 {
-	char buf[2048], ts[32];
+	char buf[2048], ts[64];
 	size_t pos = 0;
 	struct timespec now;
 	struct tm tm;

@@ -1,0 +1,291 @@
+/* pipeline: wires config -> tracefs -> reader -> parse -> metrics -> expose
+ * -> http, and takes it down in the reverse order.
+ *
+ * DESIGN: after pipeline_start() only reader threads write counters (each its
+ * own shard). Scrapes and reloads run on the HTTP thread or the signal
+ * thread and are serialised by one mutex; they only read the pipeline,
+ * except for the reload status fields.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exporter.h"
+#include "config/config.h"
+#include "expose/collectors.h"
+#include "http/http.h"
+#include "log/log.h"
+#include "metrics/metrics.h"
+#include "parse/parse.h"
+#include "reader/reader.h"
+#include "tracefs/tracefs.h"
+
+struct pipeline {
+	const struct flags *flags;
+	struct config *cfg;
+	struct session *session;
+	struct parser *parser;
+	struct metrics *metrics;
+	struct parse_thread **threads;	/* [ncpus] */
+	struct reader_pool *readers;
+	struct http_server *http;
+	struct expo *expo;
+	struct collector table[COLLECTORS_MAX];
+	int ncollectors;
+	struct scrape_src src;
+	bool *probe_up, *cpus;
+	pthread_mutex_t lock;
+	bool ready;
+};
+
+static void page_ready(void *ctx, void *page)
+{
+	parse_page(ctx, page);
+}
+
+static void log_probe(const struct probe_spec *p, const char *why)
+{
+	log_msg(why ? LOG_WARN : LOG_INFO, why ? "probe down" : "probe up",
+		"probe", p->name, "target", p->target, "reason", why, NULL);
+}
+
+/* Enables every tracepoint/kprobe probe, then all function probes at once
+ * (filter before tracer). A refused probe stays down; the rest go on. */
+static void enable_probes(struct pipeline *p)
+{
+	int n = config_probe_count(p->cfg);
+	bool any_function = false, *want = calloc(n + 1, sizeof(*want));
+	const char *why;
+
+	for (int i = 0; i < n; i++) {
+		const struct probe_spec *spec = config_probe(p->cfg, i);
+
+		why = parser_probe_error(p->parser, i);
+		if (spec->kind == PROBE_FUNCTION && !why && want) {
+			want[i] = any_function = true;
+			continue;
+		}
+		if (!why && session_enable(p->session, i, &why) == 0)
+			p->probe_up[i] = true;
+		log_probe(spec, p->probe_up[i] ? NULL : why);
+	}
+	why = "out of memory";
+	if (any_function && session_enable_functions(p->session, want, &why) == 0)
+		memcpy(p->probe_up, want, n * sizeof(*want));
+	for (int i = 0; i < n && want; i++)
+		if (want[i])
+			log_probe(config_probe(p->cfg, i),
+				  p->probe_up[i] ? NULL : why);
+	for (int i = 0; i < n; i++)
+		parser_probe_enable(p->parser, i, p->probe_up[i]);
+	free(want);
+}
+
+/* Logs, once, each label whose field this kernel's event does not have. */
+static void log_missing_labels(const struct pipeline *p)
+{
+	for (int i = 0; i < config_probe_count(p->cfg); i++) {
+		const struct probe_spec *spec = config_probe(p->cfg, i);
+
+		for (int l = 0; l < spec->nlabels; l++)
+			if (parser_label_missing(p->parser, i, l))
+				log_msg(LOG_WARN, "event has no such field; label "
+					"left empty", "probe", spec->name, "label",
+					spec->labels[l], NULL);
+	}
+}
+
+static int setup_counters(struct pipeline *p, int ncpus)
+{
+	int n = config_probe_count(p->cfg);
+	unsigned *caps = calloc(n + 1, sizeof(*caps));
+
+	if (!caps)
+		return -1;
+	for (int i = 0; i < n; i++)
+		caps[i] = config_probe(p->cfg, i)->nlabels ?
+			  config_probe(p->cfg, i)->max_series : 0;
+	p->metrics = metrics_new(n, caps, ncpus);
+	free(caps);
+	p->threads = calloc(ncpus, sizeof(*p->threads));
+	if (!p->metrics || !p->threads)
+		return -1;
+	for (int c = 0; c < ncpus; c++) {
+		if (!p->cpus[c])
+			continue;
+		p->threads[c] = parse_thread_new(p->parser,
+						 metrics_shard(p->metrics, c));
+		if (!p->threads[c])
+			return -1;
+	}
+	return 0;
+}
+
+static int render(void *ctx, char **text, size_t *len)
+{
+	struct pipeline *p = ctx;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (expo_collect(p->expo, p->table, p->ncollectors))
+		log_msg(LOG_WARN, "a collector failed", NULL);
+	*len = expo_len(p->expo);
+	*text = malloc(*len + 1);
+	if (*text)
+		memcpy(*text, expo_text(p->expo), *len + 1);
+	else
+		ret = -1;
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
+static int http_reload(void *ctx, char *msg, size_t len)
+{
+	return pipeline_reload(ctx, msg, len);
+}
+
+static bool is_ready(void *ctx)
+{
+	return __atomic_load_n(&((struct pipeline *)ctx)->ready,
+			       __ATOMIC_ACQUIRE);
+}
+
+static int start_http(struct pipeline *p)
+{
+	struct http_opts o = {
+		.listen = p->flags->listen,
+		.telemetry_path = p->flags->telemetry_path,
+		.content_type = EXPO_CONTENT_TYPE,
+		.render = render, .render_ctx = p,
+		.reload = http_reload, .reload_ctx = p,
+		.ready = is_ready, .ready_ctx = p,
+	};
+
+	p->http = http_server_start(&o);
+	return p->http ? 0 : -1;
+}
+
+static void fill_scrape_src(struct pipeline *p, int ncpus)
+{
+	p->src = (struct scrape_src){
+		.cfg = p->cfg, .parser = p->parser, .metrics = p->metrics,
+		.session = p->session, .probe_up = p->probe_up,
+		.cpus = p->cpus, .ncpus = ncpus, .reload_ok = true,
+		.reload_time = (double)time(NULL),
+	};
+	p->ncollectors = collectors_table(p->table, &p->src);
+}
+
+/* Everything after the config is loaded, in data-flow order. */
+static int start_tracing(struct pipeline *p, int ncpus)
+{
+	void **ctxs;
+
+	p->session = session_open(p->flags->tracefs, p->cfg);
+	if (!p->session)
+		return -1;
+	p->parser = parser_new(session_tep(p->session), p->cfg);
+	if (!p->parser)
+		return -1;
+	enable_probes(p);
+	log_missing_labels(p);
+	if (setup_counters(p, ncpus))
+		return -1;
+	ctxs = (void **)p->threads;
+	p->readers = reader_start(p->session, p->cpus, ncpus,
+				  parser_page_size(p->parser), page_ready, ctxs);
+	if (!p->readers)
+		return -1;
+	return session_start(p->session);
+}
+
+static int alloc_state(struct pipeline *p, int ncpus)
+{
+	int n = config_probe_count(p->cfg);
+
+	p->probe_up = calloc(n + 1, sizeof(*p->probe_up));
+	p->cpus = calloc(ncpus, sizeof(*p->cpus));
+	p->expo = expo_new();
+	if (!p->probe_up || !p->cpus || !p->expo)
+		return -1;
+	for (int c = 0; c < ncpus; c++)
+		p->cpus[c] = config_cpu_enabled(p->cfg, c);
+	return 0;
+}
+
+struct pipeline *pipeline_start(const struct flags *f)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+	int ncpus = session_cpu_count();
+
+	if (!p)
+		return NULL;
+	p->flags = f;
+	pthread_mutex_init(&p->lock, NULL);
+	p->cfg = config_load(f->config_file, stderr);
+	if (!p->cfg)
+		goto err_stop;
+	if (alloc_state(p, ncpus) || start_tracing(p, ncpus))
+		goto err_stop;
+	fill_scrape_src(p, ncpus);
+	if (start_http(p))
+		goto err_stop;
+	__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
+	log_msg(LOG_INFO, "listening", "address", f->listen, "path",
+		f->telemetry_path, NULL);
+	return p;
+err_stop:
+	log_msg(LOG_ERROR, "start failed", "err", errno ? strerror(errno) : "",
+		NULL);
+	pipeline_stop(p);
+	return NULL;
+}
+
+/* A bad config keeps everything running as it is. A valid one is accepted;
+ * probe changes take effect at the next start (live probe changes are not
+ * built yet), which the log says. */
+int pipeline_reload(struct pipeline *p, char *msg, size_t len)
+{
+	struct config *cfg = config_load(p->flags->config_file, stderr);
+
+	pthread_mutex_lock(&p->lock);
+	p->src.reload_ok = cfg != NULL;
+	if (cfg)
+		p->src.reload_time = (double)time(NULL);
+	pthread_mutex_unlock(&p->lock);
+	if (!cfg) {
+		snprintf(msg, len, "invalid config %s; keeping the running one",
+			 p->flags->config_file);
+		return -1;
+	}
+	log_msg(LOG_WARN, "config is valid; probe changes apply at restart",
+		"file", p->flags->config_file, NULL);
+	config_free(cfg);
+	return 0;
+}
+
+void pipeline_stop(struct pipeline *p)
+{
+	int ncpus = session_cpu_count();
+
+	if (!p)
+		return;
+	http_server_stop(p->http);
+	if (p->session)
+		session_stop(p->session);
+	reader_stop(p->readers);
+	for (int c = 0; p->threads && c < ncpus; c++)
+		parse_thread_free(p->threads[c]);
+	free(p->threads);
+	metrics_free(p->metrics);
+	parser_free(p->parser);
+	session_close(p->session);
+	expo_free(p->expo);
+	config_free(p->cfg);
+	free(p->probe_up);
+	free(p->cpus);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}

@@ -1,0 +1,61 @@
+/* collect_self: the exporter's own health: build info, probe state, events
+ * read per CPU, parse errors, series over the cap, config reloads. */
+#include <stdio.h>
+
+#include "expose/collectors.h"
+
+static void per_probe(const struct scrape_src *s, struct expo *w, bool up)
+{
+	for (int i = 0; i < config_probe_count(s->cfg); i++)
+		expo_sample1(w, "probe", config_probe(s->cfg, i)->name,
+			     up ? s->probe_up[i] :
+			     metrics_series_dropped(s->metrics, i));
+}
+
+static void per_cpu_events(const struct scrape_src *s, struct expo *w)
+{
+	char cpu[16];
+
+	for (int c = 0; c < s->ncpus; c++) {
+		if (!s->cpus[c])
+			continue;
+		snprintf(cpu, sizeof(cpu), "%d", c);
+		expo_sample1(w, "cpu", cpu, metrics_cpu_events(s->metrics, c));
+	}
+}
+
+int collect_self(void *src, struct expo *w)
+{
+	const struct scrape_src *s = src;
+
+	if (expo_family(w, "ftrace_exporter_build_info", EXPO_GAUGE,
+			"A metric with a constant '1' value labelled by version."))
+		return -1;
+	expo_sample1(w, "version", FTE_VERSION, 1);
+	if (expo_family(w, "ftrace_exporter_probe_up", EXPO_GAUGE,
+			"1 when the kernel accepted the probe and it is counting."))
+		return -1;
+	per_probe(s, w, true);
+	if (expo_family(w, "ftrace_exporter_events_total", EXPO_COUNTER,
+			"Trace records read from the ring buffer, by CPU."))
+		return -1;
+	per_cpu_events(s, w);
+	if (expo_family(w, "ftrace_exporter_parse_errors_total", EXPO_COUNTER,
+			"Records that could not be attributed to a probe."))
+		return -1;
+	expo_sample1(w, NULL, NULL, metrics_parse_errors(s->metrics));
+	if (expo_family(w, "ftrace_exporter_series_dropped_total", EXPO_COUNTER,
+			"Events not counted in a labelled family because its "
+			"series cap was reached (still in the hit totals)."))
+		return -1;
+	per_probe(s, w, false);
+	if (expo_family(w, "ftrace_exporter_config_last_reload_successful",
+			EXPO_GAUGE, "1 when the last configuration load succeeded."))
+		return -1;
+	expo_sample1(w, NULL, NULL, s->reload_ok);
+	if (expo_family(w, "ftrace_exporter_config_last_reload_success_timestamp_seconds",
+			EXPO_GAUGE, "Unix time of the last successful configuration load."))
+		return -1;
+	expo_sample1(w, NULL, NULL, s->reload_time);
+	return 0;
+}

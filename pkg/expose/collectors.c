@@ -1,0 +1,23 @@
+/* collectors: the one table of collectors, in exposition order. */
+#include "expose/collectors.h"
+
+static const struct {
+	const char *name;
+	int (*collect)(void *src, struct expo *w);
+} registry[] = {
+	{ "probes", collect_probes },
+	{ "lost", collect_lost },
+	{ "self", collect_self },
+};
+
+int collectors_table(struct collector *table, struct scrape_src *src)
+{
+	int n = sizeof(registry) / sizeof(registry[0]);
+
+	for (int i = 0; i < n && i < COLLECTORS_MAX; i++) {
+		table[i].name = registry[i].name;
+		table[i].collect = registry[i].collect;
+		table[i].ctx = src;
+	}
+	return n;
+}

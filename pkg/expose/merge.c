@@ -1,0 +1,146 @@
+/* merge: see merge.h. Series are kept in an array (first-seen order) and
+ * indexed by an open-addressing table of their positions. */
+#include "expose/merge.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct row {
+	char **values;
+	uint64_t count;
+	uint32_t hash;
+};
+
+struct merge {
+	int nvalues, n, cap;
+	struct row *rows;
+	int *index;		/* [cap * 2]: row + 1, 0 empty */
+};
+
+struct merge *merge_new(int nvalues)
+{
+	struct merge *m = calloc(1, sizeof(*m));
+
+	if (m)
+		m->nvalues = nvalues;
+	return m;
+}
+
+void merge_free(struct merge *m)
+{
+	if (!m)
+		return;
+	for (int i = 0; i < m->n; i++) {
+		for (int v = 0; v < m->nvalues; v++)
+			free(m->rows[i].values[v]);
+		free(m->rows[i].values);
+	}
+	free(m->rows);
+	free(m->index);
+	free(m);
+}
+
+static uint32_t values_hash(const char *const *values, int n)
+{
+	uint32_t h = 2166136261u;
+
+	for (int v = 0; v < n; v++) {
+		for (const char *p = values[v]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h = (h ^ 0xff) * 16777619u;
+	}
+	return h;
+}
+
+static int values_equal(char *const *a, const char *const *b, int n)
+{
+	for (int v = 0; v < n; v++)
+		if (strcmp(a[v], b[v]))
+			return 0;
+	return 1;
+}
+
+static void index_put(struct merge *m, int row)
+{
+	uint32_t mask = 2 * m->cap - 1;
+
+	for (uint32_t i = m->rows[row].hash;; i++) {
+		if (!m->index[i & mask]) {
+			m->index[i & mask] = row + 1;
+			return;
+		}
+	}
+}
+
+static int grow(struct merge *m)
+{
+	int cap = m->cap ? 2 * m->cap : 64;
+	struct row *rows = realloc(m->rows, cap * sizeof(*rows));
+
+	if (!rows)
+		return -1;
+	m->rows = rows;
+	free(m->index);
+	m->index = calloc(2 * cap, sizeof(*m->index));
+	if (!m->index)
+		return -1;
+	m->cap = cap;
+	for (int i = 0; i < m->n; i++)
+		index_put(m, i);
+	return 0;
+}
+
+static int row_new(struct merge *m, const char *const *values, uint32_t h,
+		   uint64_t count)
+{
+	struct row *r;
+
+	if (m->n == m->cap && grow(m))
+		return -1;
+	r = &m->rows[m->n];
+	r->values = calloc(m->nvalues + 1, sizeof(*r->values));
+	if (!r->values)
+		return -1;
+	for (int v = 0; v < m->nvalues; v++)
+		if (!(r->values[v] = strdup(values[v])))
+			goto err_values;
+	r->hash = h;
+	r->count = count;
+	index_put(m, m->n++);
+	return 0;
+err_values:
+	for (int v = 0; v < m->nvalues; v++)
+		free(r->values[v]);
+	free(r->values);
+	return -1;
+}
+
+int merge_add(struct merge *m, const char *const *values, uint64_t count)
+{
+	uint32_t h = values_hash(values, m->nvalues);
+	uint32_t mask = 2 * m->cap - 1;
+
+	for (uint32_t i = h; m->cap; i++) {
+		int row = m->index[i & mask] - 1;
+
+		if (row < 0)
+			break;
+		if (m->rows[row].hash == h &&
+		    values_equal(m->rows[row].values, values, m->nvalues)) {
+			m->rows[row].count += count;
+			return 0;
+		}
+	}
+	return row_new(m, values, h, count);
+}
+
+int merge_count(const struct merge *m)
+{
+	return m->n;
+}
+
+const char *const *merge_values(const struct merge *m, int i, uint64_t *count)
+{
+	*count = m->rows[i].count;
+	return (const char *const *)m->rows[i].values;
+}

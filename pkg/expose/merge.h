@@ -1,0 +1,19 @@
+/* merge: private to pkg/expose. Sums series whose rendered label values are
+ * equal (several raw addresses inside one function, the same series in
+ * several CPU shards) and yields them in first-seen order. */
+#ifndef FTE_EXPOSE_MERGE_H
+#define FTE_EXPOSE_MERGE_H
+
+#include <stdint.h>
+
+struct merge;
+
+struct merge *merge_new(int nvalues);
+void merge_free(struct merge *m);
+/* Adds count to the series with these values; -1 on allocation failure. */
+int merge_add(struct merge *m, const char *const *values, uint64_t count);
+int merge_count(const struct merge *m);
+/* Values and count of series i (0 <= i < merge_count). */
+const char *const *merge_values(const struct merge *m, int i, uint64_t *count);
+
+#endif

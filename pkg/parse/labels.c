@@ -1,0 +1,268 @@
+/* labels: reading and rendering one label (see labels.h). Field kinds are
+ * decided once from the event's format and print format, never from numbers
+ * or names baked in here. */
+#include "parse/labels.h"
+
+#include <event-parse.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t read_uint(const void *p, int size)
+{
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64 = 0;
+
+	switch (size) {
+	case 1: memcpy(&u8, p, 1); return u8;
+	case 2: memcpy(&u16, p, 2); return u16;
+	case 4: memcpy(&u32, p, 4); return u32;
+	default: memcpy(&u64, p, size < 8 ? size : 8); return u64;
+	}
+}
+
+static int64_t sign_extend(uint64_t v, int size)
+{
+	int shift = 64 - 8 * (size < 8 ? size : 8);
+
+	return (int64_t)(v << shift) >> shift;
+}
+
+/* The field an arg names, looking through casts: "(void *)REC->ip". */
+static const char *arg_field_name(const struct tep_print_arg *arg)
+{
+	while (arg && arg->type == TEP_PRINT_TYPE)
+		arg = arg->typecast.item;
+	return arg && arg->type == TEP_PRINT_FIELD ? arg->field.name : NULL;
+}
+
+/* Walks arg and its children for a __print_symbolic over field name. */
+static const struct tep_print_arg *find_symbolic(const struct tep_print_arg *a,
+						 const char *name)
+{
+	const struct tep_print_arg *hit = NULL;
+	const char *f;
+
+	for (; a && !hit; a = a->next) {
+		switch (a->type) {
+		case TEP_PRINT_SYMBOL:
+			f = arg_field_name(a->symbol.field);
+			if (f && !strcmp(f, name))
+				return a;
+			break;
+		case TEP_PRINT_OP:
+			hit = find_symbolic(a->op.left, name);
+			if (!hit)
+				hit = find_symbolic(a->op.right, name);
+			break;
+		case TEP_PRINT_TYPE:
+			hit = find_symbolic(a->typecast.item, name);
+			break;
+		default:
+			break;
+		}
+	}
+	return hit;
+}
+
+static int enum_cmp(const void *a, const void *b)
+{
+	const struct enum_name *x = a, *y = b;
+
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* Builds l->names from a __print_symbolic arg. -1 on allocation failure. */
+static int enum_build(struct label *l, const struct tep_print_arg *sym)
+{
+	const struct tep_print_flag_sym *s;
+	int n = 0;
+
+	for (s = sym->symbol.symbols; s; s = s->next)
+		n++;
+	l->names = calloc(n ? n : 1, sizeof(*l->names));
+	if (!l->names)
+		return -1;
+	for (s = sym->symbol.symbols; s; s = s->next) {
+		l->names[l->nnames].value = strtoull(s->value, NULL, 0);
+		l->names[l->nnames].name = strdup(s->str);
+		if (!l->names[l->nnames++].name)
+			return -1;
+	}
+	qsort(l->names, l->nnames, sizeof(*l->names), enum_cmp);
+	return 0;
+}
+
+/* Skips one printf conversion at *fmt (just past '%'); returns its
+ * conversion char and counts the args it consumes into *nargs. */
+static char skip_conversion(const char **fmt, int *nargs)
+{
+	const char *p = *fmt;
+
+	while (*p && strchr("-+ #0123456789.*lhzjtqL", *p)) {
+		if (*p == '*')
+			(*nargs)++;
+		p++;
+	}
+	*fmt = *p ? p + 1 : p;
+	return *p;
+}
+
+/* True when the print format prints field name with %pS/%ps/%pB/%pF. */
+static bool printed_as_symbol(const struct tep_event *event, const char *name)
+{
+	const char *fmt = event->print_fmt.format;
+	const struct tep_print_arg *arg = event->print_fmt.args;
+	int skip;
+	char c;
+
+	while (fmt && (fmt = strchr(fmt, '%'))) {
+		if (fmt[1] == '%') {
+			fmt += 2;
+			continue;
+		}
+		fmt++;
+		skip = 0;
+		c = skip_conversion(&fmt, &skip);
+		while (skip-- && arg)
+			arg = arg->next;
+		if (!arg)
+			break;
+		if (c == 'p' && *fmt && strchr("SsBFf", *fmt)) {
+			const char *f = arg_field_name(arg);
+
+			if (f && !strcmp(f, name))
+				return true;
+		}
+		arg = arg->next;
+	}
+	return false;
+}
+
+static enum label_kind field_kind(const struct tep_format_field *f,
+				  struct tep_event *event)
+{
+	if (f->flags & TEP_FIELD_IS_DYNAMIC)
+		return f->flags & TEP_FIELD_IS_RELATIVE ? LBL_RELLOC : LBL_DATALOC;
+	if (f->flags & TEP_FIELD_IS_STRING)
+		return LBL_STR;
+	if (printed_as_symbol(event, f->name))
+		return LBL_SYM;
+	if (f->flags & (TEP_FIELD_IS_POINTER | TEP_FIELD_IS_ARRAY))
+		return LBL_HEX;
+	return f->flags & TEP_FIELD_IS_SIGNED ? LBL_INT : LBL_UINT;
+}
+
+int label_resolve(struct label *l, struct tep_event *event, const char *name)
+{
+	struct tep_format_field *f = tep_find_field(event, name);
+	const struct tep_print_arg *sym;
+
+	memset(l, 0, sizeof(*l));
+	if (!f)
+		return -1;
+	l->offset = f->offset;
+	l->size = f->size;
+	sym = find_symbolic(event->print_fmt.args, name);
+	if (sym && !(f->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC))) {
+		l->kind = LBL_ENUM;
+		return enum_build(l, sym);
+	}
+	l->kind = field_kind(f, event);
+	return 0;
+}
+
+void label_fini(struct label *l)
+{
+	for (int i = 0; i < l->nnames; i++)
+		free(l->names[i].name);
+	free(l->names);
+	l->names = NULL;
+	l->nnames = 0;
+}
+
+/* Copies a string of at most len bytes at off into the key slot. */
+static void copy_str(char *dst, const char *rec, int rsize, int off, int len)
+{
+	if (off < 0 || off >= rsize)
+		return;
+	if (len > rsize - off)
+		len = rsize - off;
+	if (len > SERIES_STR_MAX - 1)
+		len = SERIES_STR_MAX - 1;
+	strncpy(dst, rec + off, len);
+}
+
+void label_read(const struct label *l, const void *rec, int rsize,
+		struct series_key *key, int i)
+{
+	uint32_t word;
+
+	switch (l->kind) {
+	case LBL_ABSENT:
+		break;
+	case LBL_STR:
+		copy_str(key->v[i].str, rec, rsize, l->offset, l->size);
+		break;
+	case LBL_DATALOC:
+	case LBL_RELLOC:
+		if (l->offset + 4 > rsize)
+			break;
+		word = read_uint((const char *)rec + l->offset, 4);
+		copy_str(key->v[i].str, rec, rsize,
+			 (word & 0xffff) + (l->kind == LBL_RELLOC ?
+					    l->offset + l->size : 0),
+			 word >> 16);
+		break;
+	default:
+		if (l->offset + (l->size < 8 ? l->size : 8) <= rsize)
+			key->v[i].num = read_uint((const char *)rec + l->offset,
+						  l->size);
+		break;
+	}
+}
+
+static const char *enum_name(const struct label *l, uint64_t v)
+{
+	struct enum_name key = { .value = v }, *hit;
+
+	hit = bsearch(&key, l->names, l->nnames, sizeof(key), enum_cmp);
+	return hit ? hit->name : NULL;
+}
+
+void label_render(const struct label *l, struct tep_handle *tep,
+		  const struct series_key *key, int i, char *out, size_t size)
+{
+	uint64_t v = key->v[i].num;
+	const char *name = NULL;
+
+	switch (l->kind) {
+	case LBL_ABSENT:
+		*out = '\0';
+		return;
+	case LBL_STR:
+	case LBL_DATALOC:
+	case LBL_RELLOC:
+		snprintf(out, size, "%.*s", SERIES_STR_MAX, key->v[i].str);
+		return;
+	case LBL_INT:
+		snprintf(out, size, "%lld", (long long)sign_extend(v, l->size));
+		return;
+	case LBL_ENUM:
+		name = enum_name(l, v);
+		break;
+	case LBL_SYM:
+		name = tep_find_function(tep, v);
+		break;
+	default:
+		break;
+	}
+	if (name)
+		snprintf(out, size, "%s", name);
+	else if (l->kind == LBL_HEX || l->kind == LBL_SYM)
+		snprintf(out, size, "0x%llx", (unsigned long long)v);
+	else
+		snprintf(out, size, "%llu", (unsigned long long)v);
+}

@@ -1,0 +1,46 @@
+/* labels: private to pkg/parse. How one label value is read from a record
+ * and rendered back to text. */
+#ifndef FTE_PARSE_LABELS_H
+#define FTE_PARSE_LABELS_H
+
+#include <stdint.h>
+
+#include "parse/parse.h"
+
+struct tep_event;
+
+enum label_kind {
+	LBL_ABSENT,	/* field not in this kernel's event: empty value */
+	LBL_UINT,
+	LBL_INT,
+	LBL_HEX,	/* pointer printed with %p */
+	LBL_ENUM,	/* __print_symbolic: the kernel's own names */
+	LBL_SYM,	/* %pS/%ps pointer: function name */
+	LBL_STR,	/* char[N] */
+	LBL_DATALOC,	/* __data_loc char[] */
+	LBL_RELLOC,	/* __rel_loc char[] */
+};
+
+struct enum_name {
+	uint64_t value;
+	char *name;
+};
+
+struct label {
+	enum label_kind kind;
+	int offset, size;
+	struct enum_name *names;	/* LBL_ENUM, sorted by value */
+	int nnames;
+};
+
+/* Resolves label name of event into l. Returns 0, or -1 when the field is
+ * missing (l->kind is then LBL_ABSENT). */
+int label_resolve(struct label *l, struct tep_event *event, const char *name);
+void label_fini(struct label *l);
+/* Reads l's raw value from a record of rsize bytes into *v. */
+void label_read(const struct label *l, const void *rec, int rsize,
+		struct series_key *key, int i);
+void label_render(const struct label *l, struct tep_handle *tep,
+		  const struct series_key *key, int i, char *out, size_t size);
+
+#endif

@@ -1,0 +1,322 @@
+/* parse: see parse.h. DESIGN: everything that reads libtraceevent's caches
+ * (event lookup, field lookup, print-format walk) happens in parser_new(),
+ * single-threaded. The per-event path reads only this module's own immutable
+ * tables and the thread's own kbuffer. */
+#include "parse/parse.h"
+
+#include <errno.h>
+#include <event-parse.h>
+#include <kbuffer.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/funcs.h"
+#include "parse/labels.h"
+
+#define MAX_EVENT_ID 65536
+
+struct probe_rt {
+	int id;			/* event id, -1 when unusable */
+	bool on;
+	int nlabels;
+	struct label labels[CONFIG_MAX_LABELS];
+	bool missing[CONFIG_MAX_LABELS];
+	char *error;
+	int next;		/* next probe on the same event id, -1 */
+};
+
+struct parser {
+	struct tep_handle *tep;
+	int nprobes;
+	struct probe_rt *probes;
+	int32_t *first;		/* [MAX_EVENT_ID]: first probe per id, -1 */
+	int func_id;		/* ftrace:function id, -1 if unused */
+	struct funcs *funcs;
+	struct label ip, parent_ip;
+	int type_offset, type_size, page_size;
+};
+
+struct parse_thread {
+	const struct parser *p;
+	struct shard *shard;
+	struct kbuffer *kbuf;
+};
+
+/* Marks r unusable with a reason. Returns 0, or -1 on allocation failure. */
+static int __attribute__((format(printf, 2, 3)))
+probe_fail(struct probe_rt *r, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(r->error);
+	r->error = strdup(buf);
+	r->id = -1;
+	return r->error ? 0 : -1;
+}
+
+/* Resolves the labels of a tracepoint or kprobe probe. */
+static int resolve_event_probe(struct parser *p, struct probe_rt *r,
+			       const struct probe_spec *spec)
+{
+	struct tep_event *ev;
+
+	ev = tep_find_event_by_name(p->tep, spec->system, spec->event);
+	if (!ev)
+		return probe_fail(r, "event %s:%s not found", spec->system,
+				  spec->event);
+	r->id = ev->id;
+	for (int i = 0; i < spec->nlabels; i++) {
+		r->missing[i] = label_resolve(&r->labels[i], ev,
+					      spec->labels[i]) != 0;
+		if (r->missing[i] && r->labels[i].kind != LBL_ABSENT)
+			return -1;
+	}
+	return 0;
+}
+
+/* ftrace:function gives ip and parent_ip; resolved once for all probes. */
+static int resolve_function_event(struct parser *p)
+{
+	struct tep_event *ev = tep_find_event_by_name(p->tep, "ftrace",
+						      "function");
+
+	if (!ev)
+		return -1;
+	if (label_resolve(&p->ip, ev, "ip") ||
+	    label_resolve(&p->parent_ip, ev, "parent_ip"))
+		return -1;
+	p->parent_ip.kind = LBL_SYM;
+	p->func_id = ev->id;
+	return 0;
+}
+
+static int resolve_function_probe(struct parser *p, struct probe_rt *r,
+				  const struct probe_spec *spec, int i)
+{
+	if (p->func_id < 0 && resolve_function_event(p))
+		return probe_fail(r, "event %s:%s not found", "ftrace",
+				  "function");
+	if (funcs_add(p->funcs, spec->target, i) <= 0)
+		return probe_fail(r, "function %s not in kallsyms",
+				  spec->target);
+	r->id = p->func_id;
+	for (int l = 0; l < spec->nlabels; l++)
+		r->labels[l] = p->parent_ip;	/* only "caller" is allowed */
+	return 0;
+}
+
+static int resolve_probe(struct parser *p, const struct config *cfg, int i)
+{
+	const struct probe_spec *spec = config_probe(cfg, i);
+	struct probe_rt *r = &p->probes[i];
+
+	r->nlabels = spec->nlabels;
+	r->next = -1;
+	if (spec->kind == PROBE_FUNCTION)
+		return resolve_function_probe(p, r, spec, i);
+	return resolve_event_probe(p, r, spec);
+}
+
+static int resolve_common_type(struct parser *p)
+{
+	struct tep_format_field *f;
+
+	f = tep_find_common_field(tep_get_first_event(p->tep), "common_type");
+	if (!f)
+		return -1;
+	p->type_offset = f->offset;
+	p->type_size = f->size;
+	return 0;
+}
+
+/* Chains probes by event id, in config order. Function probes are found by
+ * address, not through the chain. */
+static void link_probes(struct parser *p)
+{
+	for (int i = p->nprobes - 1; i >= 0; i--) {
+		struct probe_rt *r = &p->probes[i];
+
+		if (r->id < 0 || r->id >= MAX_EVENT_ID || r->id == p->func_id)
+			continue;
+		r->next = p->first[r->id];
+		p->first[r->id] = i;
+	}
+}
+
+struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
+{
+	struct parser *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->tep = tep;
+	p->func_id = -1;
+	p->nprobes = config_probe_count(cfg);
+	p->page_size = tep_get_sub_buffer_size(tep);
+	p->probes = calloc(p->nprobes, sizeof(*p->probes));
+	p->first = malloc(MAX_EVENT_ID * sizeof(*p->first));
+	p->funcs = funcs_new(NULL);
+	if (!p->probes || !p->first || !p->funcs || resolve_common_type(p))
+		goto err_free;
+	memset(p->first, 0xff, MAX_EVENT_ID * sizeof(*p->first));
+	for (int i = 0; i < p->nprobes; i++)
+		if (resolve_probe(p, cfg, i))
+			goto err_free;
+	funcs_sort(p->funcs);
+	link_probes(p);
+	return p;
+err_free:
+	parser_free(p);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void parser_free(struct parser *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; p->probes && i < p->nprobes; i++) {
+		for (int l = 0; l < p->probes[i].nlabels; l++)
+			label_fini(&p->probes[i].labels[l]);
+		free(p->probes[i].error);
+	}
+	label_fini(&p->ip);
+	label_fini(&p->parent_ip);
+	funcs_free(p->funcs);
+	free(p->probes);
+	free(p->first);
+	free(p);
+}
+
+const char *parser_probe_error(const struct parser *p, int probe)
+{
+	return p->probes[probe].error;
+}
+
+void parser_probe_enable(struct parser *p, int probe, bool on)
+{
+	p->probes[probe].on = on && p->probes[probe].id >= 0;
+}
+
+int parser_page_size(const struct parser *p)
+{
+	return p->page_size;
+}
+
+bool parser_label_missing(const struct parser *p, int probe, int label)
+{
+	return p->probes[probe].missing[label];
+}
+
+struct parse_thread *parse_thread_new(const struct parser *p, struct shard *s)
+{
+	struct parse_thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->p = p;
+	t->shard = s;
+	t->kbuf = tep_kbuffer(p->tep);
+	if (!t->kbuf) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void parse_thread_free(struct parse_thread *t)
+{
+	if (!t)
+		return;
+	kbuffer_free(t->kbuf);
+	free(t);
+}
+
+/* Counts one hit of probe r (index i) for record rec. */
+static void count_probe(struct parse_thread *t, int i, const void *rec,
+			int size)
+{
+	const struct probe_rt *r = &t->p->probes[i];
+	struct series_key key;
+
+	shard_hit(t->shard, i);
+	if (!r->nlabels)
+		return;
+	memset(&key, 0, sizeof(key));
+	for (int l = 0; l < r->nlabels; l++)
+		label_read(&r->labels[l], rec, size, &key, l);
+	shard_series_add(t->shard, i, &key);
+}
+
+static void count_function(struct parse_thread *t, const void *rec, int size)
+{
+	struct series_key ip = { 0 };
+	int i;
+
+	label_read(&t->p->ip, rec, size, &ip, 0);
+	i = funcs_find(t->p->funcs, ip.v[0].num);
+	if (i < 0 || !t->p->probes[i].on)
+		shard_parse_error(t->shard);
+	else
+		count_probe(t, i, rec, size);
+}
+
+static void count_record(struct parse_thread *t, const void *rec, int size)
+{
+	const struct parser *p = t->p;
+	uint16_t id = 0;
+	int i;
+
+	if (size < p->type_offset + p->type_size) {
+		shard_parse_error(t->shard);
+		return;
+	}
+	memcpy(&id, (const char *)rec + p->type_offset,
+	       p->type_size < 2 ? p->type_size : 2);
+	if (id == p->func_id) {
+		count_function(t, rec, size);
+		return;
+	}
+	i = p->first[id];
+	if (i < 0)
+		shard_parse_error(t->shard);
+	for (; i >= 0; i = p->probes[i].next)
+		if (p->probes[i].on)
+			count_probe(t, i, rec, size);
+}
+
+int parse_page(struct parse_thread *t, void *page)
+{
+	unsigned long long ts;
+	int missed, n = 0;
+	void *rec;
+
+	if (kbuffer_load_subbuffer(t->kbuf, page) < 0) {
+		shard_parse_error(t->shard);
+		return -1;
+	}
+	missed = kbuffer_missed_events(t->kbuf);
+	if (missed)
+		shard_missed(t->shard, missed < 0 ? 1 : missed);
+	for (rec = kbuffer_read_event(t->kbuf, &ts); rec;
+	     rec = kbuffer_next_event(t->kbuf, &ts), n++)
+		count_record(t, rec, kbuffer_event_size(t->kbuf));
+	shard_events(t->shard, n);
+	return n;
+}
+
+void parser_render(const struct parser *p, int probe,
+		   const struct series_key *key, char vals[][LABEL_VALUE_MAX])
+{
+	const struct probe_rt *r = &p->probes[probe];
+
+	for (int l = 0; l < r->nlabels; l++)
+		label_render(&r->labels[l], p->tep, key, l, vals[l],
+			     LABEL_VALUE_MAX);
+}

@@ -1,0 +1,49 @@
+/* parse: raw ring-buffer pages -> per-probe hits and labelled series.
+ *
+ * parser_new() resolves, once and before any thread starts, every probe's
+ * event id, label fields and their kinds (enum via the event's own
+ * __print_symbolic table, %pS pointer, __data_loc/array string, integer).
+ * The parser is then read-only and shared; each reader thread parses through
+ * its own parse_thread (own kbuffer). Label rendering to strings happens only
+ * at scrape time, from the raw values stored in the series key.
+ */
+#ifndef FTE_PARSE_H
+#define FTE_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/config.h"
+#include "metrics/metrics.h"
+
+struct tep_handle;
+struct parser;
+struct parse_thread;
+
+#define LABEL_VALUE_MAX 128
+
+/* Resolves all probes of cfg against tep. A probe whose event or fields are
+ * missing is not an error here: it is marked unusable with a reason
+ * (parser_probe_error). NULL with errno only on allocation failure. */
+struct parser *parser_new(struct tep_handle *tep, const struct config *cfg);
+void parser_free(struct parser *p);
+const char *parser_probe_error(const struct parser *p, int probe);
+/* Only probes enabled here are counted (the kernel may refuse some). */
+void parser_probe_enable(struct parser *p, int probe, bool on);
+int parser_page_size(const struct parser *p);
+/* True when probe's event lacks a field by that name (e.g. no `reason`
+ * before Linux 5.17); such labels are dropped with one log line. */
+bool parser_label_missing(const struct parser *p, int probe, int label);
+
+struct parse_thread *parse_thread_new(const struct parser *p, struct shard *s);
+void parse_thread_free(struct parse_thread *t);
+/* Counts every event of one sub-buffer. Returns events seen or -1. */
+int parse_page(struct parse_thread *t, void *page);
+
+/* Writes the label values of key for probe into vals[label]. Scrape thread
+ * only (uses the tep's function map). */
+void parser_render(const struct parser *p, int probe,
+		   const struct series_key *key,
+		   char vals[][LABEL_VALUE_MAX]);
+
+#endif

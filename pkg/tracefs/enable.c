@@ -1,0 +1,112 @@
+/* tracefs enable: turning probes on in the session's instance. A refusal is
+ * returned with a reason; it never stops the other probes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tracefs.h>
+
+#include "tracefs/session_priv.h"
+
+static const char *errno_reason(const char *what)
+{
+	static __thread char buf[160];
+
+	snprintf(buf, sizeof(buf), "%s: %s", what, strerror(errno ? errno : EINVAL));
+	return buf;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* A tracepoint has one filter per instance: two probes on one event must
+ * agree on it. Returns the earlier probe that disagrees, or NULL. */
+static const struct probe_spec *filter_conflict(const struct session *s, int i)
+{
+	const struct probe_spec *p = config_probe(s->cfg, i);
+
+	for (int j = 0; j < i; j++) {
+		const struct probe_spec *q = config_probe(s->cfg, j);
+
+		if (q->kind != PROBE_FUNCTION && !strcmp(q->system, p->system) &&
+		    !strcmp(q->event, p->event) && !same_str(q->filter, p->filter))
+			return q;
+	}
+	return NULL;
+}
+
+static int enable_event(struct session *s, const struct probe_spec *p,
+			const char **why)
+{
+	errno = 0;
+	if (p->filter && tracefs_event_file_write(s->inst, p->system, p->event,
+						  "filter", p->filter) < 0) {
+		*why = errno_reason("filter rejected");
+		return -1;
+	}
+	errno = 0;
+	if (tracefs_event_enable(s->inst, p->system, p->event)) {
+		*why = errno_reason("cannot enable event");
+		return -1;
+	}
+	return 0;
+}
+
+int session_enable(struct session *s, int probe, const char **why)
+{
+	const struct probe_spec *p = config_probe(s->cfg, probe);
+
+	if (p->kind == PROBE_FUNCTION) {
+		*why = "function probes are enabled together";
+		return -1;
+	}
+	if (p->kind == PROBE_KPROBE && !s->kprobe_made[probe]) {
+		*why = "kprobe was not created";
+		return -1;
+	}
+	if (filter_conflict(s, probe)) {
+		*why = "another probe on this event has a different filter";
+		return -1;
+	}
+	return enable_event(s, p, why);
+}
+
+/* Writes the filter of every function probe marked on[], one call each;
+ * libtracefs returns 1 for an error before anything was written. */
+static int write_function_filter(struct session *s, const bool *on)
+{
+	int n = config_probe_count(s->cfg), last = -1, ret = 0;
+	unsigned flags = TRACEFS_FL_RESET;
+
+	for (int i = 0; i < n; i++)
+		if (on[i])
+			last = i;
+	for (int i = 0; i <= last && !ret; i++) {
+		if (!on[i])
+			continue;
+		ret = tracefs_function_filter(s->inst, config_probe(s->cfg, i)->target,
+					      NULL, flags | (i < last ?
+						TRACEFS_FL_CONTINUE : 0));
+		flags = 0;
+		s->filter_set = true;
+	}
+	return ret ? -1 : 0;
+}
+
+int session_enable_functions(struct session *s, const bool *on,
+			     const char **why)
+{
+	errno = 0;
+	if (write_function_filter(s, on)) {
+		*why = errno_reason("function filter refused");
+		return -1;
+	}
+	errno = 0;
+	if (tracefs_tracer_set(s->inst, TRACEFS_TRACER_FUNCTION)) {
+		*why = errno_reason("function tracer refused");
+		return -1;
+	}
+	s->tracer_set = true;
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* tracefs kprobes: created in the config's private group (kprobes are
+ * global, not per instance) and only that group is ever removed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tracefs.h>
+
+#include "log/log.h"
+#include "tracefs/session_priv.h"
+
+/* The private group of this config, or NULL when it has no kprobe. */
+static const char *kprobe_group(const struct config *cfg)
+{
+	for (int i = 0; i < config_probe_count(cfg); i++)
+		if (config_probe(cfg, i)->kind == PROBE_KPROBE)
+			return config_probe(cfg, i)->system;
+	return NULL;
+}
+
+/* Removes every kprobe in our group, e.g. left by a killed run. */
+static void group_clean(const char *group)
+{
+	struct tracefs_dynevent **all;
+
+	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE, group);
+	for (int i = 0; all && all[i]; i++)
+		if (tracefs_dynevent_destroy(all[i], true))
+			log_msg(LOG_WARN, "cannot remove stale kprobe",
+				"group", group, "err", strerror(errno), NULL);
+	tracefs_dynevent_list_free(all);
+}
+
+static void kprobe_create(struct session *s, int i)
+{
+	const struct probe_spec *p = config_probe(s->cfg, i);
+
+	if (tracefs_kprobe_raw(p->system, p->event, p->target, p->fetchargs)) {
+		log_msg(LOG_WARN, "kernel refused kprobe", "probe", p->name,
+			"err", strerror(errno ? errno : EINVAL), NULL);
+		return;
+	}
+	s->kprobe_made[i] = true;
+}
+
+/* Creates the config's kprobes. A refused kprobe is logged and left out
+ * (its probe reports down); -1 only on allocation failure. */
+int kprobes_create(struct session *s)
+{
+	const char *group = kprobe_group(s->cfg);
+
+	s->kprobe_made = calloc(config_probe_count(s->cfg) + 1,
+				sizeof(*s->kprobe_made));
+	if (!s->kprobe_made)
+		return -1;
+	if (!group)
+		return 0;
+	group_clean(group);
+	for (int i = 0; i < config_probe_count(s->cfg); i++)
+		if (config_probe(s->cfg, i)->kind == PROBE_KPROBE)
+			kprobe_create(s, i);
+	return 0;
+}
+
+void kprobes_remove(struct session *s)
+{
+	const char *group = kprobe_group(s->cfg);
+
+	if (group && s->kprobe_made)
+		group_clean(group);
+	free(s->kprobe_made);
+	s->kprobe_made = NULL;
+}

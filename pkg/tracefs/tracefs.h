@@ -1,0 +1,58 @@
+/* tracefs: the exporter's own tracefs instance (libtracefs).
+ *
+ * session_open() cleans a stale instance of the same name, creates a fresh
+ * one with tracing off, arms options/disable_on_free and holds free_buffer
+ * open (so a killed exporter leaves no tracing running), and creates the
+ * config's kprobes in a private group. session_enable() turns each probe on
+ * (tracepoint filter before enable, function filter before tracer); a probe
+ * the kernel refuses is reported down with its reason and the others go on.
+ * The global tracer, its events and tracing_on are never touched.
+ */
+#ifndef FTE_TRACEFS_H
+#define FTE_TRACEFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/config.h"
+
+struct session;
+struct tep_handle;
+
+struct cpu_stats {
+	uint64_t overrun, dropped, commit_overrun, entries;
+};
+
+/* dir: tracefs mount point (NULL: the default). NULL with errno and a log
+ * line on failure; nothing is left behind. */
+struct session *session_open(const char *dir, const struct config *cfg);
+/* Stops tracing, removes kprobes of our group and the instance. */
+void session_close(struct session *s);
+
+/* Event formats of every system the config uses, plus kallsyms. Owned by
+ * the session. */
+struct tep_handle *session_tep(struct session *s);
+/* Enables probe i in the kernel. Returns 0 or -1; *why says why not. */
+int session_enable(struct session *s, int probe, const char **why);
+/* Sets the function filter then the function tracer for the function
+ * probes marked in on[]; returns 0 or -1 with *why. */
+int session_enable_functions(struct session *s, const bool *on,
+			     const char **why);
+int session_start(struct session *s);
+int session_stop(struct session *s);
+
+/* Opens per_cpu/cpuN/trace_pipe_raw non-blocking; -1 with errno. */
+int session_cpu_open(struct session *s, int cpu);
+int session_cpu_stats(struct session *s, int cpu, struct cpu_stats *st);
+int session_cpu_count(void);
+
+/* Loads the event formats the config needs, without creating anything. */
+struct tep_handle *session_load_tep(const char *dir, const struct config *cfg);
+/* Kernel checks of function and kprobe targets for --check-config, without
+ * creating anything: prints each problem as "FILE:LINE:COL: ..." to errs.
+ * Returns the number of errors (warnings are printed, not counted). */
+int session_check_functions(const char *dir, const struct config *cfg,
+			    FILE *errs);
+
+#endif

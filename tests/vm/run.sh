@@ -1,0 +1,45 @@
+#!/bin/sh
+# run.sh: `make vm`. Boots the tests/vm/guest-*.sh scripts in a stock Debian kernel under QEMU.
+#
+#   1. scripts/vm-deps.sh: host packages, kernel + modules in $VM_CACHE (default build/vm)
+#   2. build tests/vm/workload.c (static) -> $VM_CACHE/workload
+#   3. tests/vm/mkinitramfs.sh: busybox, iproute2, workload, ./ftrace_exporter (if built) at
+#      /usr/local/bin, config/ at /etc/ftrace_exporter, the modules, every tests/vm/guest-*.sh
+#   4. tests/vm/run-guest.sh: one boot runs every guest script; exit 0 only if all passed
+#
+# Environment: VM_CACHE, VM_TESTS ("guest-smoke.sh,guest-x.sh": run only these), VM_TIMEOUT
+# (seconds, default 300), VM_SMP (vCPUs, default 1), VM_MEM (MB, default 512).
+set -eu
+
+cd "$(dirname "$0")/../.."
+export VM_CACHE=${VM_CACHE:-build/vm}
+t_start=$(date +%s)
+
+scripts/vm-deps.sh
+
+cc=${CC:-cc}
+mkdir -p "$VM_CACHE"
+if ! $cc -O2 -std=gnu11 -Wall -Wextra -Werror -static -o "$VM_CACHE/workload" tests/vm/workload.c 2>/dev/null; then
+    echo "run.sh: static link failed, linking workload dynamically (its libraries go in the initramfs)"
+    $cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$VM_CACHE/workload" tests/vm/workload.c
+fi
+
+set -- --modules "$VM_CACHE/modules" --bin "$VM_CACHE/workload"
+if [ -x ./ftrace_exporter ]; then
+    set -- "$@" --bin ./ftrace_exporter
+else
+    echo "run.sh: no ./ftrace_exporter: guest tests that need it will skip"
+fi
+[ -d config ] && set -- "$@" --file config:/etc/ftrace_exporter
+for s in tests/vm/guest-*.sh; do
+    [ -f "$s" ] && set -- "$@" --script "$s"
+done
+tests/vm/mkinitramfs.sh "$VM_CACHE/guest.cpio.gz" "$@"
+
+append=""
+[ -z "${VM_TESTS:-}" ] || append="vmtest=$VM_TESTS"
+rc=0
+tests/vm/run-guest.sh --timeout "${VM_TIMEOUT:-300}" --smp "${VM_SMP:-1}" --mem "${VM_MEM:-512}" \
+    --log "$VM_CACHE/guest.log" --append "$append" "$VM_CACHE/guest.cpio.gz" || rc=$?
+echo "run.sh: make vm took $(( $(date +%s) - t_start )) s in all"
+exit $rc
