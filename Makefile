@@ -10,6 +10,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Ipkg \
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 BUILD    ?= build
 PREFIX   ?= /usr/local
+BIN      ?= ftrace_exporter
 
 LIB_SRC  := $(sort $(wildcard pkg/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -17,12 +18,13 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps test unit integration sanitize vm bench install clean run
-all: ftrace_exporter
+.PHONY: all tools deps test unit unit-bin integration sanitize vm bench install clean run
+all: $(BIN)
 
 CMD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/ftrace_exporter/*.c))
-ftrace_exporter: $(CMD_OBJ) $(BUILD)/libfte.a
+$(BIN): $(CMD_OBJ) $(BUILD)/libfte.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libfte.a: $(LIB_OBJ)
@@ -43,29 +45,31 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libfte.a
 deps:
 	@scripts/deps.sh
 
+unit-bin: $(UNIT_BIN)
+
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)
 
-integration: ftrace_exporter
+integration: $(BIN) tools
 	@scripts/run-integration.sh
 
 sanitize:
 	@scripts/run-sanitize.sh
 
-vm: ftrace_exporter
+vm: $(BIN)
 	@tests/vm/run.sh
 
-test: deps
+test:
 	@scripts/test-all.sh
 
-bench: $(BENCH_BIN)
+bench: $(BIN) tools $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bench/drop_rate.sh
 
-run: ftrace_exporter
+run:
 	@scripts/run.sh
 
-install: ftrace_exporter
+install: $(BIN)
 	install -D -m 0755 ftrace_exporter $(DESTDIR)$(PREFIX)/bin/ftrace_exporter
 	install -D -m 0644 config/default.yaml $(DESTDIR)/etc/ftrace_exporter/config.yaml
 	install -D -m 0644 deploy/systemd/ftrace_exporter.service \
@@ -73,3 +77,9 @@ install: ftrace_exporter
 
 clean:
 	rm -rf $(BUILD) build-* ftrace_exporter
+
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
+tools: $(TOOL_BIN)

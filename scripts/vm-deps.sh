@@ -5,7 +5,7 @@
 #    zstd, kmod (depmod), iproute2, gcc, libc6-dev;
 #  - a stock Debian kernel (package linux-image-amd64 -> linux-image-<ver>-amd64),
 #    downloaded with `apt-get download` (never installed on the host) and unpacked into
-#    $VM_CACHE (default build/vm):
+#    $VM_CACHE (default build/vm; a relative path is taken from the repo root):
 #        $VM_CACHE/vmlinuz                the kernel image
 #        $VM_CACHE/kver                   its version string (uname -r in the guest)
 #        $VM_CACHE/modules/*.ko           wanted modules and their dependencies, decompressed

@@ -142,13 +142,15 @@ static void parse_kind(struct cfg_ctx *ctx, yaml_node_t *map,
 
 /* True if label names a field of a kprobe with these fetchargs: the NAME
  * of a "NAME=ARG", or "argN" for an unnamed N-th argument (as the kernel
- * names it). */
+ * names it). NULL args: a kprobe without fetchargs has no fields. */
 static bool fetcharg_field(const char *args, const char *label)
 {
 	size_t len, name;
 	char auto_name[24];
 	int i = 0;
 
+	if (!args)
+		return false;
 	for (args += strspn(args, " \t"); *args; args += strspn(args, " \t")) {
 		len = strcspn(args, " \t");
 		name = strcspn(args, "=");
@@ -188,10 +190,12 @@ static void parse_label(struct cfg_ctx *ctx, yaml_node_t *n,
 	if (!l)
 		return;
 	if (!strncmp(l, "__", 2))
-		cfg_err(ctx, n, "label names starting with \"__\" are reserved: \"%s\"", l);
+		cfg_err(ctx, n, "label names starting with \"__\" are reserved: \"%s\"",
+			l);
 	else if (p->kind == PROBE_FUNCTION && strcmp(l, "caller"))
-		cfg_err(ctx, n, "function probes support only the label \"caller\", not \"%s\"", l);
-	else if (p->kind == PROBE_KPROBE && !fetcharg_field(p->fetchargs ? p->fetchargs : "", l))
+		cfg_err(ctx, n, "function probes support only the label \"caller\", not \"%s\"",
+			l);
+	else if (p->kind == PROBE_KPROBE && !fetcharg_field(p->fetchargs, l))
 		cfg_err(ctx, n, "label \"%s\" is not a field of this kprobe: name it in fetchargs, as in %s=%%di",
 			l, l);
 	else if (cfg_has_label(p, l))

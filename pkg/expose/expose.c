@@ -21,7 +21,7 @@
 #define PREFIX_LEN 7	/* "# HELP " and "# TYPE " */
 
 struct expo {
-	char *buf;		/* NUL-terminated text; NULL after expo_detach */
+	char *buf;		/* NUL-terminated; NULL after expo_detach */
 	size_t len, cap;
 	size_t *fams;		/* offsets of family names in buf, by name */
 	size_t nfams, fams_cap;
@@ -52,6 +52,7 @@ static int reserve(struct expo *w, size_t n)
 	return 0;
 }
 
+/* Appends n bytes; dropped once the writer has run out of memory. */
 static void put(struct expo *w, const char *s, size_t n)
 {
 	if (reserve(w, n))
@@ -61,6 +62,7 @@ static void put(struct expo *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
+/* Appends a NUL-terminated string. */
 static void put_str(struct expo *w, const char *s)
 {
 	put(w, s, strlen(s));
@@ -100,6 +102,7 @@ static void format_value(char *buf, size_t size, double v)
 	}
 }
 
+/* Appends a sample value. */
 static void put_value(struct expo *w, double v)
 {
 	char num[40];
@@ -118,6 +121,7 @@ static void put_family_name(struct expo *w)
 	w->buf[w->len] = '\0';
 }
 
+/* True for a metric name: [a-zA-Z_:][a-zA-Z0-9_:]*. */
 static bool valid_name(const char *s)
 {
 	static const char first[] = "abcdefghijklmnopqrstuvwxyz"
@@ -139,7 +143,9 @@ static int name_cmp(const char *name, const char *in_buf)
 		name++;
 		in_buf++;
 	}
-	return (unsigned char)*name - (unsigned char)(*in_buf == ' ' ? 0 : *in_buf);
+	if (*in_buf == ' ')
+		return (unsigned char)*name;
+	return (unsigned char)*name - (unsigned char)*in_buf;
 }
 
 /* Looks name up; *pos is where it is, or where it would be inserted. */
@@ -195,6 +201,7 @@ struct expo *expo_new(void)
 	return w;
 }
 
+/* Frees w and its text; NULL is ignored. */
 void expo_free(struct expo *w)
 {
 	if (!w)
@@ -252,6 +259,8 @@ int expo_family(struct expo *w, const char *name, enum expo_type type,
 	return 0;
 }
 
+/* Appends {a="v",...}; label names are trusted, values escaped; a NULL
+ * value is written as "". */
 static void put_labels(struct expo *w, const char *const *names,
 		       const char *const *values, int n)
 {
@@ -281,6 +290,7 @@ void expo_sample(struct expo *w, const char *const *names,
 	put(w, "\n", 1);
 }
 
+/* expo_sample with zero or one label. */
 void expo_sample1(struct expo *w, const char *name, const char *value,
 		  double value_)
 {
@@ -330,11 +340,13 @@ int expo_collect(struct expo *w, const struct collector *table, int n)
 	return failed;
 }
 
+/* The text so far, owned by w and valid until its next write; never NULL. */
 const char *expo_text(const struct expo *w)
 {
 	return w->buf ? w->buf : "";
 }
 
+/* The length of the text, without the NUL. */
 size_t expo_len(const struct expo *w)
 {
 	return w->len;

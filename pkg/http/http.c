@@ -1,238 +1,16 @@
 /* http: see http.h. One libmicrohttpd daemon with an internal poll thread;
  * every callback (render, reload, ready) runs on that thread. */
-#include "http.h"
-
 #include <errno.h>
-#include <microhttpd.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "expose/expose.h"
-#include "http/listen.h"
+#include "http/internal.h"
 #include "log/log.h"
 
-#define TEXT_PLAIN "text/plain; charset=utf-8"
-#define TEXT_HTML "text/html; charset=utf-8"
-#define GET_METHODS "GET, HEAD"
-#define POST_METHODS "POST, PUT"
-
-struct http_server {
-	struct MHD_Daemon *mhd;
-	struct http_opts opts;	/* the caller's, with the strings below */
-	char *path;		/* telemetry path */
-	char *content_type;
-	char *landing;		/* landing page HTML */
-	int port;
-};
-
-typedef enum MHD_Result (*serve_fn)(struct http_server *srv,
-				    struct MHD_Connection *c);
-
-struct route {
-	const char *path;	/* NULL: the telemetry path */
-	serve_fn serve;
-	const char *allow;	/* methods, as in the Allow header */
-};
-
-/* Makes a response carrying content type ctype; NULL on failure (the
- * body is then not freed, whatever the memory mode). */
-static struct MHD_Response *make_response(const char *body, size_t len,
-					  enum MHD_ResponseMemoryMode mode,
-					  const char *ctype)
-{
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(len, (void *)body, mode);
-	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-					 ctype) == MHD_NO) {
-		MHD_destroy_response(r);
-		r = NULL;
-	}
-	return r;
-}
-
-/* Queues r (which may be NULL after a failed allocation) and drops our
- * reference to it. */
-static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
-			     struct MHD_Response *r)
-{
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
-				  const char *text)
-{
-	return queue(c, status, make_response(text, strlen(text),
-					      MHD_RESPMEM_PERSISTENT,
-					      TEXT_PLAIN));
-}
-
-static enum MHD_Result reply_not_allowed(struct MHD_Connection *c,
-					 const char *allow)
-{
-	static const char text[] = "Method not allowed\n";
-	struct MHD_Response *r;
-
-	r = make_response(text, sizeof(text) - 1, MHD_RESPMEM_PERSISTENT,
-			  TEXT_PLAIN);
-	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-					 allow) == MHD_NO) {
-		MHD_destroy_response(r);
-		r = NULL;
-	}
-	return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-}
-
-/* True when an Accept-Encoding value names gzip without q=0. */
-static bool accepts_gzip(const char *ae)
-{
-	size_t n;
-
-	while (ae && *ae) {
-		ae += strspn(ae, " \t,");
-		n = strcspn(ae, " \t,;");
-		if (n == 4 && !strncasecmp(ae, "gzip", 4)) {
-			ae += n + strspn(ae + n, " \t");
-			if (*ae++ != ';')
-				return true;
-			ae += strspn(ae, " \t");
-			return strncasecmp(ae, "q=", 2) || strtod(ae + 2, NULL) > 0;
-		}
-		ae += strcspn(ae, ",");
-	}
-	return false;
-}
-
-/* Adds the headers of a telemetry response; false on failure. */
-static bool metrics_headers(struct MHD_Response *r, bool gzipped)
-{
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
-				    MHD_HTTP_HEADER_ACCEPT_ENCODING) == MHD_NO)
-		return false;
-	return !gzipped || MHD_add_response_header(r,
-			MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES;
-}
-
-/* Renders the body, gzips it when the client accepts that (sending it
- * plain if compression fails), and hands the buffer over to MHD. */
-static enum MHD_Result serve_metrics(struct http_server *srv,
-				     struct MHD_Connection *c)
-{
-	struct MHD_Response *r;
-	unsigned char *gz = NULL;
-	char *text;
-	size_t len;
-
-	if (srv->opts.render(srv->opts.render_ctx, &text, &len)) {
-		log_msg(LOG_WARN, "render failed", "err", strerror(errno), NULL);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "Error rendering metrics\n");
-	}
-	if (accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-				MHD_HTTP_HEADER_ACCEPT_ENCODING)))
-		gz = expo_gzip(text, len, &len);
-	if (gz) {
-		free(text);
-		text = (char *)gz;
-	}
-	r = make_response(text, len, MHD_RESPMEM_MUST_FREE, srv->content_type);
-	if (!r)
-		goto err_free_text;
-	if (!metrics_headers(r, gz)) {
-		MHD_destroy_response(r);
-		return MHD_NO;
-	}
-	return queue(c, MHD_HTTP_OK, r);
-
-err_free_text:
-	free(text);
-	return MHD_NO;
-}
-
-static enum MHD_Result serve_landing(struct http_server *srv,
-				     struct MHD_Connection *c)
-{
-	return queue(c, MHD_HTTP_OK,
-		     make_response(srv->landing, strlen(srv->landing),
-				   MHD_RESPMEM_PERSISTENT, TEXT_HTML));
-}
-
-static enum MHD_Result serve_healthy(struct http_server *srv,
-				     struct MHD_Connection *c)
-{
-	(void)srv;
-	return reply_text(c, MHD_HTTP_OK, "Healthy\n");
-}
-
-static enum MHD_Result serve_ready(struct http_server *srv,
-				   struct MHD_Connection *c)
-{
-	if (srv->opts.ready && !srv->opts.ready(srv->opts.ready_ctx))
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "Not ready\n");
-	return reply_text(c, MHD_HTTP_OK, "Ready\n");
-}
-
-/* Runs the reload callback; its message becomes the body of a 500. */
-static enum MHD_Result serve_reload(struct http_server *srv,
-				    struct MHD_Connection *c)
-{
-	char msg[256] = "", body[sizeof(msg) + 32];
-
-	if (!srv->opts.reload(srv->opts.reload_ctx, msg, sizeof(msg)))
-		return reply_text(c, MHD_HTTP_OK, "Reloaded\n");
-	msg[sizeof(msg) - 1] = '\0';
-	snprintf(body, sizeof(body), "Reload failed: %s\n",
-		 *msg ? msg : "unknown error");
-	return queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		     make_response(body, strlen(body), MHD_RESPMEM_MUST_COPY,
-				   TEXT_PLAIN));
-}
-
-static const struct route metrics_route = { NULL, serve_metrics, GET_METHODS };
-
-static const struct route routes[] = {
-	{ "/", serve_landing, GET_METHODS },
-	{ "/-/healthy", serve_healthy, GET_METHODS },
-	{ "/-/ready", serve_ready, GET_METHODS },
-	{ "/-/reload", serve_reload, POST_METHODS },
-};
-
-/* The route for url, or NULL (also for /-/reload without a callback). */
-static const struct route *find_route(const struct http_server *srv,
-				      const char *url)
-{
-	size_t i, n = sizeof(routes) / sizeof(*routes);
-
-	if (!strcmp(url, srv->path))
-		return &metrics_route;
-	for (i = 0; i < n && strcmp(url, routes[i].path); i++)
-		;
-	if (i == n || (routes[i].serve == serve_reload && !srv->opts.reload))
-		return NULL;
-	return &routes[i];
-}
-
-/* True when method is one of the comma-separated methods in allow. */
-static bool method_allowed(const char *allow, const char *method)
-{
-	size_t n = strlen(method);
-	const char *p;
-
-	for (p = allow; n && (p = strstr(p, method)); p += n) {
-		if ((p == allow || p[-1] == ' ') && (!p[n] || p[n] == ','))
-			return true;
-	}
-	return false;
-}
+#define DEFAULT_CONTENT_TYPE "text/plain; charset=utf-8"
 
 /* MHD calls this first with the headers (we just note the request), then
  * once per chunk of body (discarded), then once more to get the reply. */
@@ -242,7 +20,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  size_t *size, void **state)
 {
 	static int started;
-	const struct route *r;
 
 	(void)version;
 	(void)data;
@@ -254,56 +31,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
-	r = find_route(cls, url);
-	if (!r)
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "Not found\n");
-	if (!method_allowed(r->allow, method))
-		return reply_not_allowed(c, r->allow);
-	return r->serve(cls, c);
-}
-
-/* Returns s with HTML's special characters escaped, malloc'd; NULL. */
-static char *html_escape(const char *s)
-{
-	char *out = malloc(6 * strlen(s) + 1), *p = out;
-
-	if (!out)
-		return NULL;
-	for (; *s; s++) {
-		if (*s == '&')
-			p = stpcpy(p, "&amp;");
-		else if (*s == '<')
-			p = stpcpy(p, "&lt;");
-		else if (*s == '>')
-			p = stpcpy(p, "&gt;");
-		else if (*s == '"')
-			p = stpcpy(p, "&quot;");
-		else if (*s == '\'')
-			p = stpcpy(p, "&#39;");
-		else
-			*p++ = *s;
-	}
-	*p = '\0';
-	return out;
-}
-
-/* Builds the landing page linking path; NULL with ENOMEM. */
-static char *landing_page(const char *path)
-{
-	char *esc = html_escape(path), *page = NULL;
-
-	if (!esc)
-		return NULL;
-	if (asprintf(&page, "<!DOCTYPE html>\n<html>\n<head>\n"
-		     "<meta charset=\"utf-8\">\n<title>ftrace_exporter</title>\n"
-		     "</head>\n<body>\n<h1>ftrace_exporter</h1>\n"
-		     "<p>Prometheus exporter for Linux ftrace.</p>\n<ul>\n"
-		     "<li><a href=\"%s\">Metrics</a></li>\n"
-		     "<li><a href=\"/-/healthy\">Health</a></li>\n"
-		     "</ul>\n</body>\n</html>\n", esc) < 0)
-		page = NULL;
-	free(esc);
-	return page;
+	return http_route(cls, c, url, method);
 }
 
 /* Copies opts into srv with defaults; -1 with EINVAL or ENOMEM. */
@@ -317,14 +45,14 @@ static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 	srv->path = strdup(opts->telemetry_path ? opts->telemetry_path
 						: "/metrics");
 	srv->content_type = strdup(opts->content_type ? opts->content_type
-						      : TEXT_PLAIN);
+						      : DEFAULT_CONTENT_TYPE);
 	if (!srv->path || !srv->content_type)
 		return -1;
 	if (srv->path[0] != '/') {
 		errno = EINVAL;
 		return -1;
 	}
-	srv->landing = landing_page(srv->path);
+	srv->landing = http_landing_page(srv->path);
 	return srv->landing ? 0 : -1;
 }
 
@@ -336,19 +64,46 @@ static void free_opts(struct http_server *srv)
 	free(srv->landing);
 }
 
-static struct MHD_Daemon *start_daemon(struct http_server *srv, int fd)
+/* Closes dup_fd if it is still the duplicate of fd that we made: MHD
+ * closes the listening socket on some of its failures and not on others,
+ * and the number may already belong to another thread's file. */
+static void close_if_duplicate(int dup_fd, int fd)
+{
+	struct stat a, b;
+	int err = errno;
+
+	if (!fstat(dup_fd, &a) && !fstat(fd, &b) && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		close(dup_fd);
+	errno = err;
+}
+
+/* Starts MHD on a duplicate of fd, which stays the caller's to close.
+ * Returns 0, or -1 with errno (EIO when MHD gives no reason). */
+static int start_daemon(struct http_server *srv, int fd)
 {
 	const struct http_opts *o = &srv->opts;
+	int mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
-		0, NULL, NULL, on_request, srv,
-		MHD_OPTION_LISTEN_SOCKET, fd,
+	if (mhd_fd < 0)
+		return -1;
+	errno = 0;
+	srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+				    MHD_USE_POLL, 0, NULL, NULL,
+		on_request, srv,
+		MHD_OPTION_LISTEN_SOCKET, mhd_fd,
 		MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)(o->max_connections ? o->max_connections : 64),
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)(o->timeout_seconds ? o->timeout_seconds : 30),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
 		MHD_OPTION_END);
+	if (srv->mhd)
+		return 0;
+	if (!errno)
+		errno = EIO;
+	close_if_duplicate(mhd_fd, fd);
+	return -1;
 }
 
 /* Validates opts, opens the listening socket and starts the daemon. The
@@ -367,14 +122,13 @@ struct http_server *http_server_start(const struct http_opts *opts)
 	fd = listen_open(opts->listen, &srv->port);
 	if (fd < 0)
 		goto err_free_opts;
-	errno = 0;
-	srv->mhd = start_daemon(srv, fd);
-	if (!srv->mhd)
+	if (start_daemon(srv, fd))
 		goto err_close_fd;
+	close(fd);	/* MHD listens on its own duplicate */
 	return srv;
 
 err_close_fd:
-	err = errno ? errno : EIO;
+	err = errno;
 	close(fd);
 	errno = err;
 err_free_opts:
@@ -401,6 +155,7 @@ void http_server_stop(struct http_server *srv)
 	free(srv);
 }
 
+/* The port bound at start; the socket is the server's, srv not NULL. */
 int http_server_port(const struct http_server *srv)
 {
 	return srv->port;

@@ -1,7 +1,7 @@
-/* http/listen: see listen.h. ":PORT" listens on every address (IPv6 with
+/* http/listen: see internal.h. ":PORT" listens on every address (IPv6 with
  * IPv4 mapped when the host has IPv6, else IPv4); a HOST is resolved with
  * getaddrinfo and its first result is used. */
-#include "listen.h"
+#include "http/internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 
 #include "log/log.h"
 
+/* True for 0 to 65535 in plain decimal digits. */
 static bool valid_port(const char *s)
 {
 	size_t n = strspn(s, "0123456789");
@@ -57,7 +58,8 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool dual)
 {
 	int fd, one = 1, v6only = !dual, err;
 
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
@@ -122,6 +124,7 @@ static int open_host(const char *host, const char *port)
 	return fd;
 }
 
+/* The port fd is bound to (the kernel's pick for port 0); -1 with errno. */
 static int bound_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -134,6 +137,7 @@ static int bound_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* Parses addr, opens its socket; the caller owns and closes the fd. */
 int listen_open(const char *addr, int *port)
 {
 	char host[256];

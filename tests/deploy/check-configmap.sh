@@ -4,7 +4,7 @@
 # Regenerate after editing config/default.yaml:
 #   cp config/default.yaml deploy/kubernetes/config.yaml
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 if cmp config/default.yaml deploy/kubernetes/config.yaml; then
     echo "check-configmap: deploy/kubernetes/config.yaml matches config/default.yaml"
 else

@@ -11,7 +11,7 @@
 # with access to the npm registry the first time (cached in $NODE_CACHE).
 # Prints `deploy: N passed, M failed` and exits non-zero on any failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 NODE_CACHE=${NODE_CACHE:-$ROOT/build/node}
 pass=0 fail=0
@@ -65,7 +65,7 @@ if command -v promtool >/dev/null; then
         ok "promtool check config prometheus.yml"
     elif grep -q 'kubernetes_sd_configs not found' <<<"$out" && [ $node_ready = 1 ]; then
         cp deploy/prometheus/*.yml "$GEN/"
-        if NODE_PATH= node -e '
+        if NODE_PATH="" node -e '
             const y = require(process.argv[1] + "/node_modules/js-yaml"), fs = require("fs");
             const f = process.argv[2], c = y.load(fs.readFileSync(f, "utf8"));
             for (const s of c.scrape_configs || []) if (s.kubernetes_sd_configs) {

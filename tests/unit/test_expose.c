@@ -130,7 +130,8 @@ static void test_numbers(void **state)
 	assert_string_equal(format(w, -7), "-7");
 	assert_string_equal(format(w, 100000), "100000");
 	assert_string_equal(format(w, 1e15), "1000000000000000");
-	assert_string_equal(format(w, 18446744073709551616.0), "1.8446744073709552e+19");
+	assert_string_equal(format(w, 0x1p64), "1.8446744073709552e+19");
+	assert_string_equal(format(w, 0x1p62), "4611686018427387904");
 	assert_string_equal(format(w, 1e21), "1e+21");
 	assert_string_equal(format(w, 0.5), "0.5");
 	assert_string_equal(format(w, 0.1), "0.1");

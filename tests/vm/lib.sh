@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2034
 # /lib/vmtest.sh: helpers for guest test scripts (busybox sh). Source it first:
 #     . /lib/vmtest.sh
 #     check_eq "sends counted" "$n" 1000

@@ -2,7 +2,7 @@
 # run-guest.sh: boot one test guest under QEMU (TCG, never KVM) and report its verdict.
 #
 # usage: tests/vm/run-guest.sh [options] INITRAMFS.cpio.gz
-#   --kernel FILE     kernel image (default $VM_CACHE/vmlinuz, VM_CACHE default build/vm)
+#   --kernel FILE     kernel image (default $VM_CACHE/vmlinuz, VM_CACHE default <repo>/build/vm)
 #   --timeout SEC     hard limit for the whole guest run (default 300)
 #   --log FILE        serial console log (default INITRAMFS with .log instead of .cpio.gz)
 #   --append ARGS     extra kernel command line, e.g. "vmtest=guest-smoke.sh"
@@ -12,8 +12,8 @@
 # Prints the guest's "ok"/"not ok"/"#"/"vmtest:" lines; on failure also the tail of the log.
 set -eu
 
-cd "$(dirname "$0")/../.."
-VM_CACHE=${VM_CACHE:-build/vm}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+VM_CACHE=${VM_CACHE:-$repo/build/vm}
 kernel=$VM_CACHE/vmlinuz timeout=300 log="" append="" smp=1 mem=512
 while [ $# -gt 1 ]; do
     case "$1" in

@@ -1,0 +1,292 @@
+/* http/routes: the pages the server answers, one serve_* per path, and
+ * the replies they share. Every response carries a Content-Type. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "expose/expose.h"
+#include "http/internal.h"
+#include "log/log.h"
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+#define TEXT_HTML "text/html; charset=utf-8"
+#define GET_METHODS "GET, HEAD"
+#define POST_METHODS "POST, PUT"
+
+typedef enum MHD_Result (*serve_fn)(struct http_server *srv,
+				    struct MHD_Connection *c);
+
+struct route {
+	const char *path;	/* NULL: the telemetry path */
+	serve_fn serve;
+	const char *allow;	/* methods, as in the Allow header */
+};
+
+/* Makes a response carrying content type ctype from a body that stays
+ * the caller's (mode PERSISTENT or MUST_COPY); NULL on failure. */
+static struct MHD_Response *make_response(const char *body, size_t len,
+					  enum MHD_ResponseMemoryMode mode,
+					  const char *ctype)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, mode);
+	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					 ctype) == MHD_NO) {
+		MHD_destroy_response(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* Queues r (which may be NULL after a failed allocation) and drops our
+ * reference to it. */
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
+			     struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Replies with a static plain-text body. */
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
+				  const char *text)
+{
+	return queue(c, status, make_response(text, strlen(text),
+					      MHD_RESPMEM_PERSISTENT,
+					      TEXT_PLAIN));
+}
+
+/* Replies 405 with the Allow header listing the methods allowed. */
+static enum MHD_Result reply_not_allowed(struct MHD_Connection *c,
+					 const char *allow)
+{
+	static const char text[] = "Method not allowed\n";
+	struct MHD_Response *r;
+
+	r = make_response(text, sizeof(text) - 1, MHD_RESPMEM_PERSISTENT,
+			  TEXT_PLAIN);
+	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+					 allow) == MHD_NO) {
+		MHD_destroy_response(r);
+		r = NULL;
+	}
+	return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+}
+
+/* True when an Accept-Encoding value names gzip without q=0. */
+static bool accepts_gzip(const char *ae)
+{
+	size_t n;
+
+	while (ae && *ae) {
+		ae += strspn(ae, " \t,");
+		n = strcspn(ae, " \t,;");
+		if (n == 4 && !strncasecmp(ae, "gzip", 4)) {
+			ae += n + strspn(ae + n, " \t");
+			if (*ae++ != ';')
+				return true;
+			ae += strspn(ae, " \t");
+			return strncasecmp(ae, "q=", 2) ||
+			       strtod(ae + 2, NULL) > 0;
+		}
+		ae += strcspn(ae, ",");
+	}
+	return false;
+}
+
+/* Adds the headers of a telemetry response; false on failure. */
+static bool metrics_headers(struct MHD_Response *r, const char *ctype,
+			    bool gzipped)
+{
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				    ctype) == MHD_NO ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+				    MHD_HTTP_HEADER_ACCEPT_ENCODING) == MHD_NO)
+		return false;
+	return !gzipped || MHD_add_response_header(r,
+			MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES;
+}
+
+/* Renders the body, gzips it when the client accepts that (sending it
+ * plain if compression fails), and hands the buffer over to MHD, which
+ * frees it with the response. */
+static enum MHD_Result serve_metrics(struct http_server *srv,
+				     struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	unsigned char *gz = NULL;
+	char *text;
+	size_t len;
+
+	if (srv->opts.render(srv->opts.render_ctx, &text, &len)) {
+		log_msg(LOG_WARN, "render failed", "err", strerror(errno), NULL);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "Error rendering metrics\n");
+	}
+	if (accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_ACCEPT_ENCODING)))
+		gz = expo_gzip(text, len, &len);
+	if (gz) {
+		free(text);
+		text = (char *)gz;
+	}
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		goto err_free_text;
+	if (!metrics_headers(r, srv->content_type, gz))
+		goto err_destroy_response;
+	return queue(c, MHD_HTTP_OK, r);
+
+err_destroy_response:
+	MHD_destroy_response(r);	/* frees text */
+	return MHD_NO;
+err_free_text:
+	free(text);
+	return MHD_NO;
+}
+
+/* The HTML page built at start, linking the telemetry path. */
+static enum MHD_Result serve_landing(struct http_server *srv,
+				     struct MHD_Connection *c)
+{
+	return queue(c, MHD_HTTP_OK,
+		     make_response(srv->landing, strlen(srv->landing),
+				   MHD_RESPMEM_PERSISTENT, TEXT_HTML));
+}
+
+/* Healthy as long as the server answers. */
+static enum MHD_Result serve_healthy(struct http_server *srv,
+				     struct MHD_Connection *c)
+{
+	(void)srv;
+	return reply_text(c, MHD_HTTP_OK, "Healthy\n");
+}
+
+/* Ready unless the ready callback says otherwise. */
+static enum MHD_Result serve_ready(struct http_server *srv,
+				   struct MHD_Connection *c)
+{
+	if (srv->opts.ready && !srv->opts.ready(srv->opts.ready_ctx))
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "Not ready\n");
+	return reply_text(c, MHD_HTTP_OK, "Ready\n");
+}
+
+/* Runs the reload callback; its message becomes the body of a 500. */
+static enum MHD_Result serve_reload(struct http_server *srv,
+				    struct MHD_Connection *c)
+{
+	char msg[256] = "", body[sizeof(msg) + 32];
+
+	if (!srv->opts.reload(srv->opts.reload_ctx, msg, sizeof(msg)))
+		return reply_text(c, MHD_HTTP_OK, "Reloaded\n");
+	msg[sizeof(msg) - 1] = '\0';
+	snprintf(body, sizeof(body), "Reload failed: %s\n",
+		 *msg ? msg : "unknown error");
+	return queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		     make_response(body, strlen(body), MHD_RESPMEM_MUST_COPY,
+				   TEXT_PLAIN));
+}
+
+static const struct route metrics_route = { NULL, serve_metrics, GET_METHODS };
+
+static const struct route routes[] = {
+	{ "/", serve_landing, GET_METHODS },
+	{ "/-/healthy", serve_healthy, GET_METHODS },
+	{ "/-/ready", serve_ready, GET_METHODS },
+	{ "/-/reload", serve_reload, POST_METHODS },
+};
+
+/* The route for url, or NULL (also for /-/reload without a callback). */
+static const struct route *find_route(const struct http_server *srv,
+				      const char *url)
+{
+	size_t i, n = sizeof(routes) / sizeof(*routes);
+
+	if (!strcmp(url, srv->path))
+		return &metrics_route;
+	for (i = 0; i < n && strcmp(url, routes[i].path); i++)
+		;
+	if (i == n || (routes[i].serve == serve_reload && !srv->opts.reload))
+		return NULL;
+	return &routes[i];
+}
+
+/* True when method is one of the comma-separated methods in allow. */
+static bool method_allowed(const char *allow, const char *method)
+{
+	size_t n = strlen(method);
+	const char *p;
+
+	for (p = allow; n && (p = strstr(p, method)); p += n) {
+		if ((p == allow || p[-1] == ' ') && (!p[n] || p[n] == ','))
+			return true;
+	}
+	return false;
+}
+
+/* Finds the route: unknown path 404, wrong method 405, else serve. */
+enum MHD_Result http_route(struct http_server *srv, struct MHD_Connection *c,
+			   const char *url, const char *method)
+{
+	const struct route *r = find_route(srv, url);
+
+	if (!r)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "Not found\n");
+	if (!method_allowed(r->allow, method))
+		return reply_not_allowed(c, r->allow);
+	return r->serve(srv, c);
+}
+
+/* Returns s with HTML's special characters escaped, malloc'd; NULL with
+ * ENOMEM. */
+static char *html_escape(const char *s)
+{
+	char *out = malloc(6 * strlen(s) + 1), *p = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == '&')
+			p = stpcpy(p, "&amp;");
+		else if (*s == '<')
+			p = stpcpy(p, "&lt;");
+		else if (*s == '>')
+			p = stpcpy(p, "&gt;");
+		else if (*s == '"')
+			p = stpcpy(p, "&quot;");
+		else if (*s == '\'')
+			p = stpcpy(p, "&#39;");
+		else
+			*p++ = *s;
+	}
+	*p = '\0';
+	return out;
+}
+
+char *http_landing_page(const char *path)
+{
+	char *esc = html_escape(path), *page = NULL;
+
+	if (!esc)
+		return NULL;
+	if (asprintf(&page, "<!DOCTYPE html>\n<html>\n<head>\n"
+		     "<meta charset=\"utf-8\">\n<title>ftrace_exporter</title>\n"
+		     "</head>\n<body>\n<h1>ftrace_exporter</h1>\n"
+		     "<p>Prometheus exporter for Linux ftrace.</p>\n<ul>\n"
+		     "<li><a href=\"%s\">Metrics</a></li>\n"
+		     "<li><a href=\"/-/healthy\">Health</a></li>\n"
+		     "</ul>\n</body>\n</html>\n", esc) < 0)
+		page = NULL;
+	free(esc);
+	return page;
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Live check of the dashboard and recording rules against the real exporter:
+#  - starts ./ftrace_exporter (config/default.yaml) on 127.0.0.1:<free port>,
+#  - starts Debian's prometheus on 127.0.0.1:<free port> (temp data dir) scraping
+#    it every 1 s with a static `node` label and deploy/prometheus/recording_rules.yml
+#    loaded (evaluated every 2 s),
+#  - makes the kernel drop packets for ~20 s (UDP datagrams and TCP SYNs to a
+#    closed port on 127.0.0.1: NO_SOCKET drops),
+#  - runs every PromQL expression of dashboards/*.json (template variables
+#    substituted) and every recording rule through /api/v1/query: an expression
+#    that errors or returns no series fails.
+# Some families can legitimately stay empty here: no TCP retransmits happen
+# (ftrace_tcp_retransmits_total), the cardinality cap is not hit
+# (ftrace_exporter_series_dropped_total), and kernels that refuse the function
+# tracer export no function hits (then ftrace_exporter_probe_up is 0 for those
+# probes). Empty results of those are reported as skipped, not passed.
+# Needs root and tracefs. Env: FTRACE_EXPORTER (binary, default ./ftrace_exporter),
+# LIVE_DROP_SECONDS (default 20), LIVE_ALLOW_EMPTY (extra regex of metric names).
+# Prints `live-prometheus: N passed, M failed, K skipped`.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+BIN=${FTRACE_EXPORTER:-$ROOT/ftrace_exporter}
+DROP_SECONDS=${LIVE_DROP_SECONDS:-20}
+pass=0 fail=0 skip=0
+say() { echo "live-prometheus: $*"; }
+finish() { say "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; exit $?; }
+
+if [ ! -x "$BIN" ]; then say "no exporter binary at $BIN (run make)"; fail=1; finish; fi
+if [ "$(id -u)" != 0 ]; then say "needs root (tracefs)"; fail=1; finish; fi
+for t in prometheus curl node; do
+    command -v $t >/dev/null && continue
+    if [ $t = prometheus ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1
+    fi
+    command -v $t >/dev/null || { say "missing tool: $t"; fail=1; finish; }
+done
+
+TMP=$(mktemp -d /tmp/live-prometheus.XXXXXX)
+pids=() mounted_tracefs=0
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    [ $mounted_tracefs = 1 ] && umount /sys/kernel/tracing 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! mountpoint -q /sys/kernel/tracing; then
+    mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1 || { say "cannot mount tracefs"; fail=1; finish; }
+fi
+
+free_port() { # an unused TCP port on 127.0.0.1
+    node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+wait_http() { # wait_http URL SECONDS PID: until URL answers 2xx or PID dies
+    local i
+    for ((i = 0; i < $2 * 5; i++)); do
+        curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null && return 0
+        kill -0 "$3" 2>/dev/null || return 1
+        sleep 0.2
+    done
+    return 1
+}
+
+# ---- exporter ------------------------------------------------------------------
+EXP_PORT=$(free_port)
+"$BIN" --config.file="$ROOT/config/default.yaml" --web.listen-address=127.0.0.1:$EXP_PORT \
+    --tracefs.path=/sys/kernel/tracing --log.level=info >"$TMP/exporter.log" 2>&1 &
+pids+=($!); EXP_PID=$!
+if wait_http "http://127.0.0.1:$EXP_PORT/-/ready" 30 $EXP_PID; then
+    pass=$((pass + 1)); say "PASS exporter ready on 127.0.0.1:$EXP_PORT"
+else
+    fail=$((fail + 1)); say "FAIL exporter not ready in 30 s; log:"; tail -20 "$TMP/exporter.log"; finish
+fi
+
+# ---- prometheus --------------------------------------------------------------------
+PROM_PORT=$(free_port)
+PROM=http://127.0.0.1:$PROM_PORT
+sed 's/^\(\s*interval:\s*\).*/\12s/' deploy/prometheus/recording_rules.yml >"$TMP/recording_rules.yml"
+cat >"$TMP/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $TMP/recording_rules.yml
+scrape_configs:
+  - job_name: ftrace_exporter
+    static_configs:
+      - targets: ['127.0.0.1:$EXP_PORT']
+        labels:
+          node: live-node
+YML
+prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/data" \
+    --web.listen-address=127.0.0.1:$PROM_PORT --log.level=warn >"$TMP/prometheus.log" 2>&1 &
+pids+=($!); PROM_PID=$!
+if wait_http "$PROM/-/ready" 30 $PROM_PID; then
+    pass=$((pass + 1)); say "PASS prometheus ready on 127.0.0.1:$PROM_PORT"
+else
+    fail=$((fail + 1)); say "FAIL prometheus not ready; log:"; tail -20 "$TMP/prometheus.log"; finish
+fi
+
+# ---- drops ---------------------------------------------------------------------------
+CLOSED=$(free_port)   # nobody listens there: UDP -> NO_SOCKET, TCP SYN -> reset
+say "generating drops for ${DROP_SECONDS}s (UDP/TCP to closed port 127.0.0.1:$CLOSED)"
+(
+    end=$((SECONDS + DROP_SECONDS)) n=0
+    while [ $SECONDS -lt $end ] && [ $n -lt 2000000 ]; do
+        for _ in 1 2 3 4 5 6 7 8 9 10; do echo drop 2>/dev/null >/dev/udp/127.0.0.1/$CLOSED; done
+        (exec 3<>/dev/tcp/127.0.0.1/$CLOSED) 2>/dev/null
+        n=$((n + 11))
+    done
+) &
+pids+=($!); GEN_PID=$!
+wait $GEN_PID
+sleep 4   # a few more scrapes and rule evaluations after the last drop
+
+# ---- queries ---------------------------------------------------------------------------
+query() { # query EXPR -> prints "ok N" or "error MSG"
+    curl -sS --max-time 10 "$PROM/api/v1/query" --data-urlencode "query=$1" 2>&1 | node -e '
+        let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+            try { const r = JSON.parse(s);
+                  if (r.status !== "success") console.log("error " + r.error);
+                  else console.log("ok " + (Array.isArray(r.data.result) ? r.data.result.length : 1));
+            } catch (e) { console.log("error " + s.slice(0, 200)); } });'
+}
+allow_empty="ftrace_tcp_retransmits_total|ftrace_exporter_series_dropped_total"
+if [ "$(query 'ftrace_exporter_probe_up == 0')" != "ok 0" ]; then
+    say "probes down (kernel refused them): $(curl -sS "$PROM/api/v1/query" --data-urlencode 'query=ftrace_exporter_probe_up == 0' | grep -o '"probe":"[^"]*"' | tr '\n' ' ')"
+    allow_empty="$allow_empty|ftrace_function_hits|ftrace_tcp_retransmits"
+fi
+[ -n "${LIVE_ALLOW_EMPTY:-}" ] && allow_empty="$allow_empty|$LIVE_ALLOW_EMPTY"
+
+# Dashboard expressions (name<TAB>expr), variables substituted; then recording rules.
+node -e '
+    const fs = require("fs");
+    const sub = (e) => e.replace(/\$\{?(instance|node)(:\w+)?\}?/g, ".*")
+        .replace(/\$\{?__rate_interval\}?/g, "30s").replace(/\$\{?__interval\}?/g, "15s")
+        .replace(/\$\{?__range\}?/g, "1m").replace(/\$\{?__range_s\}?/g, "60");
+    const walk = (ps) => ps.flatMap((p) => [p, ...walk(p.panels || [])]);
+    for (const f of process.argv.slice(1)) {
+        const d = JSON.parse(fs.readFileSync(f, "utf8"));
+        for (const p of walk(d.panels || []))
+            for (const t of p.targets || [])
+                if (t.expr) console.log(`panel "${p.title}" ${t.refId}\t${sub(t.expr).replace(/\s+/g, " ")}`);
+    }' dashboards/*.json >"$TMP/exprs.tsv"
+awk '/^[[:space:]]*- record:/ { r = $3 } /^[[:space:]]*expr:/ && r { sub(/^[[:space:]]*expr:[[:space:]]*/, ""); print "rule " r "\t" $0; print "rule output " r "\t" r; r = "" }' \
+    deploy/prometheus/recording_rules.yml >>"$TMP/exprs.tsv"
+
+while IFS=$'\t' read -r name expr; do
+    res=$(query "$expr")
+    case $res in
+        "ok 0")
+            if grep -Eq "$allow_empty" <<<"$expr"; then skip=$((skip + 1)); say "SKIP (empty, allowed) $name: $expr"
+            else fail=$((fail + 1)); say "FAIL (no series) $name: $expr"; fi ;;
+        ok\ *) pass=$((pass + 1)); say "PASS (${res#ok } series) $name" ;;
+        *) fail=$((fail + 1)); say "FAIL ($res) $name: $expr" ;;
+    esac
+done <"$TMP/exprs.tsv"
+
+if [ "$fail" -gt 0 ]; then
+    say "exporter log (tail):"; tail -15 "$TMP/exporter.log"
+    say "a sample of /metrics:"; curl -sS "http://127.0.0.1:$EXP_PORT/metrics" | grep -v '^#' | head -30
+fi
+finish

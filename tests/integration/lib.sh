@@ -1,0 +1,100 @@
+# Shared helpers for integration tests (sourced). Every test runs the real
+# binary against the real tracefs and cleans up what it started, by PID,
+# even when it fails.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TRACEFS=${TRACEFS:-/sys/kernel/tracing}
+EXPORTER=${EXPORTER:-$ROOT/ftrace_exporter}
+UDPFLOOD=${UDPFLOOD:-$ROOT/build/tools/udpflood}
+TMP=$(mktemp -d /tmp/fte-test.XXXXXX)
+PIDS=()
+FAILS=0
+PASSES=0
+
+cleanup() {
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	[ -n "${INSTANCE:-}" ] && rmdir "$TRACEFS/instances/$INSTANCE" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
+not_ok() { FAILS=$((FAILS + 1)); echo "not ok - $*"; }
+check() { # check NAME CMD...: passes when CMD succeeds
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+finish() {
+	echo "$(basename "$0" .sh): $PASSES passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}
+
+mount_tracefs() {
+	mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS"
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	local p
+	for p in $(shuf -i 20000-60000 -n 50); do
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+	return 1
+}
+
+# start_exporter CONFIG [FLAGS...]: starts it on a free port, waits for
+# /-/ready; sets PORT, EXPORTER_PID, LOG.
+start_exporter() {
+	local cfg=$1; shift
+	PORT=$(free_port)
+	LOG=$TMP/exporter.$PORT.log
+	"$EXPORTER" --config.file="$cfg" --web.listen-address="127.0.0.1:$PORT" \
+		"$@" >"$LOG" 2>&1 &
+	EXPORTER_PID=$!
+	PIDS+=("$EXPORTER_PID")
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null && return 0
+		kill -0 "$EXPORTER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "exporter did not become ready:"; cat "$LOG"
+	return 1
+}
+
+stop_exporter() { # SIGTERM, wait for exit; returns its exit status
+	kill -TERM "$EXPORTER_PID"
+	wait "$EXPORTER_PID"
+}
+
+scrape() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
+
+# value 'NAME{LABELS}': the sample's value from a fresh scrape, 0 if absent.
+value() {
+	scrape | awk -v s="$1" 'index($0, s " ") == 1 { v = $2 } END { print v + 0 }'
+}
+
+# Sum of every sample whose line starts with PREFIX.
+sum_of() {
+	scrape | awk -v s="$1" 'index($0, s) == 1 { t += $NF } END { print t + 0 }'
+}
+
+# wait_delta SERIES BASE WANT SECONDS: waits until SERIES - BASE >= WANT,
+# then prints the final delta.
+wait_delta() {
+	local series=$1 base=$2 want=$3 secs=$4 v=0
+	for _ in $(seq $((secs * 10))); do
+		v=$(value "$series")
+		[ $((v - base)) -ge "$want" ] && break
+		sleep 0.1
+	done
+	sleep 0.3	# a later overshoot must show too
+	echo $(( $(value "$series") - base ))
+}
+
+global_state() { # what a run must never change at the top level
+	cat "$TRACEFS/current_tracer" "$TRACEFS/set_event" "$TRACEFS/tracing_on"
+}

@@ -1,0 +1,670 @@
+/* Unit tests of pkg/config: good configs with every accessor, one test per
+ * kind of bad input (exact "FILE:LINE:COL:" and a message fragment), the
+ * shipped config/default.yaml, and config_parse_cpus(). Run from the repo
+ * root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+/* One tracepoint probe: the mapping starts at 2:5, the target at 3:17. */
+#define TP "probes:\n" \
+	   "  - name: p\n" \
+	   "    tracepoint: skb:kfree_skb\n"
+
+/* Parses text as "t.yaml"; *errs gets what was printed (caller frees). */
+static struct config *parse(const char *text, char **errs)
+{
+	struct config *cfg;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(errs, &len);
+	assert_non_null(f);
+	cfg = config_parse("t.yaml", text, f);
+	fclose(f);
+	return cfg;
+}
+
+/* True if some line of errs starts with prefix and contains fragment. */
+static int has_line(const char *errs, const char *prefix, const char *fragment)
+{
+	const char *line, *end;
+
+	for (line = errs; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if (strncmp(line, prefix, strlen(prefix)))
+			continue;
+		if (memmem(line, end - line, fragment, strlen(fragment)))
+			return 1;
+	}
+	return 0;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Asserts that text is rejected with a line "prefix...fragment...". */
+static void expect_error(const char *text, const char *prefix,
+			 const char *fragment)
+{
+	struct config *cfg;
+	char *errs;
+	int ok;
+
+	cfg = parse(text, &errs);
+	ok = has_line(errs, prefix, fragment);
+	if (!ok || cfg)
+		print_message("wanted %s...%s, got:\n%s", prefix, fragment, errs);
+	config_free(cfg);
+	free(errs);
+	assert_null(cfg);
+	assert_true(ok);
+}
+
+/* Parses text that must be valid; fails the test with the errors if not. */
+static struct config *expect_ok(const char *text)
+{
+	struct config *cfg;
+	char *errs;
+
+	cfg = parse(text, &errs);
+	if (!cfg || *errs)
+		print_message("unexpected errors:\n%s", errs);
+	assert_string_equal(errs, "");
+	free(errs);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void test_defaults(void **state)
+{
+	struct config *cfg = expect_ok(TP);
+	const struct probe_spec *p;
+
+	(void)state;
+	assert_string_equal(config_path(cfg), "t.yaml");
+	assert_string_equal(config_instance(cfg), "ftrace_exporter");
+	assert_int_equal(config_buffer_size_kb(cfg), 2048);
+	assert_string_equal(config_cpus(cfg), "all");
+	assert_true(config_cpu_enabled(cfg, 0));
+	assert_true(config_cpu_enabled(cfg, CONFIG_MAX_CPUS - 1));
+	assert_false(config_cpu_enabled(cfg, CONFIG_MAX_CPUS));
+	assert_false(config_cpu_enabled(cfg, -1));
+	assert_int_equal(config_window_seconds(cfg), 30);
+	assert_null(config_causes_probe(cfg));
+	assert_int_equal(config_class_count(cfg), 0);
+	assert_int_equal(config_rule_count(cfg), 0);
+	assert_null(config_class(cfg, 0));
+	assert_null(config_rule(cfg, 0));
+	assert_int_equal(config_probe_count(cfg), 1);
+	assert_null(config_probe(cfg, 1));
+	assert_null(config_probe(cfg, -1));
+	assert_null(config_probe_by_name(cfg, "q"));
+	p = config_probe(cfg, 0);
+	assert_ptr_equal(config_probe_by_name(cfg, "p"), p);
+	assert_string_equal(p->name, "p");
+	assert_int_equal(p->kind, PROBE_TRACEPOINT);
+	assert_string_equal(p->target, "skb:kfree_skb");
+	assert_string_equal(p->system, "skb");
+	assert_string_equal(p->event, "kfree_skb");
+	assert_int_equal(p->nlabels, 0);
+	assert_null(p->metric);
+	assert_null(p->help);
+	assert_null(p->filter);
+	assert_null(p->fetchargs);
+	assert_int_equal(p->max_series, 1000);
+	assert_int_equal(p->line, 2);
+	assert_int_equal(p->col, 5);
+	config_free(cfg);
+}
+
+static const char full_yaml[] =
+	"tracing:\n"
+	"  instance: my.inst-1\n"
+	"  buffer_size_kb: 4096\n"
+	"  cpus: 0-3,8\n"
+	"limits:\n"
+	"  max_series_per_probe: 50\n"
+	"probes:\n"
+	"  - name: drops\n"				/* 8 */
+	"    tracepoint: skb:kfree_skb\n"
+	"    labels: [reason, location]\n"
+	"    filter: 'protocol == 2048'\n"
+	"  - name: retrans\n"				/* 12 */
+	"    function: tcp_retransmit_skb.isra.0\n"
+	"    labels: [caller]\n"
+	"    metric: ftrace_retrans_total\n"
+	"    help: Retransmits by caller.\n"
+	"    max_series: 7\n"
+	"  - name: send\n"				/* 18 */
+	"    kprobe: tcp_sendmsg+0x4\n"
+	"    fetchargs: 'size=%dx:u64 %si'\n"
+	"    labels: [size, arg2]\n"
+	"    filter: size > 100\n"
+	"  - name: drops2\n"				/* 23 */
+	"    tracepoint: skb:kfree_skb\n"
+	"    labels: [reason, location]\n"
+	"    metric: ftrace_drops_total\n"
+	"  - name: recv\n"
+	"    function: tcp_recvmsg\n"
+	"causes:\n"
+	"  window_seconds: 10\n"
+	"  probe: drops2\n"
+	"  classes:\n"
+	"    congestion: [QDISC_DROP, CPU_BACKLOG]\n"
+	"    no_listener: [NO_SOCKET]\n"
+	"  heuristics:\n"
+	"    - cause: retransmits\n"
+	"      probe: retrans\n"
+	"    - cause: deficit\n"
+	"      probe: send\n"
+	"      minus: recv\n";
+
+static void test_full(void **state)
+{
+	struct config *cfg = expect_ok(full_yaml);
+	const struct probe_spec *p;
+
+	(void)state;
+	assert_string_equal(config_instance(cfg), "my.inst-1");
+	assert_int_equal(config_buffer_size_kb(cfg), 4096);
+	assert_string_equal(config_cpus(cfg), "0-3,8");
+	assert_true(config_cpu_enabled(cfg, 0));
+	assert_true(config_cpu_enabled(cfg, 3));
+	assert_false(config_cpu_enabled(cfg, 4));
+	assert_true(config_cpu_enabled(cfg, 8));
+	assert_false(config_cpu_enabled(cfg, 9));
+	assert_int_equal(config_probe_count(cfg), 5);
+
+	p = config_probe(cfg, 0);
+	assert_int_equal(p->nlabels, 2);
+	assert_string_equal(p->labels[0], "reason");
+	assert_string_equal(p->labels[1], "location");
+	assert_string_equal(p->metric, "ftrace_drops_total");
+	assert_string_equal(p->help, "Events of probe drops by reason, location.");
+	assert_string_equal(p->filter, "protocol == 2048");
+	assert_int_equal(p->max_series, 50);
+	assert_int_equal(p->line, 8);
+
+	p = config_probe(cfg, 1);
+	assert_int_equal(p->kind, PROBE_FUNCTION);
+	assert_string_equal(p->target, "tcp_retransmit_skb.isra.0");
+	assert_null(p->system);
+	assert_string_equal(p->labels[0], "caller");
+	assert_string_equal(p->metric, "ftrace_retrans_total");
+	assert_string_equal(p->help, "Retransmits by caller.");
+	assert_int_equal(p->max_series, 7);
+	assert_int_equal(p->line, 12);
+
+	p = config_probe_by_name(cfg, "send");
+	assert_int_equal(p->kind, PROBE_KPROBE);
+	assert_string_equal(p->target, "tcp_sendmsg+0x4");
+	assert_string_equal(p->system, "fte_my_inst_1");
+	assert_string_equal(p->event, "send");
+	assert_string_equal(p->fetchargs, "size=%dx:u64 %si");
+	assert_string_equal(p->labels[1], "arg2");
+	assert_string_equal(p->filter, "size > 100");
+	assert_string_equal(p->metric, "ftrace_send_total");
+	assert_int_equal(p->line, 18);
+	assert_int_equal(p->col, 5);
+
+	assert_int_equal(config_window_seconds(cfg), 10);
+	assert_string_equal(config_causes_probe(cfg), "drops2");
+	assert_int_equal(config_class_count(cfg), 3);
+	assert_string_equal(config_class(cfg, 0)->reason, "QDISC_DROP");
+	assert_string_equal(config_class(cfg, 0)->cause, "congestion");
+	assert_string_equal(config_class(cfg, 1)->reason, "CPU_BACKLOG");
+	assert_string_equal(config_class(cfg, 2)->reason, "NO_SOCKET");
+	assert_string_equal(config_class(cfg, 2)->cause, "no_listener");
+	assert_int_equal(config_rule_count(cfg), 2);
+	assert_string_equal(config_rule(cfg, 0)->cause, "retransmits");
+	assert_string_equal(config_rule(cfg, 0)->probe, "retrans");
+	assert_null(config_rule(cfg, 0)->minus);
+	assert_string_equal(config_rule(cfg, 1)->probe, "send");
+	assert_string_equal(config_rule(cfg, 1)->minus, "recv");
+	config_free(cfg);
+}
+
+static void test_default_causes_probe(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = expect_ok("probes:\n"
+			"  - name: a\n"
+			"    tracepoint: skb:kfree_skb\n"
+			"    labels: [location]\n"
+			"  - name: b\n"
+			"    tracepoint: net:netif_rx\n"
+			"    labels: [reason]\n"
+			"    metric: ftrace_b_total\n"
+			"  - name: c\n"
+			"    tracepoint: skb:kfree_skb\n"
+			"    labels: [reason]\n");
+	assert_string_equal(config_causes_probe(cfg), "c");
+	config_free(cfg);
+}
+
+static void test_default_yaml(void **state)
+{
+	struct config *cfg;
+	char *errs;
+	size_t len;
+	FILE *f;
+	int i;
+
+	(void)state;
+	f = open_memstream(&errs, &len);
+	cfg = config_load("config/default.yaml", f);
+	fclose(f);
+	if (*errs)
+		print_message("%s", errs);
+	assert_string_equal(errs, "");
+	free(errs);
+	assert_non_null(cfg);
+	assert_string_equal(config_causes_probe(cfg), "skb_drops");
+	assert_int_equal(config_window_seconds(cfg), 30);
+	assert_int_equal(config_rule_count(cfg), 3);
+	assert_true(config_class_count(cfg) > 100);
+	for (i = 0; i < config_class_count(cfg); i++) {
+		if (!strcmp(config_class(cfg, i)->reason, "NO_SOCKET"))
+			break;
+	}
+	assert_string_equal(config_class(cfg, i)->cause, "no_listener");
+	assert_string_equal(config_rule(cfg, 2)->cause, "receive_path_gap");
+	assert_string_equal(config_rule(cfg, 2)->minus, "netif_receive_skb");
+	config_free(cfg);
+}
+
+static void test_load_file(void **state)
+{
+	char path[] = "/tmp/test_config_XXXXXX", *errs;
+	struct config *cfg;
+	size_t len;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, TP, strlen(TP)), (int)strlen(TP));
+	close(fd);
+	f = open_memstream(&errs, &len);
+	cfg = config_load(path, f);
+	fclose(f);
+	assert_non_null(cfg);
+	assert_string_equal(config_path(cfg), path);
+	assert_string_equal(errs, "");
+	config_free(cfg);
+	free(errs);
+
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "\0x: 1\n", 6), 6);
+	close(fd);
+	f = open_memstream(&errs, &len);
+	cfg = config_load(path, f);
+	fclose(f);
+	unlink(path);
+	assert_null(cfg);
+	assert_true(has_line(errs, path, "NUL"));
+	free(errs);
+}
+
+static void test_load_missing(void **state)
+{
+	struct config *cfg;
+	char *errs;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&errs, &len);
+	errno = 0;
+	cfg = config_load("/nonexistent/x.yaml", f);
+	assert_int_equal(errno, ENOENT);
+	fclose(f);
+	assert_null(cfg);
+	assert_string_equal(errs, "/nonexistent/x.yaml: No such file or directory\n");
+	free(errs);
+}
+
+static void test_syntax_error(void **state)
+{
+	(void)state;
+	expect_error(TP "    labels: [a, b\n", "t.yaml:5:1: ", "YAML syntax error");
+	expect_error("probes:\n  - name: p\n   bad: indent\n", "t.yaml:3:4: ",
+		     "did not find expected '-' indicator");
+	expect_error(TP "\xff\n", "t.yaml:4:1: ", "YAML syntax error");
+	expect_error(TP "    filter: \"\\0\"\n", "t.yaml:4:13: ", "NUL");
+}
+
+static void test_all_errors_reported(void **state)
+{
+	struct config *cfg;
+	char *errs;
+
+	(void)state;
+	cfg = parse("tracing:\n"
+		    "  buffer_size_kb: 0\n"
+		    "  cpus: x\n"
+		    "probes:\n"
+		    "  - name: 1p\n"
+		    "    tracepoint: skb\n", &errs);
+	assert_null(cfg);
+	assert_int_equal(count_lines(errs), 4);
+	assert_true(has_line(errs, "t.yaml:2:19: ", "out of range"));
+	assert_true(has_line(errs, "t.yaml:3:9: ", "bad cpu list"));
+	assert_true(has_line(errs, "t.yaml:5:11: ", "invalid probe name"));
+	assert_true(has_line(errs, "t.yaml:6:17: ", "invalid tracepoint"));
+	free(errs);
+}
+
+static void test_unknown_keys(void **state)
+{
+	(void)state;
+	expect_error("foo: 1\n" TP, "t.yaml:1:1: ",
+		     "unknown key \"foo\" in the top level (allowed: tracing, limits, probes, causes)");
+	expect_error("tracing:\n  size: 1\n" TP, "t.yaml:2:3: ",
+		     "unknown key \"size\" in tracing (allowed: instance, buffer_size_kb, cpus)");
+	expect_error("limits:\n  max: 1\n" TP, "t.yaml:2:3: ", "unknown key \"max\"");
+	expect_error(TP "    label: [x]\n", "t.yaml:4:5: ",
+		     "unknown key \"label\" in a probe (allowed: name, ");
+	expect_error(TP "causes:\n  window: 3\n", "t.yaml:5:3: ",
+		     "unknown key \"window\" in causes");
+	expect_error(TP "causes:\n  heuristics:\n    - cause: x\n      probe: p\n      plus: p\n",
+		     "t.yaml:8:7: ", "unknown key \"plus\" in a heuristic");
+}
+
+static void test_wrong_types(void **state)
+{
+	(void)state;
+	expect_error("tracing: 5\n" TP, "t.yaml:1:10: ", "expected a mapping for tracing, found a scalar");
+	expect_error("- a\n", "t.yaml:1:1: ", "expected a mapping for the top level, found a sequence");
+	expect_error("probes: p\n", "t.yaml:1:9: ", "expected a sequence");
+	expect_error("probes:\n  - p\n", "t.yaml:2:5: ", "expected a mapping for a probe");
+	expect_error("probes:\n  - name: [p]\n    tracepoint: a:b\n", "t.yaml:2:11: ", "expected a scalar, found a sequence");
+	expect_error(TP "    labels: reason\n", "t.yaml:4:13: ", "expected a sequence, found a scalar");
+	expect_error(TP "    labels: [{a: b}]\n", "t.yaml:4:14: ", "expected a scalar, found a mapping");
+	expect_error("tracing:\n  buffer_size_kb: lots\n" TP, "t.yaml:2:19: ", "expected an integer, found \"lots\"");
+	expect_error("tracing:\n  buffer_size_kb: 1.5\n" TP, "t.yaml:2:19: ", "expected an integer");
+	expect_error(TP "    max_series: ' 5'\n", "t.yaml:4:17: ", "expected an integer");
+	expect_error(TP "causes: []\n", "t.yaml:4:9: ", "expected a mapping for causes");
+	expect_error(TP "causes:\n  classes: [a]\n", "t.yaml:5:12: ", "expected a mapping for causes.classes");
+	expect_error(TP "causes:\n  classes:\n    x: Y\n", "t.yaml:6:8: ", "expected a sequence");
+	expect_error(TP "causes:\n  heuristics: {a: b}\n", "t.yaml:5:15: ", "expected a sequence");
+	expect_error(TP "causes:\n  heuristics: [x]\n", "t.yaml:5:16: ", "expected a mapping for a heuristic");
+	expect_error("? [a]\n: b\n" TP, "t.yaml:1:3: ", "expected a scalar");
+}
+
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	expect_error("tracing:\n  buffer_size_kb: 0\n" TP, "t.yaml:2:19: ", "0 is out of range (1 to 1048576)");
+	expect_error("tracing:\n  buffer_size_kb: 1048577\n" TP, "t.yaml:2:19: ", "out of range");
+	expect_error("tracing:\n  buffer_size_kb: 99999999999999999999999\n" TP, "t.yaml:2:19: ", "out of range");
+	expect_error("limits:\n  max_series_per_probe: 1000001\n" TP, "t.yaml:2:25: ", "out of range (1 to 1000000)");
+	expect_error(TP "    max_series: -1\n", "t.yaml:4:17: ", "-1 is out of range");
+	expect_error(TP "causes:\n  window_seconds: 3601\n", "t.yaml:5:19: ", "out of range (1 to 3600)");
+	expect_error(TP "causes:\n  window_seconds: 0\n", "t.yaml:5:19: ", "out of range");
+}
+
+static void test_duplicate_keys(void **state)
+{
+	(void)state;
+	expect_error(TP "    name: q\n", "t.yaml:4:5: ", "duplicate key \"name\" (first at line 2)");
+	expect_error("tracing: {}\ntracing: {}\n" TP, "t.yaml:2:1: ", "duplicate key \"tracing\"");
+	expect_error(TP "causes:\n  classes:\n    a: [A]\n    a: [B]\n", "t.yaml:7:5: ", "duplicate key \"a\"");
+}
+
+static void test_duplicate_probe_names(void **state)
+{
+	(void)state;
+	expect_error(TP "  - name: p\n    function: f\n", "t.yaml:4:11: ",
+		     "duplicate probe name \"p\" (first at line 2)");
+}
+
+static void test_probe_kind(void **state)
+{
+	(void)state;
+	expect_error("probes:\n  - name: p\n", "t.yaml:2:5: ", "exactly one of tracepoint, function, kprobe");
+	expect_error(TP "    function: f\n", "t.yaml:4:5: ", "probe has both tracepoint and function");
+	expect_error(TP "    kprobe: f\n", "t.yaml:4:5: ", "both tracepoint and kprobe");
+	expect_error("probes:\n  - tracepoint: a:b\n", "t.yaml:2:5: ", "probe needs a name");
+}
+
+static void test_bad_tracepoint(void **state)
+{
+	static const char *const bad[] = { "skb", "skb:", ":x", "a:b:c", "a b:c", "a:b-c" };
+	char text[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		snprintf(text, sizeof(text), "probes:\n  - name: p\n    tracepoint: '%s'\n", bad[i]);
+		expect_error(text, "t.yaml:3:17: ", "expected system:event");
+	}
+}
+
+static void test_bad_names(void **state)
+{
+	(void)state;
+	expect_error("probes:\n  - name: 1p\n    function: f\n", "t.yaml:2:11: ", "invalid probe name \"1p\"");
+	expect_error("probes:\n  - name: a-b\n    function: f\n", "t.yaml:2:11: ", "invalid probe name");
+	expect_error("probes:\n  - name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    function: f\n",
+		     "t.yaml:2:11: ", "at most 63 characters");
+	expect_error("tracing:\n  instance: a/b\n" TP, "t.yaml:2:13: ", "invalid instance name \"a/b\"");
+	expect_error("tracing:\n  instance: ..\n" TP, "t.yaml:2:13: ", "invalid instance name");
+	expect_error("tracing:\n  instance: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" TP,
+		     "t.yaml:2:13: ", "at most 64 characters");
+	expect_error(TP "    labels: [bad-label]\n", "t.yaml:4:14: ", "invalid label name \"bad-label\"");
+	expect_error(TP "    labels: [__x]\n", "t.yaml:4:14: ", "reserved");
+	expect_error("probes:\n  - name: p\n    function: tcp-send\n", "t.yaml:3:15: ", "invalid function name");
+	expect_error("probes:\n  - name: p\n    function: 1f\n", "t.yaml:3:15: ", "invalid function name");
+	expect_error("probes:\n  - name: p\n    kprobe: f+x\n", "t.yaml:3:13: ", "expected SYMBOL or SYMBOL+OFFSET");
+	expect_error("probes:\n  - name: p\n    kprobe: +4\n", "t.yaml:3:13: ", "invalid kprobe target");
+	expect_error("probes:\n  - name: p\n    kprobe: f+0x\n", "t.yaml:3:13: ", "invalid kprobe target");
+	expect_error(TP "causes:\n  classes:\n    Congestion: [A]\n", "t.yaml:6:5: ", "invalid cause name \"Congestion\"");
+	expect_error(TP "causes:\n  classes:\n    c: [no_socket]\n", "t.yaml:6:9: ", "invalid drop reason \"no_socket\"");
+	expect_error(TP "causes:\n  heuristics:\n    - cause: Bad\n      probe: p\n", "t.yaml:6:14: ", "invalid cause name");
+}
+
+static void test_too_many_labels(void **state)
+{
+	(void)state;
+	expect_error(TP "    labels: [a, b, c, d, e]\n", "t.yaml:4:13: ", "too many labels (5)");
+	expect_error(TP "    labels: [a, a]\n", "t.yaml:4:17: ", "duplicate label \"a\"");
+}
+
+static void test_function_labels(void **state)
+{
+	(void)state;
+	expect_error("probes:\n  - name: p\n    function: f\n    labels: [caller, reason]\n",
+		     "t.yaml:4:22: ", "only the label \"caller\"");
+}
+
+static void test_filter_on_function(void **state)
+{
+	(void)state;
+	expect_error("probes:\n  - name: p\n    function: f\n    filter: 'x == 1'\n",
+		     "t.yaml:4:5: ", "filter is not supported on function probes");
+}
+
+static void test_fetchargs(void **state)
+{
+	(void)state;
+	expect_error(TP "    fetchargs: 'a=%di'\n", "t.yaml:4:5: ", "fetchargs is only allowed on kprobe probes");
+	expect_error("probes:\n  - name: p\n    kprobe: f\n    fetchargs: 'a=%di'\n    labels: [b]\n",
+		     "t.yaml:5:14: ", "label \"b\" is not a field of this kprobe");
+	expect_error("probes:\n  - name: p\n    kprobe: f\n    labels: [arg1]\n",
+		     "t.yaml:4:14: ", "not a field of this kprobe");
+	expect_error("probes:\n  - name: p\n    kprobe: f\n    fetchargs: \"a=%di\\nb=%si\"\n",
+		     "t.yaml:4:16: ", "one line");
+}
+
+static void test_metric_conflict(void **state)
+{
+	(void)state;
+	expect_error("probes:\n"
+		     "  - name: a\n"
+		     "    tracepoint: skb:kfree_skb\n"
+		     "    labels: [reason]\n"
+		     "    metric: ftrace_x_total\n"
+		     "  - name: b\n"
+		     "    tracepoint: skb:consume_skb\n"
+		     "    labels: [location]\n"
+		     "    metric: ftrace_x_total\n",
+		     "t.yaml:6:5: ",
+		     "probe \"b\" feeds metric \"ftrace_x_total\" with labels [location], but probe \"a\" (line 2)");
+}
+
+static void test_bad_metric(void **state)
+{
+	(void)state;
+	expect_error(TP "    labels: [reason]\n    metric: ftrace_drops\n", "t.yaml:5:13: ", "must end in _total");
+	expect_error(TP "    labels: [reason]\n    metric: 1x_total\n", "t.yaml:5:13: ", "invalid metric name");
+	expect_error(TP "    labels: [reason]\n    metric: ftrace_event_hits_total\n", "t.yaml:5:13: ", "reserved");
+	expect_error(TP "    labels: [reason]\n    metric: ftrace_exporter_x_total\n", "t.yaml:5:13: ", "reserved");
+	expect_error(TP "    metric: ftrace_x_total\n", "t.yaml:4:5: ", "metric needs labels");
+	expect_error(TP "    labels: []\n    help: text\n", "t.yaml:5:5: ", "help needs labels");
+}
+
+static void test_no_probes(void **state)
+{
+	(void)state;
+	expect_error("", "t.yaml:1:1: ", "no probes");
+	expect_error("# only a comment\n", "t.yaml:1:1: ", "no probes");
+	expect_error("tracing: {}\n", "t.yaml:1:1: ", "no probes: the \"probes\" key is missing");
+	expect_error("probes: []\n", "t.yaml:1:9: ", "no probes: \"probes\" is empty");
+}
+
+static void test_bad_cpus(void **state)
+{
+	(void)state;
+	expect_error("tracing:\n  cpus: 0-1024\n" TP, "t.yaml:2:9: ", "cpu numbers go from 0 to 1023");
+	expect_error("tracing:\n  cpus: '3-1'\n" TP, "t.yaml:2:9: ", "range 3-1 is reversed");
+	expect_error("tracing:\n  cpus: some\n" TP, "t.yaml:2:9: ", "bad cpu list \"some\"");
+}
+
+static void test_bad_causes(void **state)
+{
+	(void)state;
+	expect_error(TP "causes:\n  probe: q\n", "t.yaml:5:10: ", "unknown probe \"q\"");
+	expect_error(TP "causes:\n  probe: p\n", "t.yaml:5:10: ", "probe \"p\" has no label \"reason\"");
+	expect_error(TP "causes:\n  classes:\n    a: [X, Y]\n    b: [Z, X]\n", "t.yaml:7:12: ",
+		     "drop reason \"X\" is already in cause \"a\"");
+	expect_error(TP "causes:\n  heuristics:\n    - cause: c\n      probe: q\n", "t.yaml:7:14: ", "unknown probe \"q\"");
+	expect_error(TP "causes:\n  heuristics:\n    - cause: c\n      probe: p\n      minus: r\n", "t.yaml:8:14: ",
+		     "unknown probe \"r\"");
+	expect_error(TP "causes:\n  heuristics:\n    - probe: p\n", "t.yaml:6:7: ", "heuristic needs a cause");
+	expect_error(TP "causes:\n  heuristics:\n    - cause: c\n", "t.yaml:6:7: ", "heuristic needs a probe");
+	expect_error(TP "causes:\n  heuristics:\n    - {cause: c, probe: p}\n    - {cause: c, probe: p}\n",
+		     "t.yaml:7:15: ", "cause \"c\" already has a heuristic");
+	expect_error(TP "causes:\n  classes:\n    c: [X]\n  heuristics:\n    - {cause: c, probe: p}\n",
+		     "t.yaml:8:15: ", "cause \"c\" is already defined by classes");
+}
+
+static void test_aliases(void **state)
+{
+	(void)state;
+	expect_error("probes:\n  - &a {name: p, function: f}\n  - *a\n", "t.yaml:2:5: ", "aliases are not supported");
+	expect_error("&a [*a]\n", "t.yaml:1:1: ", "aliases are not supported");
+}
+
+static void test_two_documents(void **state)
+{
+	(void)state;
+	expect_error(TP "---\n" TP, "t.yaml:5:1: ", "only one YAML document");
+}
+
+static void test_null_errs(void **state)
+{
+	(void)state;
+	assert_null(config_parse("t.yaml", "probes: []\n", NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_parse_cpus(void **state)
+{
+	static bool mask[CONFIG_MAX_CPUS];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse_cpus("all", mask, err, sizeof(err)), 0);
+	assert_true(mask[0] && mask[CONFIG_MAX_CPUS - 1]);
+	assert_int_equal(config_parse_cpus("0", mask, err, sizeof(err)), 0);
+	assert_true(mask[0]);
+	assert_false(mask[1]);
+	assert_int_equal(config_parse_cpus("0-3,8,10-10", mask, err, sizeof(err)), 0);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(mask[i], i <= 3 || i == 8 || i == 10);
+	assert_int_equal(config_parse_cpus("1023", mask, err, sizeof(err)), 0);
+	assert_true(mask[1023]);
+
+	assert_int_equal(config_parse_cpus("1024", mask, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "from 0 to 1023"));
+	assert_int_equal(config_parse_cpus("5-2", mask, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "range 5-2 is reversed"));
+	static const char *const bad[] = {
+		"", "0,", ",1", "a", "0-", "-1", "1 ,2", "1-2-3", "ALL", "0x1", "+1"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		err[0] = 0;
+		assert_int_equal(config_parse_cpus(bad[i], mask, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "bad cpu list"));
+	}
+	assert_int_equal(config_parse_cpus("x", mask, NULL, 0), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_default_causes_probe),
+		cmocka_unit_test(test_default_yaml),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_duplicate_probe_names),
+		cmocka_unit_test(test_probe_kind),
+		cmocka_unit_test(test_bad_tracepoint),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_too_many_labels),
+		cmocka_unit_test(test_function_labels),
+		cmocka_unit_test(test_filter_on_function),
+		cmocka_unit_test(test_fetchargs),
+		cmocka_unit_test(test_metric_conflict),
+		cmocka_unit_test(test_bad_metric),
+		cmocka_unit_test(test_no_probes),
+		cmocka_unit_test(test_bad_cpus),
+		cmocka_unit_test(test_bad_causes),
+		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_two_documents),
+		cmocka_unit_test(test_null_errs),
+		cmocka_unit_test(test_parse_cpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
