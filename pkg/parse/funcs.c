@@ -82,6 +82,25 @@ int funcs_add(struct funcs *f, const char *name, int probe)
 	return found;
 }
 
+void funcs_text_range(const struct funcs *f, uint64_t *lo, uint64_t *hi)
+{
+	char line[512], sym[256], type;
+	unsigned long long addr;
+	FILE *fp = fopen(f->path, "r");
+
+	*lo = *hi = 0;
+	while (fp && fgets(line, sizeof(line), fp) && !(*lo && *hi)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		if (!strcmp(sym, "_stext"))
+			*lo = addr;
+		else if (!strcmp(sym, "_etext"))
+			*hi = addr;
+	}
+	if (fp)
+		fclose(fp);
+}
+
 static int addr_cmp(const void *a, const void *b)
 {
 	const struct func_addr *x = a, *y = b;

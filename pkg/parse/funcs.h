@@ -15,6 +15,8 @@ void funcs_free(struct funcs *f);
  * the name is not in kallsyms), -1 on allocation failure. */
 int funcs_add(struct funcs *f, const char *name, int probe);
 void funcs_sort(struct funcs *f);
+/* The kernel's core text range [_stext, _etext); 0, 0 when unknown. */
+void funcs_text_range(const struct funcs *f, uint64_t *lo, uint64_t *hi);
 /* The probe whose function starts at or just before ip, or -1. */
 int funcs_find(const struct funcs *f, uint64_t ip);
 

@@ -232,7 +232,7 @@ static const char *enum_name(const struct label *l, uint64_t v)
 	return hit ? hit->name : NULL;
 }
 
-void label_render(const struct label *l, struct tep_handle *tep,
+void label_render(const struct label *l, const struct render_env *env,
 		  const struct series_key *key, int i, char *out, size_t size)
 {
 	uint64_t v = key->v[i].num;
@@ -254,7 +254,11 @@ void label_render(const struct label *l, struct tep_handle *tep,
 		name = enum_name(l, v);
 		break;
 	case LBL_SYM:
-		name = tep_find_function(tep, v);
+		name = tep_find_function(env->tep, v);
+		break;
+	case LBL_HEX:
+		if (v >= env->text_lo && v < env->text_hi)
+			name = tep_find_function(env->tep, v);
 		break;
 	default:
 		break;

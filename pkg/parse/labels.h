@@ -40,7 +40,15 @@ void label_fini(struct label *l);
 /* Reads l's raw value from a record of rsize bytes into *v. */
 void label_read(const struct label *l, const void *rec, int rsize,
 		struct series_key *key, int i);
-void label_render(const struct label *l, struct tep_handle *tep,
+/* What rendering needs besides the label: the tep's function map, and the
+ * kernel text range, so a plain %p code address (kfree_skb `location` before
+ * Linux 5.x printed it with %pS) is named while data pointers are not. */
+struct render_env {
+	struct tep_handle *tep;
+	uint64_t text_lo, text_hi;
+};
+
+void label_render(const struct label *l, const struct render_env *env,
 		  const struct series_key *key, int i, char *out, size_t size);
 
 #endif

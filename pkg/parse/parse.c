@@ -35,6 +35,7 @@ struct parser {
 	int func_id;		/* ftrace:function id, -1 if unused */
 	struct funcs *funcs;
 	struct label ip, parent_ip;
+	struct render_env env;
 	int type_offset, type_size, page_size;
 };
 
@@ -156,6 +157,7 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	if (!p)
 		return NULL;
 	p->tep = tep;
+	p->env.tep = tep;
 	p->func_id = -1;
 	p->nprobes = config_probe_count(cfg);
 	p->page_size = tep_get_sub_buffer_size(tep);
@@ -169,6 +171,7 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 		if (resolve_probe(p, cfg, i))
 			goto err_free;
 	funcs_sort(p->funcs);
+	funcs_text_range(p->funcs, &p->env.text_lo, &p->env.text_hi);
 	link_probes(p);
 	return p;
 err_free:
@@ -317,6 +320,6 @@ void parser_render(const struct parser *p, int probe,
 	const struct probe_rt *r = &p->probes[probe];
 
 	for (int l = 0; l < r->nlabels; l++)
-		label_render(&r->labels[l], p->tep, key, l, vals[l],
+		label_render(&r->labels[l], &p->env, key, l, vals[l],
 			     LABEL_VALUE_MAX);
 }
