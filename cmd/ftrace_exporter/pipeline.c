@@ -126,19 +126,12 @@ static int setup_counters(struct pipeline *p, int ncpus)
 static int render(void *ctx, char **text, size_t *len)
 {
 	struct pipeline *p = ctx;
-	int ret = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (expo_collect(p->expo, p->table, p->ncollectors))
-		log_msg(LOG_WARN, "a collector failed", NULL);
-	*len = expo_len(p->expo);
-	*text = malloc(*len + 1);
-	if (*text)
-		memcpy(*text, expo_text(p->expo), *len + 1);
-	else
-		ret = -1;
+	expo_collect(p->expo, p->table, p->ncollectors);
+	*text = expo_detach(p->expo, len);
 	pthread_mutex_unlock(&p->lock);
-	return ret;
+	return *text ? 0 : -1;
 }
 
 static int http_reload(void *ctx, char *msg, size_t len)

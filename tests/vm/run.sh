@@ -31,6 +31,8 @@ else
     echo "run.sh: no ./ftrace_exporter: guest tests that need it will skip"
 fi
 [ -d config ] && set -- "$@" --file config:/etc/ftrace_exporter
+# guest-exporter.sh's configs: /etc/ftrace_exporter/vm/*.yaml
+set -- "$@" --file tests/vm/configs:/etc/ftrace_exporter/vm
 for s in tests/vm/guest-*.sh; do
     [ -f "$s" ] && set -- "$@" --script "$s"
 done

@@ -9,6 +9,10 @@
  *                                    shut down the write side, wait for the sink's EOF (all data
  *                                    received by the sink), print the byte count
  *
+ * With WORKLOAD_CALLS=1 in the environment, tcp-sink and tcp-stream also print
+ * "calls send=S recv=R": their exact number of send()/read() calls, which the
+ * exporter test compares with tcp_sendmsg/tcp_recvmsg hits.
+ *
  * Exit status 0 on success, 1 on any error (message on stderr). Builds with -static.
  */
 #include <arpa/inet.h>
@@ -28,6 +32,16 @@ static void die(const char *what)
 {
 	fprintf(stderr, "workload: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+/* Prints the call counts when WORKLOAD_CALLS=1 (off by default: guest-smoke.sh
+ * compares the output of tcp-stream exactly). */
+static void print_calls(long long sends, long long recvs)
+{
+	const char *on = getenv("WORKLOAD_CALLS");
+
+	if (on && strcmp(on, "1") == 0)
+		printf("calls send=%lld recv=%lld\n", sends, recvs);
 }
 
 static long long parse_count(const char *s)
@@ -103,7 +117,7 @@ static int tcp_sink(int port)
 {
 	struct sockaddr_in sa;
 	char buf[65536];
-	long long total = 0;
+	long long total = 0, reads = 0;
 	ssize_t r;
 	int lfd = listen_on(htonl(INADDR_ANY), port, &sa);
 
@@ -112,11 +126,17 @@ static int tcp_sink(int port)
 	int fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
 		die("accept");
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		reads++;	/* every read() is one tcp_recvmsg(), EOF included */
+		if (r <= 0)
+			break;
 		total += r;
+	}
 	if (r < 0)
 		die("read");
 	printf("tcp-sink received=%lld\n", total);
+	print_calls(0, reads);
 	close(fd);
 	close(lfd);
 	return 0;
@@ -126,7 +146,7 @@ static int tcp_stream(const char *host, int port, long long bytes)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	static char buf[65536];
-	long long sent = 0;
+	long long sent = 0, sends = 0;
 	int fd = -1;
 
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
@@ -150,6 +170,7 @@ static int tcp_stream(const char *host, int port, long long bytes)
 		ssize_t w = send(fd, buf, chunk, 0);
 		if (w < 0)
 			die("send");
+		sends++;
 		sent += w;
 	}
 	if (shutdown(fd, SHUT_WR) < 0)
@@ -159,6 +180,7 @@ static int tcp_stream(const char *host, int port, long long bytes)
 	if (r < 0)
 		die("read");
 	printf("tcp-stream sent=%lld\n", sent);
+	print_calls(sends, 1);
 	close(fd);
 	return r == 0 ? 0 : 1;
 }

@@ -1,0 +1,169 @@
+/* Unit tests for pkg/metrics: per-CPU shards summed at scrape time, series
+ * merged by nothing but their key, the series cap, and writers racing a
+ * reader (run under TSan by the sanitizer stage too). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <string.h>
+
+#include "metrics/metrics.h"
+
+static struct series_key key_num(uint64_t v)
+{
+	struct series_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.v[0].num = v;
+	return k;
+}
+
+static void test_hits_summed_over_cpus(void **state)
+{
+	unsigned caps[2] = { 0, 0 };
+	struct metrics *m = metrics_new(2, caps, 4);
+
+	(void)state;
+	for (int cpu = 0; cpu < 4; cpu++)
+		for (int i = 0; i <= cpu; i++)
+			shard_hit(metrics_shard(m, cpu), 1);
+	shard_hit(metrics_shard(m, 3), 0);
+	assert_int_equal(metrics_hits(m, 1), 1 + 2 + 3 + 4);
+	assert_int_equal(metrics_hits(m, 0), 1);
+	assert_null(metrics_shard(m, 4));
+	metrics_free(m);
+}
+
+static void test_events_and_missed_per_cpu(void **state)
+{
+	unsigned caps[1] = { 0 };
+	struct metrics *m = metrics_new(1, caps, 2);
+
+	(void)state;
+	shard_events(metrics_shard(m, 1), 7);
+	shard_missed(metrics_shard(m, 1), 3);
+	shard_parse_error(metrics_shard(m, 0));
+	assert_int_equal(metrics_cpu_events(m, 0), 0);
+	assert_int_equal(metrics_cpu_events(m, 1), 7);
+	assert_int_equal(metrics_cpu_missed(m, 1), 3);
+	assert_int_equal(metrics_parse_errors(m), 1);
+	metrics_free(m);
+}
+
+struct tally {
+	uint64_t count[8];
+	int series;
+};
+
+static void tally(const struct series_key *k, uint64_t count, void *arg)
+{
+	struct tally *t = arg;
+
+	assert_true(k->v[0].num < 8);
+	t->count[k->v[0].num] += count;
+	t->series++;
+}
+
+static void test_series_per_shard_and_probe(void **state)
+{
+	unsigned caps[2] = { 10, 10 };
+	struct metrics *m = metrics_new(2, caps, 2);
+	struct series_key k3 = key_num(3), k5 = key_num(5);
+	struct tally t = { 0 };
+
+	(void)state;
+	shard_series_add(metrics_shard(m, 0), 0, &k3);
+	shard_series_add(metrics_shard(m, 0), 0, &k3);
+	shard_series_add(metrics_shard(m, 1), 0, &k3);
+	shard_series_add(metrics_shard(m, 1), 0, &k5);
+	shard_series_add(metrics_shard(m, 1), 1, &k5);
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[3], 3);
+	assert_int_equal(t.count[5], 1);
+	assert_int_equal(t.series, 3);	/* k3 lives in two shards */
+	memset(&t, 0, sizeof(t));
+	metrics_series_foreach(m, 1, tally, &t);
+	assert_int_equal(t.series, 1);
+	assert_int_equal(t.count[5], 1);
+	metrics_free(m);
+}
+
+static void test_series_cap_counts_dropped(void **state)
+{
+	unsigned caps[1] = { 2 };
+	struct metrics *m = metrics_new(1, caps, 1);
+	struct tally t = { 0 };
+
+	(void)state;
+	for (uint64_t v = 0; v < 5; v++) {
+		struct series_key k = key_num(v);
+
+		shard_series_add(metrics_shard(m, 0), 0, &k);
+		shard_series_add(metrics_shard(m, 0), 0, &k);
+	}
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.series, 2);
+	assert_int_equal(t.count[0] + t.count[1], 4);
+	assert_int_equal(metrics_series_dropped(m, 0), 6);
+	metrics_free(m);
+}
+
+#define RACE_EVENTS 200000
+
+static void *writer(void *arg)
+{
+	struct shard *s = arg;
+
+	for (int i = 0; i < RACE_EVENTS; i++) {
+		struct series_key k = key_num(i % 4);
+
+		shard_hit(s, 0);
+		shard_series_add(s, 0, &k);
+	}
+	return NULL;
+}
+
+/* Two writers, one per shard, while this thread keeps scraping: every
+ * scrape sees a total that only grows, and the end result is exact. */
+static void test_writers_race_scraper(void **state)
+{
+	unsigned caps[1] = { 16 };
+	struct metrics *m = metrics_new(1, caps, 2);
+	pthread_t th[2];
+	uint64_t last = 0, now;
+	struct tally end = { 0 };
+
+	(void)state;
+	for (int c = 0; c < 2; c++)
+		pthread_create(&th[c], NULL, writer, metrics_shard(m, c));
+	do {
+		struct tally t = { 0 };
+
+		now = metrics_hits(m, 0);
+		assert_true(now >= last);
+		last = now;
+		metrics_series_foreach(m, 0, tally, &t);
+	} while (now < 2 * RACE_EVENTS);
+	for (int c = 0; c < 2; c++)
+		pthread_join(th[c], NULL);
+	metrics_series_foreach(m, 0, tally, &end);
+	for (int v = 0; v < 4; v++)
+		assert_int_equal(end.count[v], 2 * RACE_EVENTS / 4);
+	metrics_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hits_summed_over_cpus),
+		cmocka_unit_test(test_events_and_missed_per_cpu),
+		cmocka_unit_test(test_series_per_shard_and_probe),
+		cmocka_unit_test(test_series_cap_counts_dropped),
+		cmocka_unit_test(test_writers_race_scraper),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+#!/bin/sh
+# guest-exporter.sh: issue 3 checks 1-4 against the real exporter on the guest kernel.
+#   1. N send()/recv() on a connected TCP socket raise the tcp_sendmsg/tcp_recvmsg function hits
+#      by exactly N.
+#   2. netem loss across a veth pair: tcp_retransmit_skb function hits with caller labels, equal
+#      to the tcp:tcp_retransmit_skb tracepoint; receive-path hits (__netif_receive_skb function,
+#      net:netif_receive_skb tracepoint per device) agree with each other and with the devices'
+#      packet counters; send/recv hits agree with the workload's own call counts.
+#   3. kprobe tcp_sendmsg counts exactly like the function probe; a fetcharg label (size) works.
+#   4. SIGTERM: exit 0, instance and kprobe group gone, top-level tracer and filter untouched;
+#      kill -9 then restart cleans the stale instance and kprobes. --check-config names a
+#      function that is not traceable.
+#
+# Scrapes and exactness: /metrics is fetched with busybox wget over 127.0.0.1, and every scrape
+# itself calls tcp_sendmsg/tcp_recvmsg (and __netif_receive_skb on lo). Those calls are the same
+# for every scrape of a small response, so the test measures the cost of one scrape from several
+# back-to-back scrapes with no workload (the deltas must all be equal, or the check says so) and
+# subtracts it: delta(scrape before, scrape after) = workload calls + one scrape's calls.
+# Before each scrape the test waits longer than the reader's poll timeout (200 ms), so every
+# event of the workload has been read.
+. /lib/vmtest.sh
+X=/usr/local/bin/ftrace_exporter
+W=/usr/local/bin/workload
+C=/etc/ftrace_exporter/vm/exporter.yaml
+ADDR=127.0.0.1:9101
+I=$T/instances/vmexp
+G=fte_vmexp
+SETTLE=0.6	# > READER_POLL_MS (200 ms) with margin for TCG
+N=1000
+M=/tmp/metrics.txt
+
+[ -x "$X" ] || { skip exporter "no $X"; vm_done; }
+
+# --- helpers ---------------------------------------------------------------------------------
+scrape() { sleep $SETTLE; wget -q -O "$M" "http://$ADDR/metrics"; }
+# val SERIES [FILE]: the value of one series ('name{labels}') in a scrape, 0 if absent
+val() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "${2:-$M}"; }
+# sum FAMILY [FILE]: sum of every series of a family
+sum() { awk -v f="$1" 'index($1, f "{") == 1 || $1 == f { s += $2 } END { print s + 0 }' "${2:-$M}"; }
+fn() { echo "ftrace_function_hits_total{function=\"$1\"}"; }
+ev() { echo "ftrace_event_hits_total{event=\"$1\"}"; }
+# keep NAME: save the last scrape as /tmp/NAME.txt
+keep() { cp "$M" "/tmp/$1.txt"; }
+# d SERIES A B: value in saved scrape B minus value in saved scrape A
+d() { echo $(( $(val "$1" "/tmp/$3.txt") - $(val "$1" "/tmp/$2.txt") )); }
+dsum() { echo $(( $(sum "$1" "/tmp/$3.txt") - $(sum "$1" "/tmp/$2.txt") )); }
+
+# start_exporter: run it in the background ($xpid) and wait until /metrics answers
+start_exporter() {
+    "$X" --config.file="$C" --web.listen-address="$ADDR" --log.level=info \
+        > /tmp/exporter.log 2>&1 &
+    xpid=$!
+    _i=0
+    while [ $_i -lt 100 ]; do
+        wget -q -O "$M" "http://$ADDR/metrics" 2>/dev/null && return 0
+        kill -0 $xpid 2>/dev/null || break
+        sleep 0.2
+        _i=$((_i + 1))
+    done
+    note "exporter log: $(tail -n 5 /tmp/exporter.log)"
+    return 1
+}
+# stop_exporter SIGNAL: send it, wait, print the exit status
+stop_exporter() { kill -"$1" $xpid; wait $xpid; echo $?; }
+# veth_rx NETNS DEV: packets the device received (kernel's own counter)
+veth_rx() { $IP -n "$1" -s link show "$2" | awk '/RX:/ { getline; print $2; exit }'; }
+# kprobes_of_group: our kprobe definitions in the global kprobe_events
+kprobes_of_group() { grep -c "^[pr]:$G/" $T/kprobe_events; }
+
+check_probes_up() {
+    for p in tcp_sendmsg tcp_recvmsg tcp_retransmit_skb netif_receive_skb tp_retransmit \
+             tp_netif_receive kp_send kp_send_size; do
+        check_eq "probe_up $p$1" "$(val "ftrace_exporter_probe_up{probe=\"$p\"}")" 1
+    done
+}
+
+# --- check-config ------------------------------------------------------------------------------
+check_config_checks() {
+    out=$("$X" --check-config --config.file="$C" 2>&1)
+    check_eq "--check-config accepts the VM config ($out)" "$?" 0
+    out=$("$X" --check-config --config.file=/etc/ftrace_exporter/vm/bad-function.yaml 2>&1)
+    check_eq "--check-config fails on an untraceable function" "$?" 1
+    case "$out" in
+        *tcp_no_such_function*"not traceable"*) ok "--check-config names it: $out" ;;
+        *) not_ok "--check-config names the function" "$out" ;;
+    esac
+    # tcp_drop was replaced by kfree_skb_reason() in 5.19: use it where this kernel lacks it
+    if grep -q '^tcp_drop$' $T/available_filter_functions; then
+        note "tcp_drop is traceable on $(uname -r): not used as a bad function"
+        return
+    fi
+    sed 's/tcp_no_such_function/tcp_drop/' /etc/ftrace_exporter/vm/bad-function.yaml > /tmp/drop.yaml
+    out=$("$X" --check-config --config.file=/tmp/drop.yaml 2>&1)
+    check_eq "--check-config fails on tcp_drop (not in available_filter_functions)" "$?" 1
+    case "$out" in
+        *"function tcp_drop is not traceable"*) ok "--check-config names tcp_drop" ;;
+        *) not_ok "--check-config names tcp_drop" "$out" ;;
+    esac
+}
+
+# --- check 1 and 3: exact counts over loopback --------------------------------------------------
+# Measures one scrape's own calls (scrape_send, scrape_recv) from three back-to-back scrapes.
+calibrate() {
+    scrape; keep c0; scrape; keep c1; scrape; keep c2
+    s1=$(d "$(fn tcp_sendmsg)" c0 c1) s2=$(d "$(fn tcp_sendmsg)" c1 c2)
+    r1=$(d "$(fn tcp_recvmsg)" c0 c1) r2=$(d "$(fn tcp_recvmsg)" c1 c2)
+    note "one scrape costs tcp_sendmsg $s1/$s2, tcp_recvmsg $r1/$r2 (two measurements)"
+    check_eq "scrape cost in tcp_sendmsg is constant" "$s1" "$s2"
+    check_eq "scrape cost in tcp_recvmsg is constant" "$r1" "$r2"
+    scrape_send=$s2 scrape_recv=$r2
+}
+
+exact_counts() {
+    scrape; keep p0
+    out=$($W tcp-pair $N)
+    note "$out"
+    scrape; keep p1
+    check_eq "function tcp_sendmsg: $N send() = $N hits" \
+        $(( $(d "$(fn tcp_sendmsg)" p0 p1) - scrape_send )) $N
+    check_eq "function tcp_recvmsg: $N recv() = $N hits" \
+        $(( $(d "$(fn tcp_recvmsg)" p0 p1) - scrape_recv )) $N
+    check_eq "kprobe tcp_sendmsg counts exactly like the function probe" \
+        "$(d "$(ev $G:kp_send)" p0 p1)" "$(d "$(fn tcp_sendmsg)" p0 p1)"
+    check_eq "kprobe with fetcharg size: $N hits with size=\"64\"" \
+        "$(d 'ftrace_vm_send_size_total{size="64"}' p0 p1)" $N
+    check_eq "kprobe with fetcharg: its labelled family counts like its event" \
+        "$(dsum ftrace_vm_send_size_total p0 p1)" "$(d "$(ev $G:kp_send_size)" p0 p1)"
+    check_eq "both kprobes count the same" \
+        "$(d "$(ev $G:kp_send_size)" p0 p1)" "$(d "$(ev $G:kp_send)" p0 p1)"
+}
+
+# --- check 2: netem loss across veth between two namespaces -----------------------------------
+netem_setup() {
+    $IP netns add vxa && $IP netns add vxb &&
+    $IP link add xa netns vxa type veth peer name xb netns vxb &&
+    $IP -n vxa addr add 10.201.0.1/24 dev xa && $IP -n vxb addr add 10.201.0.2/24 dev xb &&
+    $IP -n vxa link set lo up && $IP -n vxb link set lo up &&
+    $IP -n vxa link set xa up && $IP -n vxb link set xb up &&
+    $IP netns exec vxa $TC qdisc add dev xa root netem loss 20%
+}
+
+# Checks that every caller label is a function name and prints them.
+callers() {
+    _c=$(grep '^ftrace_vm_retransmit_callers_total{' "$M" | sed 's/.*caller="\([^"]*\)".*} \(.*\)/\1=\2/')
+    note "tcp_retransmit_skb callers: $(echo "$_c" | tr '\n' ' ')"
+    check_gt "caller series of tcp_retransmit_skb" "$(echo "$_c" | grep -c .)" 0
+    check_eq "every caller label is a function name" \
+        "$(echo "$_c" | grep -cv '^[A-Za-z_][A-Za-z0-9_.]*=')" 0
+    check_eq "caller series sum to the function hits" \
+        "$(sum ftrace_vm_retransmit_callers_total)" "$(val "$(fn tcp_retransmit_skb)")"
+}
+
+netem_transfer() {
+    check "veth pair between namespaces with netem loss 20%" netem_setup || return
+    rxb0=$(veth_rx vxb xb) rxa0=$(veth_rx vxa xa)
+    scrape; keep n0
+    WORKLOAD_CALLS=1 $IP netns exec vxb $W tcp-sink 5002 > /tmp/xsink.out 2>&1 &
+    sink=$!
+    t0=$(now)
+    WORKLOAD_CALLS=1 timeout 150 $IP netns exec vxa $W tcp-stream 10.201.0.2 5002 2000000 \
+        > /tmp/xstream.out 2>&1
+    check_eq "tcp-stream across veth+netem" "$(head -n1 /tmp/xstream.out)" "tcp-stream sent=2000000"
+    wait $sink
+    note "2 MB at 20% loss took $(echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }') s"
+    check_eq "tcp-sink received everything" "$(head -n1 /tmp/xsink.out)" "tcp-sink received=2000000"
+    rxb=$(( $(veth_rx vxb xb) - rxb0 )) rxa=$(( $(veth_rx vxa xa) - rxa0 ))
+    scrape; keep n1
+    netem_checks
+    $IP netns del vxa; $IP netns del vxb
+}
+
+# Workload call counts from "calls send=S recv=R" lines.
+calls() { sed -n "s/^calls .*$1=\([0-9]*\).*/\1/p" "$2"; }
+
+netem_checks() {
+    rtx=$(d "$(fn tcp_retransmit_skb)" n0 n1)
+    check_gt "function tcp_retransmit_skb hits under netem loss" "$rtx" 0
+    check_eq "tracepoint tcp:tcp_retransmit_skb = function tcp_retransmit_skb" \
+        "$(d "$(ev tcp:tcp_retransmit_skb)" n0 n1)" "$rtx"
+    callers
+    sends=$(calls send /tmp/xstream.out) reads=$(( $(calls recv /tmp/xstream.out) + $(calls recv /tmp/xsink.out) ))
+    check_eq "tcp_sendmsg hits = the stream's $sends send() calls" \
+        $(( $(d "$(fn tcp_sendmsg)" n0 n1) - scrape_send )) "$sends"
+    check_eq "tcp_recvmsg hits = the sink's and stream's $reads read() calls" \
+        $(( $(d "$(fn tcp_recvmsg)" n0 n1) - scrape_recv )) "$reads"
+    check_eq "kprobe tcp_sendmsg = function tcp_sendmsg across the transfer" \
+        "$(d "$(ev $G:kp_send)" n0 n1)" "$(d "$(fn tcp_sendmsg)" n0 n1)"
+    # Receive path: per device, the tracepoint must see every packet the device counted
+    # (veth counts a packet received when its peer hands it to netif_rx).
+    check_eq "net:netif_receive_skb on xb = xb rx_packets ($rxb)" \
+        "$(d 'ftrace_vm_netif_receive_total{name="xb"}' n0 n1)" "$rxb"
+    check_eq "net:netif_receive_skb on xa = xa rx_packets ($rxa)" \
+        "$(d 'ftrace_vm_netif_receive_total{name="xa"}' n0 n1)" "$rxa"
+    check_gt "receive-path packets on xb" "$rxb" 0
+    # Every __netif_receive_skb call fires the tracepoint once, on any device (lo included).
+    check_eq "function __netif_receive_skb = tracepoint net:netif_receive_skb (all devices)" \
+        "$(d "$(fn __netif_receive_skb)" n0 n1)" "$(d "$(ev net:netif_receive_skb)" n0 n1)"
+    check_eq "labelled netif_receive family = its event count" \
+        "$(dsum ftrace_vm_netif_receive_total n0 n1)" "$(d "$(ev net:netif_receive_skb)" n0 n1)"
+    note "retransmits $rtx; RetransSegs $(snmp_retrans); xb rx $rxb, xa rx $rxa packets"
+}
+snmp_retrans() {
+    $IP netns exec vxa cat /proc/net/snmp | awk '/^Tcp:/ { if (!h) { split($0, k); h = 1 }
+        else for (i = 1; i <= NF; i++) if (k[i] == "RetransSegs") print $i }'
+}
+
+# --- check 4: exit leaves nothing behind -------------------------------------------------------
+while_running() {
+    check_eq "instance tracer is function" "$(cat $I/current_tracer)" function
+    note "instance set_ftrace_filter: $(tr '\n' ' ' < $I/set_ftrace_filter)"
+    check_eq "instance filter has the 4 functions" "$(grep -c . $I/set_ftrace_filter)" 4
+    check_eq "2 kprobes in group $G" "$(kprobes_of_group)" 2
+    check_eq "top-level tracer is nop while the exporter runs" "$(cat $T/current_tracer)" nop
+}
+
+after_exit() { # after_exit WHAT
+    check "$1: instance removed" test ! -d "$I"
+    check_eq "$1: no kprobe of group $G left" "$(kprobes_of_group)" 0
+    check "$1: no event directory of group $G" test ! -d "$T/events/$G"
+    check_eq "$1: top-level tracer is nop" "$(cat $T/current_tracer)" nop
+    check_eq "$1: top-level set_ftrace_filter untouched" "$(cat $T/set_ftrace_filter)" "$top_filter"
+}
+
+kill9_restart() {
+    start_exporter || { not_ok "exporter starts (kill -9 run)" "$(tail -n 3 /tmp/exporter.log)"; return; }
+    note "kill -9 exit status $(stop_exporter 9)"
+    check "kill -9 leaves a stale instance" test -d "$I"
+    check_eq "kill -9: disable_on_free stopped tracing into the stale instance" "$(cat $I/tracing_on)" 0
+    check_eq "kill -9 leaves the stale kprobes" "$(kprobes_of_group)" 2
+    start_exporter || { not_ok "exporter restarts over the stale instance" "$(tail -n 3 /tmp/exporter.log)"; return; }
+    ok "exporter restarts over the stale instance"
+    check_probes_up " after restart"
+    while_running
+    scrape; keep k0
+    $W tcp-pair 100 > /dev/null
+    scrape; keep k1
+    check_eq "after restart: tcp_sendmsg counts 100 send()" \
+        $(( $(d "$(fn tcp_sendmsg)" k0 k1) - scrape_send )) 100
+    check_eq "after restart: kprobe = function" \
+        "$(d "$(ev $G:kp_send)" k0 k1)" "$(d "$(fn tcp_sendmsg)" k0 k1)"
+    check_eq "after restart: SIGTERM exit status" "$(stop_exporter TERM)" 0
+    after_exit "after restart"
+}
+
+# --- main ----------------------------------------------------------------------------------------
+note "kernel $(uname -r)"
+top_filter=$(cat $T/set_ftrace_filter)
+check_eq "top-level tracer is nop at start" "$(cat $T/current_tracer)" nop
+check_config_checks
+if ! start_exporter; then
+    not_ok "exporter starts" "$(tail -n 5 /tmp/exporter.log)"
+    vm_done
+fi
+ok "exporter starts"
+check_probes_up ""
+while_running
+calibrate
+exact_counts
+netem_transfer
+check_eq "SIGTERM: exit status" "$(stop_exporter TERM)" 0
+note "exporter log: $(grep -ci 'level=warn\|level=error' /tmp/exporter.log) warnings/errors"
+grep -i 'level=warn\|level=error' /tmp/exporter.log | head -n 5 | sed 's/^/# /'
+after_exit "SIGTERM"
+kill9_restart
+vm_done
