@@ -3,7 +3,8 @@
 PKGS     := libtracefs libtraceevent libmicrohttpd yaml-0.1 zlib
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 CC       ?= cc
-OPT      ?= -O2 -g
+OPT      ?= -O2 -g -flto=auto
+AR       := gcc-ar
 CFLAGS   ?= $(OPT)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Ipkg \
             -DFTE_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "exporter.h"
+#include "causes/causes.h"
 #include "config/config.h"
 #include "expose/collectors.h"
 #include "http/http.h"
@@ -30,6 +31,7 @@ struct pipeline {
 	struct metrics *metrics;
 	struct parse_thread **threads;	/* [ncpus] */
 	struct reader_pool *readers;
+	struct causes *causes;
 	struct http_server *http;
 	struct expo *expo;
 	struct collector table[COLLECTORS_MAX];
@@ -166,7 +168,7 @@ static void fill_scrape_src(struct pipeline *p, int ncpus)
 		.cfg = p->cfg, .parser = p->parser, .metrics = p->metrics,
 		.session = p->session, .probe_up = p->probe_up,
 		.cpus = p->cpus, .ncpus = ncpus, .reload_ok = true,
-		.reload_time = (double)time(NULL),
+		.reload_time = (double)time(NULL), .causes = p->causes,
 	};
 	p->ncollectors = collectors_table(p->table, &p->src);
 }
@@ -192,6 +194,15 @@ static int start_tracing(struct pipeline *p, int ncpus)
 	if (!p->readers)
 		return -1;
 	return session_start(p->session);
+}
+
+/* Drop-cause gauges over the counters; the ticker takes p->lock. */
+static int start_causes(struct pipeline *p)
+{
+	p->causes = causes_new(p->cfg, p->parser, p->metrics, p->probe_up);
+	if (!p->causes)
+		return -1;
+	return causes_start(p->causes, &p->lock);
 }
 
 static int alloc_state(struct pipeline *p, int ncpus)
@@ -220,7 +231,8 @@ struct pipeline *pipeline_start(const struct flags *f)
 	p->cfg = config_load(f->config_file, stderr);
 	if (!p->cfg)
 		goto err_stop;
-	if (alloc_state(p, ncpus) || start_tracing(p, ncpus))
+	if (alloc_state(p, ncpus) || start_tracing(p, ncpus) ||
+	    start_causes(p))
 		goto err_stop;
 	fill_scrape_src(p, ncpus);
 	if (start_http(p))
@@ -269,6 +281,7 @@ void pipeline_stop(struct pipeline *p)
 	if (p->session)
 		session_stop(p->session);
 	reader_stop(p->readers);
+	causes_free(p->causes);
 	for (int c = 0; p->threads && c < ncpus; c++)
 		parse_thread_free(p->threads[c]);
 	free(p->threads);

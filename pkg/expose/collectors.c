@@ -6,6 +6,7 @@ static const struct {
 	int (*collect)(void *src, struct expo *w);
 } registry[] = {
 	{ "probes", collect_probes },
+	{ "causes", collect_causes },
 	{ "lost", collect_lost },
 	{ "self", collect_self },
 };

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "causes/causes.h"
 #include "config/config.h"
 #include "expose/expose.h"
 #include "metrics/metrics.h"
@@ -23,11 +24,13 @@ struct scrape_src {
 	int ncpus;
 	bool reload_ok;
 	double reload_time;		/* unix seconds of last good load */
+	struct causes *causes;		/* NULL: no drop-cause gauges */
 };
 
 int collect_probes(void *src, struct expo *w);
 int collect_self(void *src, struct expo *w);
 int collect_lost(void *src, struct expo *w);
+int collect_causes(void *src, struct expo *w);
 
 /* Fills table (room for COLLECTORS_MAX) with every collector reading src;
  * returns how many. */

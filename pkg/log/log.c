@@ -56,21 +56,25 @@ static void put_value(char *buf, size_t size, size_t *pos, const char *s)
 static void put_pair(char *buf, size_t size, size_t *pos, const char *k,
 		     const char *v, int first)
 {
-	if (json_format) {
-		*pos += snprintf(buf + *pos, size - *pos, "%s\"%s\":",
-				 first ? "{" : ",", k);
-	} else {
-		*pos += snprintf(buf + *pos, size - *pos, "%s%s=",
-				 first ? "" : " ", k);
-	}
-	if (*pos >= size)
-		*pos = size - 1;
+	int n;
+
+	if (json_format)
+		n = snprintf(buf + *pos, size - *pos, "%s\"%s\":",
+			     first ? "{" : ",", k);
+	else
+		n = snprintf(buf + *pos, size - *pos, "%s%s=",
+			     first ? "" : " ", k);
+	/* A pair whose key and quotes do not fit is left out whole. */
+	if (n < 0 || (size_t)n + 2 >= size - *pos)
+		return;
+	*pos += n;
 	put_value(buf, size, pos, v);
 }
 
 void log_msg(enum log_level level, const char *msg, ...)
 {
 	char buf[2048], ts[64];
+	size_t room = sizeof(buf) - 2;	/* the closing "}\n" always fits */
 	size_t pos = 0;
 	struct timespec now;
 	struct tm tm;
@@ -84,12 +88,12 @@ void log_msg(enum log_level level, const char *msg, ...)
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
-	put_pair(buf, sizeof(buf), &pos, "ts", ts, 1);
-	put_pair(buf, sizeof(buf), &pos, "level", level_names[level], 0);
-	put_pair(buf, sizeof(buf), &pos, "msg", msg, 0);
+	put_pair(buf, room, &pos, "ts", ts, 1);
+	put_pair(buf, room, &pos, "level", level_names[level], 0);
+	put_pair(buf, room, &pos, "msg", msg, 0);
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *)))
-		put_pair(buf, sizeof(buf), &pos, k, v, 0);
+		put_pair(buf, room, &pos, k, v, 0);
 	va_end(ap);
 	snprintf(buf + pos, sizeof(buf) - pos, "%s\n", json_format ? "}" : "");
 	fputs(buf, stderr);

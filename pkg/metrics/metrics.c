@@ -16,6 +16,7 @@ struct shard {
 	uint64_t events, missed, parse_errors;
 	uint64_t *hits;		/* [nprobes] */
 	uint64_t *dropped;	/* [nprobes] series over the cap */
+	struct entry **last;	/* [nprobes] last series hit: bursts repeat */
 	struct entry *table;
 	uint32_t mask;
 	struct metrics *m;
@@ -49,15 +50,17 @@ static int shard_init(struct shard *s, struct metrics *m, uint32_t size)
 	s->m = m;
 	s->hits = calloc(m->nprobes, sizeof(*s->hits));
 	s->dropped = calloc(m->nprobes, sizeof(*s->dropped));
+	s->last = calloc(m->nprobes, sizeof(*s->last));
 	s->table = calloc(size, sizeof(*s->table));
 	s->mask = size - 1;
-	return s->hits && s->dropped && s->table ? 0 : -1;
+	return s->hits && s->dropped && s->last && s->table ? 0 : -1;
 }
 
 static void shard_fini(struct shard *s)
 {
 	free(s->hits);
 	free(s->dropped);
+	free(s->last);
 	free(s->table);
 }
 
@@ -135,6 +138,16 @@ static uint32_t key_hash(int probe, const struct series_key *k)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+static bool key_equal(const struct series_key *a, const struct series_key *b)
+{
+	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	uint64_t diff = 0;
+
+	for (size_t i = 0; i < sizeof(*a) / sizeof(*x); i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
 /* Takes one slot of the probe's cap; false when the cap is reached. */
 static int series_reserve(struct metrics *m, int probe)
 {
@@ -155,30 +168,43 @@ static int entry_claim(struct shard *s, struct entry *e, int probe,
 		return 0;
 	e->key = *k;
 	e->hash = h;
-	e->count = 1;
+	e->count = 0;
 	__atomic_store_n(&e->probe, probe + 1, __ATOMIC_RELEASE);
 	return 1;
 }
 
-void shard_series_add(struct shard *s, int probe, const struct series_key *k)
+/* The probe's series with key k, claimed with a count of 0 if new; NULL
+ * when it is new and the cap is reached or the table is full. */
+static struct entry *series_find(struct shard *s, int probe,
+				 const struct series_key *k)
 {
 	uint32_t h = key_hash(probe, k);
 
 	for (uint32_t i = h, n = 0; n <= s->mask; i++, n++) {
 		struct entry *e = &s->table[i & s->mask];
 
-		if (!e->probe) {
-			if (!entry_claim(s, e, probe, h, k))
-				break;
-			return;
-		}
+		if (!e->probe)
+			return entry_claim(s, e, probe, h, k) ? e : NULL;
 		if (e->hash == h && e->probe == (uint32_t)probe + 1 &&
-		    !memcmp(&e->key, k, sizeof(*k))) {
-			BUMP(&e->count, 1);
+		    key_equal(&e->key, k))
+			return e;
+	}
+	return NULL;
+}
+
+void shard_series_add(struct shard *s, int probe, const struct series_key *k)
+{
+	struct entry *e = s->last[probe];
+
+	if (!e || !key_equal(&e->key, k)) {
+		e = series_find(s, probe, k);
+		if (!e) {
+			BUMP(&s->dropped[probe], 1);
 			return;
 		}
+		s->last[probe] = e;
 	}
-	BUMP(&s->dropped[probe], 1);
+	BUMP(&e->count, 1);
 }
 
 int metrics_probe_count(const struct metrics *m)

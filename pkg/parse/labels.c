@@ -192,7 +192,7 @@ static void copy_str(char *dst, const char *rec, int rsize, int off, int len)
 		len = rsize - off;
 	if (len > SERIES_STR_MAX - 1)
 		len = SERIES_STR_MAX - 1;
-	strncpy(dst, rec + off, len);
+	memcpy(dst, rec + off, strnlen(rec + off, len));
 }
 
 void label_read(const struct label *l, const void *rec, int rsize,

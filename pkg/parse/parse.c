@@ -323,3 +323,44 @@ void parser_render(const struct parser *p, int probe,
 		label_render(&r->labels[l], &p->env, key, l, vals[l],
 			     LABEL_VALUE_MAX);
 }
+
+/* The enum label of probe, or NULL when it is none (scrape-side helpers). */
+static const struct label *enum_label(const struct parser *p, int probe,
+				      int label)
+{
+	const struct probe_rt *r;
+
+	if (probe < 0 || probe >= p->nprobes)
+		return NULL;
+	r = &p->probes[probe];
+	if (label < 0 || label >= r->nlabels || r->labels[label].kind != LBL_ENUM)
+		return NULL;
+	return &r->labels[label];
+}
+
+int parser_enum_count(const struct parser *p, int probe, int label)
+{
+	const struct label *l = enum_label(p, probe, label);
+
+	return l ? l->nnames : 0;
+}
+
+const char *parser_enum_at(const struct parser *p, int probe, int label,
+			   int i)
+{
+	const struct label *l = enum_label(p, probe, label);
+
+	return l && i >= 0 && i < l->nnames ? l->names[i].name : NULL;
+}
+
+/* Linear: callers cache the answer per raw value. */
+const char *parser_enum_name(const struct parser *p, int probe, int label,
+			     uint64_t value)
+{
+	const struct label *l = enum_label(p, probe, label);
+
+	for (int i = 0; l && i < l->nnames; i++)
+		if (l->names[i].value == value)
+			return l->names[i].name;
+	return NULL;
+}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 #include "metrics/metrics.h"
@@ -45,5 +46,16 @@ int parse_page(struct parse_thread *t, void *page);
 void parser_render(const struct parser *p, int probe,
 		   const struct series_key *key,
 		   char vals[][LABEL_VALUE_MAX]);
+
+/* The kernel's names of an enum label (__print_symbolic, such as kfree_skb
+ * `reason`): parser_enum_count() is 0 when the label is no enum or missing;
+ * parser_enum_at() gives the i-th name in value order. parser_enum_name()
+ * names one raw value, NULL when the kernel has no name for it. These read
+ * only the parser's own immutable tables: safe from any thread. */
+int parser_enum_count(const struct parser *p, int probe, int label);
+const char *parser_enum_at(const struct parser *p, int probe, int label,
+			   int i);
+const char *parser_enum_name(const struct parser *p, int probe, int label,
+			     uint64_t value);
 
 #endif

@@ -1,6 +1,7 @@
 /* udpflood: sends exactly COUNT UDP datagrams of SIZE bytes to ADDR:PORT
  * (a loopback or test-namespace address), in sendmmsg batches, and prints
- * the achieved rate. Used by integration tests and `make bench` to generate
+ * the achieved rate. With RATE (datagrams/s, 0: as fast as possible) the
+ * sends are paced: every millisecond it sends what is due by then. Used by integration tests and `make bench` to generate
  * real kernel drops (closed port: NO_SOCKET; full socket: SOCKET_RCVBUFF). */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -50,17 +51,43 @@ static long flood(int fd, struct sockaddr_in *sa, long count, char *buf,
 	return sent;
 }
 
+/* Sends count datagrams at rate per second (paced to within a
+ * millisecond); returns how many the kernel took. */
+static long paced(int fd, struct sockaddr_in *sa, long count, double rate,
+		  char *buf, size_t size)
+{
+	struct timespec tick = { 0, 1000000 };
+	double t0 = now();
+	long sent = 0, want, n;
+
+	while (sent < count) {
+		want = (long)(rate * (now() - t0)) + 1 - sent;
+		if (want > count - sent)
+			want = count - sent;
+		if (want <= 0) {
+			nanosleep(&tick, NULL);
+			continue;
+		}
+		n = flood(fd, sa, want, buf, size);
+		sent += n;
+		if (n < want)
+			break;	/* flood() said why */
+	}
+	return sent;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	size_t size = argc > 4 ? strtoul(argv[4], NULL, 0) : 32;
+	double rate = argc > 5 ? atof(argv[5]) : 0;
 	long count, sent;
 	char *buf;
 	double t0;
 	int fd;
 
 	if (argc < 4 || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) {
-		fprintf(stderr, "usage: udpflood ADDR PORT COUNT [SIZE]\n");
+		fprintf(stderr, "usage: udpflood ADDR PORT COUNT [SIZE [RATE]]\n");
 		return 2;
 	}
 	sa.sin_port = htons(atoi(argv[2]));
@@ -72,7 +99,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t0 = now();
-	sent = flood(fd, &sa, count, buf, size);
+	sent = rate > 0 ? paced(fd, &sa, count, rate, buf, size) :
+			  flood(fd, &sa, count, buf, size);
 	printf("sent %ld datagrams in %.3f s (%.0f/s)\n", sent, now() - t0,
 	       sent / (now() - t0));
 	close(fd);

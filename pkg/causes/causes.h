@@ -1,0 +1,86 @@
+/* causes: drop-cause gauges (ftrace_drop_cause_rate{cause}) over a sliding
+ * window.
+ *
+ * A cause collects drops from two kinds of input. Reason classes: each
+ * series of the causes probe (skb:kfree_skb) is attributed by its raw
+ * `reason` code to the cause whose `causes.classes` list names the kernel's
+ * name of that code; codes not named anywhere go to "other". Heuristics: a
+ * rule adds rate(probe) and subtracts rate(minus), the result clamped at 0.
+ *
+ * Rates come from a ring of per-second snapshots of cumulative counts
+ * (struct causes_window, pure math, no clock or lock): a rate is
+ * (now - base) / (t_now - t_base), where base is the oldest snapshot not
+ * older than window_seconds. The scrape supplies the current counts, so a
+ * steady rate is exact and a cause falls to 0 within one window after its
+ * drops stop.
+ *
+ * struct causes reads the counters (pkg/metrics), caches the cause of each
+ * raw reason code, and owns a ticker thread that snapshots once a second
+ * under the caller's mutex, the one scrapes hold.
+ */
+#ifndef FTE_CAUSES_H
+#define FTE_CAUSES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "parse/parse.h"
+
+#define CAUSES_OTHER "other"
+
+/* Cumulative inputs of one cause: its rate is d(plus) - d(minus) per
+ * second, clamped at 0. */
+struct causes_input {
+	uint64_t plus, minus;
+};
+
+struct causes_window;
+
+/* A ring for ncauses causes over seconds (>= 1) seconds. NULL with errno. */
+struct causes_window *causes_window_new(int ncauses, unsigned seconds);
+void causes_window_free(struct causes_window *w);
+/* Stores a snapshot of in[ncauses] taken at time t (seconds, monotonic,
+ * never decreasing), replacing the oldest one when the ring is full. */
+void causes_window_push(struct causes_window *w, double t,
+			const struct causes_input *in);
+/* Writes each cause's rate at time now, with current counts in[], into
+ * rates[ncauses]. All 0 before the first snapshot or when no time passed. */
+void causes_window_rates(const struct causes_window *w, double now,
+			 const struct causes_input *in, double *rates);
+/* The index of the highest non-zero rate (the first on ties), -1 if none. */
+int causes_dominant(const double *rates, int n);
+
+struct causes;
+
+/* Builds the causes of cfg (classes in config order, then heuristics, then
+ * "other") over the parser's and metrics' probes; probe_up[] says which
+ * probes count. Logs once when the kernel has no drop reasons (causes then
+ * come from heuristics only) and for each heuristic whose probe is down.
+ * cfg, p, m and probe_up must outlive the result. NULL with errno. */
+struct causes *causes_new(const struct config *cfg, const struct parser *p,
+			  const struct metrics *m, const bool *probe_up);
+/* Stops the ticker if running and frees everything. NULL is a no-op. */
+void causes_free(struct causes *c);
+/* Starts the ticker: one snapshot now, then one a second, each taken with
+ * lock held. Returns 0, or -1 with errno. */
+int causes_start(struct causes *c, pthread_mutex_t *lock);
+/* Joins the ticker; the caller must not hold the lock it was given. */
+void causes_stop(struct causes *c);
+
+/* Takes one snapshot at time t. Caller serialises (holds the lock). */
+void causes_tick(struct causes *c, double t);
+/* Rates of every cause at time now into rates[causes_size(c)]. Reads the
+ * counters; the caller serialises it with causes_tick() (holds the lock). */
+void causes_rates(struct causes *c, double now, double *rates);
+int causes_size(const struct causes *c);
+const char *causes_name(const struct causes *c, int i);
+/* False when the causes probe has no usable `reason` (before Linux 5.17,
+ * no causes probe, or the probe is down): only heuristics count. */
+bool causes_have_reasons(const struct causes *c);
+/* CLOCK_MONOTONIC in seconds: the clock causes_tick()/causes_rates() use. */
+double causes_now(void);
+
+#endif

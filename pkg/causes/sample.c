@@ -1,0 +1,87 @@
+/* sample: the current cumulative input of every cause, read from the
+ * counters. Reason codes are attributed through a per-code cache filled on
+ * first sight from the kernel's enum names, so a snapshot costs one walk of
+ * the causes probe's series and no string work. */
+#include "causes/causes_int.h"
+
+#include <string.h>
+
+/* Index of the cause named name, or other. */
+static int cause_index(const struct causes *c, const char *name)
+{
+	for (int i = 0; i < c->ncauses; i++)
+		if (!strcmp(c->names[i], name))
+			return i;
+	return c->other;
+}
+
+/* The cause a reason name is mapped to by causes.classes, or other. */
+static int class_of(const struct causes *c, const char *reason)
+{
+	for (int i = 0; reason && i < config_class_count(c->cfg); i++) {
+		const struct cause_class *k = config_class(c->cfg, i);
+
+		if (!strcmp(k->reason, reason))
+			return cause_index(c, k->cause);
+	}
+	return c->other;
+}
+
+/* The cause of a raw reason code; unknown codes and unmapped names are
+ * other. Fills the cache on first sight of a small code. */
+static int code_cause(struct causes *c, uint64_t code)
+{
+	const char *name;
+	int cause;
+
+	if (code < CAUSES_CODE_CACHE && c->code_cause[code] >= 0)
+		return c->code_cause[code];
+	name = parser_enum_name(c->parser, c->reason_probe, c->reason_label,
+				code);
+	cause = class_of(c, name);
+	if (code < CAUSES_CODE_CACHE)
+		c->code_cause[code] = cause;
+	return cause;
+}
+
+void causes_cache_reset(struct causes *c)
+{
+	memset(c->code_cause, 0xff, sizeof(c->code_cause));
+}
+
+static void add_series(const struct series_key *k, uint64_t count, void *arg)
+{
+	struct causes *c = arg;
+
+	c->scratch[code_cause(c, k->v[c->reason_label].num)].plus += count;
+}
+
+/* Series of the causes probe by reason; series over the cardinality cap
+ * have no key and count as other, so no drop is lost. */
+static void sample_reasons(struct causes *c)
+{
+	if (c->reason_probe < 0)
+		return;
+	metrics_series_foreach(c->metrics, c->reason_probe, add_series, c);
+	c->scratch[c->other].plus +=
+		metrics_series_dropped(c->metrics, c->reason_probe);
+}
+
+static void sample_rules(struct causes *c)
+{
+	for (int i = 0; i < c->nrules; i++) {
+		const struct causes_rule *r = &c->rules[i];
+
+		c->scratch[r->cause].plus += metrics_hits(c->metrics, r->probe);
+		if (r->minus >= 0)
+			c->scratch[r->cause].minus +=
+				metrics_hits(c->metrics, r->minus);
+	}
+}
+
+void causes_sample(struct causes *c)
+{
+	memset(c->scratch, 0, c->ncauses * sizeof(*c->scratch));
+	sample_reasons(c);
+	sample_rules(c);
+}
