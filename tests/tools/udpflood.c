@@ -1,5 +1,5 @@
 /* udpflood: sends exactly COUNT UDP datagrams of SIZE bytes to ADDR:PORT
- * (a loopback or test-namespace address), in sendmmsg batches, and prints
+ * (a loopback or test-namespace address, IPv4 or IPv6), in sendmmsg batches, and prints
  * the achieved rate. With RATE (datagrams/s, 0: as fast as possible) the
  * sends are paced: every millisecond it sends what is due by then. Used by integration tests and `make bench` to generate
  * real kernel drops (closed port: NO_SOCKET; full socket: SOCKET_RCVBUFF). */
@@ -13,6 +13,30 @@
 
 #define BATCH 64
 
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+/* Fills a from an IPv4 or IPv6 literal and a port; returns its length, or
+ * 0 when host is neither. */
+static socklen_t parse_addr(const char *host, const char *port, union addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, &a->v4.sin_addr) == 1) {
+		a->v4.sin_family = AF_INET;
+		a->v4.sin_port = htons(atoi(port));
+		return sizeof(a->v4);
+	}
+	if (inet_pton(AF_INET6, host, &a->v6.sin6_addr) == 1) {
+		a->v6.sin6_family = AF_INET6;
+		a->v6.sin6_port = htons(atoi(port));
+		return sizeof(a->v6);
+	}
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -24,8 +48,8 @@ static double now(void)
 /* Sends count datagrams from an unconnected socket (a connected one would
  * fail with ECONNREFUSED after the first ICMP error); returns how many the
  * kernel took. */
-static long flood(int fd, struct sockaddr_in *sa, long count, char *buf,
-		  size_t size)
+static long flood(int fd, union addr *sa, socklen_t salen, long count,
+		  char *buf, size_t size)
 {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov = { .iov_base = buf, .iov_len = size };
@@ -36,7 +60,7 @@ static long flood(int fd, struct sockaddr_in *sa, long count, char *buf,
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
 		msgs[i].msg_hdr.msg_name = sa;
-		msgs[i].msg_hdr.msg_namelen = sizeof(*sa);
+		msgs[i].msg_hdr.msg_namelen = salen;
 	}
 	while (sent < count) {
 		int n = count - sent < BATCH ? count - sent : BATCH;
@@ -53,8 +77,8 @@ static long flood(int fd, struct sockaddr_in *sa, long count, char *buf,
 
 /* Sends count datagrams at rate per second (paced to within a
  * millisecond); returns how many the kernel took. */
-static long paced(int fd, struct sockaddr_in *sa, long count, double rate,
-		  char *buf, size_t size)
+static long paced(int fd, union addr *sa, socklen_t salen, long count,
+		  double rate, char *buf, size_t size)
 {
 	struct timespec tick = { 0, 1000000 };
 	double t0 = now();
@@ -68,7 +92,7 @@ static long paced(int fd, struct sockaddr_in *sa, long count, double rate,
 			nanosleep(&tick, NULL);
 			continue;
 		}
-		n = flood(fd, sa, want, buf, size);
+		n = flood(fd, sa, salen, want, buf, size);
 		sent += n;
 		if (n < want)
 			break;	/* flood() said why */
@@ -78,7 +102,8 @@ static long paced(int fd, struct sockaddr_in *sa, long count, double rate,
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	union addr sa;
+	socklen_t salen;
 	size_t size = argc > 4 ? strtoul(argv[4], NULL, 0) : 32;
 	double rate = argc > 5 ? atof(argv[5]) : 0;
 	long count, sent;
@@ -86,21 +111,21 @@ int main(int argc, char **argv)
 	double t0;
 	int fd;
 
-	if (argc < 4 || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) {
+	salen = argc < 4 ? 0 : parse_addr(argv[1], argv[2], &sa);
+	if (!salen) {
 		fprintf(stderr, "usage: udpflood ADDR PORT COUNT [SIZE [RATE]]\n");
 		return 2;
 	}
-	sa.sin_port = htons(atoi(argv[2]));
 	count = atol(argv[3]);
 	buf = calloc(1, size + 1);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(sa.sa.sa_family, SOCK_DGRAM, 0);
 	if (!buf || fd < 0) {
 		perror("udpflood");
 		return 1;
 	}
 	t0 = now();
-	sent = rate > 0 ? paced(fd, &sa, count, rate, buf, size) :
-			  flood(fd, &sa, count, buf, size);
+	sent = rate > 0 ? paced(fd, &sa, salen, count, rate, buf, size) :
+			  flood(fd, &sa, salen, count, buf, size);
 	printf("sent %ld datagrams in %.3f s (%.0f/s)\n", sent, now() - t0,
 	       sent / (now() - t0));
 	close(fd);

@@ -1,28 +1,53 @@
-/* udpsink: binds a UDP socket to ADDR:PORT with a tiny receive buffer
+/* udpsink: binds a UDP socket to ADDR:PORT (IPv4 or IPv6) with a tiny receive buffer
  * (SO_RCVBUF = RCVBUF bytes) and never reads it, for SECONDS seconds or
  * until killed. Datagrams sent to it beyond the buffer are dropped by the
  * kernel with SOCKET_RCVBUFF. Prints "ready" once bound. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+/* Fills a from an IPv4 or IPv6 literal and a port; returns its length, or
+ * 0 when host is neither. */
+static socklen_t parse_addr(const char *host, const char *port, union addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, &a->v4.sin_addr) == 1) {
+		a->v4.sin_family = AF_INET;
+		a->v4.sin_port = htons(atoi(port));
+		return sizeof(a->v4);
+	}
+	if (inet_pton(AF_INET6, host, &a->v6.sin6_addr) == 1) {
+		a->v6.sin6_family = AF_INET6;
+		a->v6.sin6_port = htons(atoi(port));
+		return sizeof(a->v6);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	union addr sa;
+	socklen_t salen = argc < 5 ? 0 : parse_addr(argv[1], argv[2], &sa);
 	int fd, rcvbuf;
 
-	if (argc < 5 || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) {
+	if (!salen) {
 		fprintf(stderr, "usage: udpsink ADDR PORT RCVBUF SECONDS\n");
 		return 2;
 	}
-	sa.sin_port = htons(atoi(argv[2]));
 	rcvbuf = atoi(argv[3]);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(sa.sa.sa_family, SOCK_DGRAM, 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	    bind(fd, &sa.sa, salen)) {
 		perror("udpsink");
 		return 1;
 	}
