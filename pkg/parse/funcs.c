@@ -110,7 +110,8 @@ static int addr_cmp(const void *a, const void *b)
 
 void funcs_sort(struct funcs *f)
 {
-	qsort(f->v, f->n, sizeof(*f->v), addr_cmp);
+	if (f->n)
+		qsort(f->v, f->n, sizeof(*f->v), addr_cmp);
 }
 
 int funcs_find(const struct funcs *f, uint64_t ip)
