@@ -185,10 +185,9 @@ void causes_tick(struct causes *c, double t)
 	causes_window_push(c->window, t, c->scratch);
 }
 
-void causes_rates(struct causes *c, double now, double *rates)
+void causes_rates(const struct causes *c, double now, double *rates)
 {
-	causes_sample(c);
-	causes_window_rates(c->window, now, c->scratch, rates);
+	causes_window_rates(c->window, now, rates);
 }
 
 int causes_size(const struct causes *c)

@@ -8,11 +8,13 @@
  * rule adds rate(probe) and subtracts rate(minus), the result clamped at 0.
  *
  * Rates come from a ring of per-second snapshots of cumulative counts
- * (struct causes_window, pure math, no clock or lock): a rate is
- * (now - base) / (t_now - t_base), where base is the oldest snapshot not
- * older than window_seconds. The scrape supplies the current counts, so a
- * steady rate is exact and a cause falls to 0 within one window after its
- * drops stop.
+ * (struct causes_window, pure math, no clock or lock): at a scrape at time
+ * now, a rate is (newest - base) / (t_newest - t_base), where base is the
+ * oldest snapshot not older than now - window_seconds. Both ends are ticker
+ * snapshots taken at the same phase of the readers' batching, so a steady
+ * rate is exact (real timestamps), a cause falls to 0 within one window
+ * (plus the readers' latency) after its drops stop, and a scrape reads no
+ * counters at all.
  *
  * struct causes reads the counters (pkg/metrics), caches the cause of each
  * raw reason code, and owns a ticker thread that snapshots once a second
@@ -46,10 +48,10 @@ void causes_window_free(struct causes_window *w);
  * never decreasing), replacing the oldest one when the ring is full. */
 void causes_window_push(struct causes_window *w, double t,
 			const struct causes_input *in);
-/* Writes each cause's rate at time now, with current counts in[], into
- * rates[ncauses]. All 0 before the first snapshot or when no time passed. */
+/* Writes each cause's rate at time now into rates[ncauses]. All 0 with
+ * fewer than two snapshots or when no time passed between them. */
 void causes_window_rates(const struct causes_window *w, double now,
-			 const struct causes_input *in, double *rates);
+			 double *rates);
 /* The index of the highest non-zero rate (the first on ties), -1 if none. */
 int causes_dominant(const double *rates, int n);
 
@@ -72,9 +74,10 @@ void causes_stop(struct causes *c);
 
 /* Takes one snapshot at time t. Caller serialises (holds the lock). */
 void causes_tick(struct causes *c, double t);
-/* Rates of every cause at time now into rates[causes_size(c)]. Reads the
- * counters; the caller serialises it with causes_tick() (holds the lock). */
-void causes_rates(struct causes *c, double now, double *rates);
+/* Rates of every cause at time now into rates[causes_size(c)], from the
+ * snapshots only; the caller serialises it with causes_tick() (holds the
+ * lock). */
+void causes_rates(const struct causes *c, double now, double *rates);
 int causes_size(const struct causes *c);
 const char *causes_name(const struct causes *c, int i);
 /* False when the causes probe has no usable `reason` (before Linux 5.17,

@@ -78,15 +78,17 @@ static const struct snapshot *nth(const struct causes_window *w, int k)
 	return &w->ring[(w->head - w->len + k + w->cap) % w->cap];
 }
 
-/* The oldest snapshot not older than the window at now; the newest one when
- * every snapshot is older (a stalled ticker); NULL when there is none. */
+/* The oldest snapshot not older than the window at now, but never the
+ * newest one: then (a window of 1 s, a late or stalled ticker) the one
+ * before it. NULL with fewer than two snapshots. */
 static const struct snapshot *base_at(const struct causes_window *w,
 				      double now)
 {
-	for (int k = 0; k < w->len; k++)
-		if (nth(w, k)->t >= now - w->seconds)
-			return nth(w, k);
-	return w->len ? nth(w, w->len - 1) : NULL;
+	int k = 0;
+
+	while (k < w->len - 2 && nth(w, k)->t < now - w->seconds)
+		k++;
+	return w->len >= 2 ? nth(w, k) : NULL;
 }
 
 /* b - a for a counter that only grows; 0 if it went back (a reset). */
@@ -95,18 +97,19 @@ static double grown(uint64_t a, uint64_t b)
 	return b > a ? (double)(b - a) : 0;
 }
 
-/* Rates over [base, now], clamped at 0; all 0 without a base. */
+/* Rates between base and the newest snapshot, clamped at 0; all 0 with
+ * fewer than two snapshots. */
 void causes_window_rates(const struct causes_window *w, double now,
-			 const struct causes_input *in, double *rates)
+			 double *rates)
 {
-	const struct snapshot *b = base_at(w, now);
-	double dt = b ? now - b->t : 0, r;
+	const struct snapshot *b = base_at(w, now), *n = nth(w, w->len - 1);
+	double dt = b ? n->t - b->t : 0, r;
 
 	for (int i = 0; i < w->ncauses; i++) {
 		r = 0;
 		if (dt > 0)
-			r = (grown(b->in[i].plus, in[i].plus) -
-			     grown(b->in[i].minus, in[i].minus)) / dt;
+			r = (grown(b->in[i].plus, n->in[i].plus) -
+			     grown(b->in[i].minus, n->in[i].minus)) / dt;
 		rates[i] = r > 0 ? r : 0;
 	}
 }

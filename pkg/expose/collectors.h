@@ -24,7 +24,7 @@ struct scrape_src {
 	int ncpus;
 	bool reload_ok;
 	double reload_time;		/* unix seconds of last good load */
-	struct causes *causes;		/* NULL: no drop-cause gauges */
+	const struct causes *causes;	/* NULL: no drop-cause gauges */
 };
 
 int collect_probes(void *src, struct expo *w);

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <tracefs.h>
 #include <unistd.h>
 
@@ -52,11 +54,23 @@ static int instance_arm(struct session *s)
 	return s->free_fd < 0 ? -1 : 0;
 }
 
+/* tracefs_instance_exists() in libtracefs 1.6 ignores the tracing dir set
+ * with tracefs_set_tracing_dir(), so look where --tracefs.path points. */
+static bool instance_exists(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/instances/%s", tracefs_tracing_dir(),
+		 name);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int instance_open(struct session *s)
 {
 	const char *name = config_instance(s->cfg);
 
-	if (tracefs_instance_exists(name) && instance_clean(name))
+	if (instance_exists(name) && instance_clean(name))
 		return -1;
 	s->inst = tracefs_instance_create(name);
 	if (!s->inst)

@@ -11,13 +11,14 @@
 #      kill -9 then restart cleans the stale instance and kprobes. --check-config names a
 #      function that is not traceable.
 #
-# Scrapes and exactness: /metrics is fetched with busybox wget over 127.0.0.1, and every scrape
-# itself calls tcp_sendmsg/tcp_recvmsg (and __netif_receive_skb on lo). Those calls are the same
-# for every scrape of a small response, so the test measures the cost of one scrape from several
-# back-to-back scrapes with no workload (the deltas must all be equal, or the check says so) and
-# subtracts it: delta(scrape before, scrape after) = workload calls + one scrape's calls.
-# Before each scrape the test waits longer than the reader's poll timeout (200 ms), so every
-# event of the workload has been read.
+# Scrapes and exactness: /metrics is fetched with busybox wget over 127.0.0.1, and a scrape
+# itself calls tcp_sendmsg/tcp_recvmsg and sends packets through lo (__netif_receive_skb). Worse,
+# whether the scrape's own request is already counted in the numbers it returns depends on when
+# the exporter's reader thread wakes up (every 200 ms), so "subtract one scrape's cost" is off by
+# one now and then. Instead the test pauses the exporter's instance while it scrapes: it writes 0
+# to instances/vmexp/tracing_on, waits until the readers drained the buffer, scrapes (the
+# scrape's own calls are not recorded at all), and writes 1 again before the next workload.
+# Every delta between two such snapshots is then exactly the workload's calls.
 . /lib/vmtest.sh
 X=/usr/local/bin/ftrace_exporter
 W=/usr/local/bin/workload
@@ -25,14 +26,18 @@ C=/etc/ftrace_exporter/vm/exporter.yaml
 ADDR=127.0.0.1:9101
 I=$T/instances/vmexp
 G=fte_vmexp
-SETTLE=0.6	# > READER_POLL_MS (200 ms) with margin for TCG
+SETTLE=0.6	# > READER_POLL_MS (200 ms), with margin for TCG: readers have drained the buffer
 N=1000
 M=/tmp/metrics.txt
 
 [ -x "$X" ] || { skip exporter "no $X"; vm_done; }
 
 # --- helpers ---------------------------------------------------------------------------------
-scrape() { sleep $SETTLE; wget -q -O "$M" "http://$ADDR/metrics"; }
+scrape() { wget -q -O "$M" "http://$ADDR/metrics"; }
+# snap NAME: pause the exporter's instance, let the readers drain, scrape, save as /tmp/NAME.txt
+# (tracing stays paused: resume before the next workload)
+snap() { echo 0 > "$I/tracing_on"; sleep $SETTLE; scrape; keep "$1"; }
+resume() { echo 1 > "$I/tracing_on"; }
 # val SERIES [FILE]: the value of one series ('name{labels}') in a scrape, 0 if absent
 val() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "${2:-$M}"; }
 # sum FAMILY [FILE]: sum of every series of a family
@@ -101,35 +106,62 @@ check_config_checks() {
 }
 
 # --- check 1 and 3: exact counts over loopback --------------------------------------------------
-# Measures one scrape's own calls (scrape_send, scrape_recv) from three back-to-back scrapes.
-calibrate() {
-    scrape; keep c0; scrape; keep c1; scrape; keep c2
-    s1=$(d "$(fn tcp_sendmsg)" c0 c1) s2=$(d "$(fn tcp_sendmsg)" c1 c2)
-    r1=$(d "$(fn tcp_recvmsg)" c0 c1) r2=$(d "$(fn tcp_recvmsg)" c1 c2)
-    note "one scrape costs tcp_sendmsg $s1/$s2, tcp_recvmsg $r1/$r2 (two measurements)"
-    check_eq "scrape cost in tcp_sendmsg is constant" "$s1" "$s2"
-    check_eq "scrape cost in tcp_recvmsg is constant" "$r1" "$r2"
-    scrape_send=$s2 scrape_recv=$r2
+# Two scrapes while paused: the second one must not see the first one's calls.
+paused_scrapes() {
+    snap q0; snap q1; resume
+    check_eq "a scrape while paused adds no tcp_sendmsg hit" "$(d "$(fn tcp_sendmsg)" q0 q1)" 0
+    check_eq "a scrape while paused adds no tcp_recvmsg hit" "$(d "$(fn tcp_recvmsg)" q0 q1)" 0
+    check_eq "a scrape while paused adds no __netif_receive_skb hit" \
+        "$(d "$(fn __netif_receive_skb)" q0 q1)" 0
 }
 
 exact_counts() {
-    scrape; keep p0
+    snap p0; resume
     out=$($W tcp-pair $N)
+    snap p1; resume
     note "$out"
-    scrape; keep p1
-    check_eq "function tcp_sendmsg: $N send() = $N hits" \
-        $(( $(d "$(fn tcp_sendmsg)" p0 p1) - scrape_send )) $N
-    check_eq "function tcp_recvmsg: $N recv() = $N hits" \
-        $(( $(d "$(fn tcp_recvmsg)" p0 p1) - scrape_recv )) $N
+    check_eq "function tcp_sendmsg: $N send() = $N hits" "$(d "$(fn tcp_sendmsg)" p0 p1)" $N
+    check_eq "function tcp_recvmsg: $N recv() = $N hits" "$(d "$(fn tcp_recvmsg)" p0 p1)" $N
     check_eq "kprobe tcp_sendmsg counts exactly like the function probe" \
         "$(d "$(ev $G:kp_send)" p0 p1)" "$(d "$(fn tcp_sendmsg)" p0 p1)"
     check_eq "kprobe with fetcharg size: $N hits with size=\"64\"" \
         "$(d 'ftrace_vm_send_size_total{size="64"}' p0 p1)" $N
+    check_eq "kprobe with fetcharg: no other size" "$(dsum ftrace_vm_send_size_total p0 p1)" $N
     check_eq "kprobe with fetcharg: its labelled family counts like its event" \
         "$(dsum ftrace_vm_send_size_total p0 p1)" "$(d "$(ev $G:kp_send_size)" p0 p1)"
     check_eq "both kprobes count the same" \
         "$(d "$(ev $G:kp_send_size)" p0 p1)" "$(d "$(ev $G:kp_send)" p0 p1)"
 }
+
+# --- a witness of our own: kretprobe on __tcp_retransmit_skb -----------------------------------
+# The tcp:tcp_retransmit_skb tracepoint fires inside __tcp_retransmit_skb() when it succeeds, so
+# on 6.1 it differs from the calls of tcp_retransmit_skb() by (a) attempts that fail (-EBUSY while
+# the original skb is still in a host queue, -EAGAIN under TSQ, ...) and (b) successful calls
+# from elsewhere (tcp_send_loss_probe). A kretprobe in the test's own group and instance records
+# the caller and return value of every __tcp_retransmit_skb(), which makes the comparison exact:
+#     tracepoint = function hits - failed(from tcp_retransmit_skb) + succeeded(other callers)
+# It is also another tool's kprobe that the exporter must leave alone.
+WI=$T/instances/vmwit
+witness_setup() {
+    mkdir "$WI" &&
+    echo 'r:vmwit/vmwit_rtx __tcp_retransmit_skb ret=$retval:s32' >> $T/kprobe_events &&
+    echo 1 > "$WI/events/vmwit/vmwit_rtx/enable"
+}
+witness_defined() { grep -c '^r[0-9]*:vmwit/vmwit_rtx ' $T/kprobe_events; }
+witness_remove() {
+    echo 0 > "$WI/events/vmwit/vmwit_rtx/enable"
+    echo '-:vmwit/vmwit_rtx' >> $T/kprobe_events
+    rmdir "$WI"
+}
+# witness_counts: "CALLS FAILED OTHER_OK": calls from tcp_retransmit_skb, how many of them
+# failed, successful calls from any other caller. Lines: "rtx: (CALLER+0x../0x.. <- ...) ret=N"
+witness_counts() {
+    sed -n 's/.* vmwit_rtx: (\([^+]*\)+.* ret=\(-*[0-9]*\).*/\1 \2/p' "$WI/trace" |
+    awk '$1 == "tcp_retransmit_skb" { c++; if ($2 != 0) f++; next }
+         $2 == 0 { o++ } END { print c + 0, f + 0, o + 0 }'
+}
+# kprobe_profile: "EVENT HITS MISSED" (the event name without its group)
+witness_missed() { awk '$1 == "vmwit_rtx" { print $3 }' $T/kprobe_profile; }
 
 # --- check 2: netem loss across veth between two namespaces -----------------------------------
 netem_setup() {
@@ -154,8 +186,9 @@ callers() {
 
 netem_transfer() {
     check "veth pair between namespaces with netem loss 20%" netem_setup || return
+    echo > "$WI/trace"
     rxb0=$(veth_rx vxb xb) rxa0=$(veth_rx vxa xa)
-    scrape; keep n0
+    snap n0; resume
     WORKLOAD_CALLS=1 $IP netns exec vxb $W tcp-sink 5002 > /tmp/xsink.out 2>&1 &
     sink=$!
     t0=$(now)
@@ -163,12 +196,25 @@ netem_transfer() {
         > /tmp/xstream.out 2>&1
     check_eq "tcp-stream across veth+netem" "$(head -n1 /tmp/xstream.out)" "tcp-stream sent=2000000"
     wait $sink
+    # The sink's FIN may still be retransmitted (its ACK lost to netem): wait until its socket
+    # is gone, then no packet moves any more and every counter can be read.
+    quiet_wait
+    rxb=$(( $(veth_rx vxb xb) - rxb0 )) rxa=$(( $(veth_rx vxa xa) - rxa0 ))
+    snap n1; resume
     note "2 MB at 20% loss took $(echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }') s"
     check_eq "tcp-sink received everything" "$(grep received /tmp/xsink.out)" "tcp-sink received=2000000"
-    rxb=$(( $(veth_rx vxb xb) - rxb0 )) rxa=$(( $(veth_rx vxa xa) - rxa0 ))
-    scrape; keep n1
     netem_checks
     $IP netns del vxa; $IP netns del vxb
+}
+
+# quiet_wait: until vxb has no TCP socket left (LAST_ACK ends with the final ACK), at most 20 s
+quiet_wait() {
+    _i=0
+    while [ $_i -lt 100 ] && [ "$($IP netns exec vxb cat /proc/net/tcp | wc -l)" -gt 1 ]; do
+        sleep 0.2
+        _i=$((_i + 1))
+    done
+    check_eq "connection fully closed on the sink side" "$($IP netns exec vxb cat /proc/net/tcp | wc -l)" 1
 }
 
 # Workload call counts from "calls send=S recv=R" lines.
@@ -177,14 +223,24 @@ calls() { sed -n "s/^calls .*$1=\([0-9]*\).*/\1/p" "$2"; }
 netem_checks() {
     rtx=$(d "$(fn tcp_retransmit_skb)" n0 n1)
     check_gt "function tcp_retransmit_skb hits under netem loss" "$rtx" 0
-    check_eq "tracepoint tcp:tcp_retransmit_skb = function tcp_retransmit_skb" \
-        "$(d "$(ev tcp:tcp_retransmit_skb)" n0 n1)" "$rtx"
+    tp=$(d "$(ev tcp:tcp_retransmit_skb)" n0 n1)
+    # shellcheck disable=SC2046
+    set -- $(witness_counts)
+    note "function $rtx, tracepoint $tp; __tcp_retransmit_skb from tcp_retransmit_skb $1" \
+        "(failed $2), succeeded from other callers $3; kretprobe missed $(witness_missed)"
+    note "witness: $(grep -c vmwit_rtx: "$WI/trace") records, e.g. $(grep -m1 vmwit_rtx: "$WI/trace")"
+    check_eq "kretprobe witness: no missed returns" "$(witness_missed)" 0
+    check_eq "function tcp_retransmit_skb = witnessed calls from tcp_retransmit_skb" "$rtx" "$1"
+    check_eq "tracepoint tcp:tcp_retransmit_skb = function - failed + other callers" \
+        "$tp" $((rtx - $2 + $3))
+    if [ "$tp" = "$rtx" ]; then ok "tracepoint = function tcp_retransmit_skb ($tp)"
+    else note "tracepoint ($tp) != function ($rtx): $2 failed attempts, $3 from other callers"; fi
     callers
     sends=$(calls send /tmp/xstream.out) reads=$(( $(calls recv /tmp/xstream.out) + $(calls recv /tmp/xsink.out) ))
     check_eq "tcp_sendmsg hits = the stream's $sends send() calls" \
-        $(( $(d "$(fn tcp_sendmsg)" n0 n1) - scrape_send )) "$sends"
+        "$(d "$(fn tcp_sendmsg)" n0 n1)" "$sends"
     check_eq "tcp_recvmsg hits = the sink's and stream's $reads read() calls" \
-        $(( $(d "$(fn tcp_recvmsg)" n0 n1) - scrape_recv )) "$reads"
+        "$(d "$(fn tcp_recvmsg)" n0 n1)" "$reads"
     check_eq "kprobe tcp_sendmsg = function tcp_sendmsg across the transfer" \
         "$(d "$(ev $G:kp_send)" n0 n1)" "$(d "$(fn tcp_sendmsg)" n0 n1)"
     # Receive path: per device, the tracepoint must see every packet the device counted
@@ -199,6 +255,8 @@ netem_checks() {
         "$(d "$(fn __netif_receive_skb)" n0 n1)" "$(d "$(ev net:netif_receive_skb)" n0 n1)"
     check_eq "labelled netif_receive family = its event count" \
         "$(dsum ftrace_vm_netif_receive_total n0 n1)" "$(d "$(ev net:netif_receive_skb)" n0 n1)"
+    check_eq "no receive-path packet on lo during the transfer" \
+        "$(d 'ftrace_vm_netif_receive_total{name="lo"}' n0 n1)" 0
     note "retransmits $rtx; RetransSegs $(snmp_retrans); xb rx $rxb, xa rx $rxa packets"
 }
 snmp_retrans() {
@@ -221,6 +279,8 @@ after_exit() { # after_exit WHAT
     check "$1: no event directory of group $G" test ! -d "$T/events/$G"
     check_eq "$1: top-level tracer is nop" "$(cat $T/current_tracer)" nop
     check_eq "$1: top-level set_ftrace_filter untouched" "$(cat $T/set_ftrace_filter)" "$top_filter"
+    check_eq "$1: other tool's kprobe vmwit/vmwit_rtx still there" "$(witness_defined)" 1
+    check "$1: other tool's instance vmwit still there" test -d "$WI"
 }
 
 kill9_restart() {
@@ -234,11 +294,10 @@ kill9_restart() {
     ok "exporter restarts over the stale instance"
     check_probes_up " after restart"
     while_running
-    scrape; keep k0
+    snap k0; resume
     $W tcp-pair 100 > /dev/null
-    scrape; keep k1
-    check_eq "after restart: tcp_sendmsg counts 100 send()" \
-        $(( $(d "$(fn tcp_sendmsg)" k0 k1) - scrape_send )) 100
+    snap k1; resume
+    check_eq "after restart: tcp_sendmsg counts 100 send()" "$(d "$(fn tcp_sendmsg)" k0 k1)" 100
     check_eq "after restart: kprobe = function" \
         "$(d "$(ev $G:kp_send)" k0 k1)" "$(d "$(fn tcp_sendmsg)" k0 k1)"
     stop_exporter TERM
@@ -251,6 +310,7 @@ note "kernel $(uname -r)"
 top_filter=$(cat $T/set_ftrace_filter)
 check_eq "top-level tracer is nop at start" "$(cat $T/current_tracer)" nop
 check_config_checks
+check "another tool's kretprobe vmwit/vmwit_rtx and instance" witness_setup
 if ! start_exporter; then
     not_ok "exporter starts" "$(tail -n 5 /tmp/exporter.log)"
     vm_done
@@ -258,7 +318,7 @@ fi
 ok "exporter starts"
 check_probes_up ""
 while_running
-calibrate
+paused_scrapes
 exact_counts
 netem_transfer
 stop_exporter TERM
@@ -267,4 +327,5 @@ note "exporter log: $(grep -ci 'level=warn\|level=error' /tmp/exporter.log) warn
 grep -i 'level=warn\|level=error' /tmp/exporter.log | head -n 5 | sed 's/^/# /'
 after_exit "SIGTERM"
 kill9_restart
+check "remove the witness kretprobe and instance" witness_remove
 vm_done
