@@ -79,9 +79,10 @@ static void check_reasons(const struct config *cfg, const struct parser *ps)
 		if (reason_mapped(cfg, name))
 			continue;
 		if (!unmapped++)
-			fprintf(stderr, "%s: warning: drop reasons of this "
-				"kernel not named in causes.classes (they count "
-				"as cause other):", config_path(cfg));
+			fprintf(stderr, "%s: warning: drop reasons of "
+				"this kernel not named in causes.classes "
+				"(they count as cause other):",
+				config_path(cfg));
 		fprintf(stderr, " %s", name);
 	}
 	if (unmapped)

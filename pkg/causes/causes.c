@@ -10,6 +10,7 @@
 
 #include "log/log.h"
 
+/* Monotonic seconds; never fails. */
 double causes_now(void)
 {
 	struct timespec ts;
@@ -72,7 +73,8 @@ static const char *reasons_missing(const struct causes *c, int probe,
 			break;
 	if (*label == spec->nlabels ||
 	    parser_label_missing(c->parser, probe, *label))
-		return "this kernel's event has no drop reason (before Linux 5.17)";
+		return "this kernel's event has no drop reason "
+		       "(before Linux 5.17)";
 	return NULL;
 }
 
@@ -126,6 +128,8 @@ static int setup_rules(struct causes *c, const bool *probe_up)
 	return 0;
 }
 
+/* See causes.h: borrows cfg, p, m and probe_up; one unwind path frees
+ * whatever was built. NULL with errno ENOMEM. */
 struct causes *causes_new(const struct config *cfg, const struct parser *p,
 			  const struct metrics *m, const bool *probe_up)
 {
@@ -150,6 +154,7 @@ err_free:
 	return NULL;
 }
 
+/* Joins the ticker first, so nothing uses c while it is freed. */
 void causes_free(struct causes *c)
 {
 	if (!c)
@@ -162,44 +167,53 @@ void causes_free(struct causes *c)
 	free(c);
 }
 
+/* Ticker callback: runs with the caller's lock held. */
 static void on_tick(void *ctx, double now)
 {
 	causes_tick(ctx, now);
 }
 
+/* Borrows lock (the scrape lock) for the ticker's lifetime; -1 with errno
+ * when the thread cannot start. */
 int causes_start(struct causes *c, pthread_mutex_t *lock)
 {
 	c->ticker = ticker_start(lock, on_tick, c);
 	return c->ticker ? 0 : -1;
 }
 
+/* Idempotent: a second call finds no ticker. */
 void causes_stop(struct causes *c)
 {
 	ticker_stop(c->ticker);
 	c->ticker = NULL;
 }
 
+/* One snapshot of the counters at t into the ring; never fails. */
 void causes_tick(struct causes *c, double t)
 {
 	causes_sample(c);
 	causes_window_push(c->window, t, c->scratch);
 }
 
+/* Reads only the ring: a scrape costs no counter walk. */
 void causes_rates(const struct causes *c, double now, double *rates)
 {
 	causes_window_rates(c->window, now, rates);
 }
 
+/* Number of causes, "other" included. */
 int causes_size(const struct causes *c)
 {
 	return c->ncauses;
 }
 
+/* Name of cause i, owned by the config. */
 const char *causes_name(const struct causes *c, int i)
 {
 	return c->names[i];
 }
 
+/* False when only heuristics feed the causes. */
 bool causes_have_reasons(const struct causes *c)
 {
 	return c->reason_probe >= 0;

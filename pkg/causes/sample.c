@@ -44,11 +44,13 @@ static int code_cause(struct causes *c, uint64_t code)
 	return cause;
 }
 
+/* Marks every cached code as not looked up (-1). */
 void causes_cache_reset(struct causes *c)
 {
 	memset(c->code_cause, 0xff, sizeof(c->code_cause));
 }
 
+/* metrics_series_foreach callback: one series into its cause. */
 static void add_series(const struct series_key *k, uint64_t count, void *arg)
 {
 	struct causes *c = arg;
@@ -67,6 +69,7 @@ static void sample_reasons(struct causes *c)
 		metrics_series_dropped(c->metrics, c->reason_probe);
 }
 
+/* Cumulative hits of every usable heuristic's probes. */
 static void sample_rules(struct causes *c)
 {
 	for (int i = 0; i < c->nrules; i++) {
@@ -79,6 +82,7 @@ static void sample_rules(struct causes *c)
 	}
 }
 
+/* Overwrites c->scratch; the caller holds the lock. */
 void causes_sample(struct causes *c)
 {
 	memset(c->scratch, 0, c->ncauses * sizeof(*c->scratch));

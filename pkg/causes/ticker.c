@@ -53,6 +53,7 @@ static bool wait_next(struct ticker *t, struct timespec *next)
 	return !stop;
 }
 
+/* Thread body: tick, sleep to the next second, until stopped. */
 static void *run(void *arg)
 {
 	struct ticker *t = arg;
@@ -83,6 +84,7 @@ static int init_sync(struct ticker *t)
 	return err ? -1 : 0;
 }
 
+/* Borrows lock and ctx; NULL with errno, nothing left behind. */
 struct ticker *ticker_start(pthread_mutex_t *lock, ticker_fn fn, void *ctx)
 {
 	struct ticker *t = calloc(1, sizeof(*t));
@@ -109,6 +111,7 @@ err_free:
 	return NULL;
 }
 
+/* Wakes the thread at once (no wait for the next second) and joins it. */
 void ticker_stop(struct ticker *t)
 {
 	if (!t)

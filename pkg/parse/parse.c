@@ -333,7 +333,8 @@ static const struct label *enum_label(const struct parser *p, int probe,
 	if (probe < 0 || probe >= p->nprobes)
 		return NULL;
 	r = &p->probes[probe];
-	if (label < 0 || label >= r->nlabels || r->labels[label].kind != LBL_ENUM)
+	if (label < 0 || label >= r->nlabels ||
+	    r->labels[label].kind != LBL_ENUM)
 		return NULL;
 	return &r->labels[label];
 }

@@ -34,9 +34,13 @@ trap causes_cleanup EXIT
 
 # Two namespaces joined by a veth pair, IPv6 without DAD delay.
 make_netns() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" &&
-	ip link add fte_ca type veth peer name fte_cb &&
-	ip link set fte_ca netns "$NS_A" && ip link set fte_cb netns "$NS_B" &&
+	local ns
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	for ns in "$NS_A" "$NS_B"; do	# no router solicitations: less noise
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf.default.router_solicitations=0 || return 1
+	done
+	ip -n "$NS_A" link add fte_ca type veth peer name fte_cb netns "$NS_B" &&
 	ip -n "$NS_A" addr add "$ADDR_A/64" dev fte_ca nodad &&
 	ip -n "$NS_B" addr add "$ADDR_B/64" dev fte_cb nodad &&
 	for ns in "$NS_A" "$NS_B"; do
@@ -59,9 +63,12 @@ dominant() {
 			n++; split($1, a, "\""); c = a[2] }
 		END { print n == 1 ? c : (n ? "many" : "none") }'
 }
-rate_sum() {
-	curl -sf "http://127.0.0.1:$1/metrics" |
-		awk '/^ftrace_drop_cause_rate\{/ { t += $2 } END { print t + 0 }'
+# idle PORT: true when one scrape shows every rate 0 and nothing dominant.
+idle() {
+	curl -sf "http://127.0.0.1:$1/metrics" | awk '
+		/^ftrace_drop_cause_rate\{/ { t += $2; n++ }
+		/^ftrace_drop_cause_dominant\{/ { d += $2 }
+		END { exit !(n > 0 && t == 0 && d == 0) }'
 }
 # reason_total REASON: drops of that reason, all locations (an integer).
 reason_total() {
@@ -74,6 +81,17 @@ within() { # within GOT WANT PCT
 	awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { d = g - w; if (d < 0) d = -d;
 		exit !(d <= w * p / 100) }'
 }
+# wait_total REASON N SECONDS: prints REASON's total once it reaches N (or
+# when time is up).
+wait_total() {
+	local n
+	for _ in $(seq $(($3 * 10))); do
+		n=$(reason_total "$1")
+		[ "$n" -ge "$2" ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
 # wait_dominant PORT CAUSE SECONDS: true once CAUSE is dominant.
 wait_dominant() {
 	for _ in $(seq $(($3 * 10))); do
@@ -82,12 +100,12 @@ wait_dominant() {
 	done
 	return 1
 }
-# wait_zero PORT SECONDS: prints how long until every rate was 0 (seconds,
-# from the call), or "never".
+# wait_zero PORT SECONDS: prints how long until every rate was 0 and
+# nothing dominant (seconds from the call), or "never".
 wait_zero() {
 	local t0=$(date +%s.%N) t
 	for _ in $(seq $(($2 * 20))); do
-		if [ "$(rate_sum "$1")" = 0 ]; then
+		if idle "$1"; then
 			t=$(date +%s.%N)
 			awk -v a="$t0" -v b="$t" 'BEGIN { printf "%.2f\n", b - a }'
 			return
@@ -116,8 +134,7 @@ start_exporter "$CFG" || exit 1
 PORT_A=$PORT
 
 # 0. Idle: every cause present, 0, nothing dominant.
-check "idle: no drops, nothing dominant" \
-	[ "$(dominant "$PORT_A")" = none -a "$(rate "$PORT_A" other)" = 0 ]
+check "idle: no drops, nothing dominant" idle "$PORT_A"
 check "every class cause and other exported" [ "$(curl -sf \
 	"http://127.0.0.1:$PORT_A/metrics" | grep -c '^ftrace_drop_cause_rate{')" -eq 7 ]
 
@@ -140,9 +157,10 @@ kill -TERM "$PID_B"
 # 6. Decay within one window after the flood ended.
 z=$(wait_zero "$PORT_A" $((WINDOW + 3)))
 echo "# all rates 0 after ${z}s (window ${WINDOW}s)"
+# Drops become visible when a reader wakes (at most READER_POLL_MS, 200 ms,
+# after them): the window counts from then, hence the 0.25 s allowance.
 check "gauges decay to 0 within one window (${z}s)" \
-	awk -v z="$z" -v w="$WINDOW" 'BEGIN { exit !(z != "never" && z <= w) }'
-check "nothing dominant after decay" [ "$(dominant "$PORT_A")" = none ]
+	awk -v z="$z" -v w="$WINDOW" 'BEGIN { exit !(z != "never" && z <= w + 0.25) }'
 
 # 2. policy: ip6tables DROP on B's INPUT.
 ip netns exec "$NS_B" ip6tables -A INPUT -p udp --dport 9999 -j DROP
@@ -150,7 +168,7 @@ d0=$(reason_total NETFILTER_DROP)
 flood "$NS_A" "$ADDR_B" 9999 15000 5000
 check "policy dominant" wait_dominant "$PORT_A" policy 3
 wait "$FLOOD_PID"
-d1=$(reason_total NETFILTER_DROP)
+d1=$(wait_total NETFILTER_DROP $((d0 + 15000)) 2)
 echo "# NETFILTER_DROP +$((d1 - d0)), policy $(rate "$PORT_A" policy)/s"
 check "NETFILTER_DROP counted (+$((d1 - d0)) of 15000)" [ $((d1 - d0)) -ge 15000 ]
 check "policy decays" [ "$(wait_zero "$PORT_A" $((WINDOW + 3)))" != never ]
@@ -162,7 +180,7 @@ for _ in $(seq 20); do grep -q ready "$TMP/sink.out" && break; sleep 0.1; done
 flood "$NS_A" ::1 7777 15000 5000
 check "congestion dominant" wait_dominant "$PORT_A" congestion 3
 wait "$FLOOD_PID"
-n=$(reason_total SOCKET_RCVBUFF)
+n=$(wait_total SOCKET_RCVBUFF 14000 2)
 echo "# SOCKET_RCVBUFF $n, congestion $(rate "$PORT_A" congestion)/s"
 check "SOCKET_RCVBUFF counted ($n of 15000 sent)" [ "$n" -gt 10000 ]
 kill -TERM "$SINK_PID"
@@ -175,7 +193,7 @@ ip -n "$NS_A" -6 neigh replace "$ADDR_B" lladdr 02:00:00:00:fe:04 dev fte_ca \
 flood "$NS_A" "$ADDR_B" 9999 15000 5000
 check "routing dominant" wait_dominant "$PORT_A" routing 3
 wait "$FLOOD_PID"
-o=$(reason_total OTHERHOST)
+o=$(wait_total OTHERHOST 15000 2)
 echo "# OTHERHOST $o, routing $(rate "$PORT_A" routing)/s"
 check "OTHERHOST counted ($o of 15000 sent)" [ "$o" -ge 15000 ]
 

@@ -1,8 +1,9 @@
 /* udpflood: sends exactly COUNT UDP datagrams of SIZE bytes to ADDR:PORT
- * (a loopback or test-namespace address, IPv4 or IPv6), in sendmmsg batches, and prints
- * the achieved rate. With RATE (datagrams/s, 0: as fast as possible) the
- * sends are paced: every millisecond it sends what is due by then. Used by integration tests and `make bench` to generate
- * real kernel drops (closed port: NO_SOCKET; full socket: SOCKET_RCVBUFF). */
+ * (a loopback or test-namespace address, IPv4 or IPv6), in sendmmsg
+ * batches, and prints the achieved rate. With RATE (datagrams/s, 0: as fast
+ * as possible) the sends are paced: every millisecond it sends what is due
+ * by then. Used by integration tests and `make bench` to generate real
+ * kernel drops (closed port: NO_SOCKET; full socket: SOCKET_RCVBUFF). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,8 @@ int main(int argc, char **argv)
 
 	salen = argc < 4 ? 0 : parse_addr(argv[1], argv[2], &sa);
 	if (!salen) {
-		fprintf(stderr, "usage: udpflood ADDR PORT COUNT [SIZE [RATE]]\n");
+		fprintf(stderr,
+			"usage: udpflood ADDR PORT COUNT [SIZE [RATE]]\n");
 		return 2;
 	}
 	count = atol(argv[3]);

@@ -1,7 +1,7 @@
-/* udpsink: binds a UDP socket to ADDR:PORT (IPv4 or IPv6) with a tiny receive buffer
- * (SO_RCVBUF = RCVBUF bytes) and never reads it, for SECONDS seconds or
- * until killed. Datagrams sent to it beyond the buffer are dropped by the
- * kernel with SOCKET_RCVBUFF. Prints "ready" once bound. */
+/* udpsink: binds a UDP socket to ADDR:PORT (IPv4 or IPv6) with a tiny
+ * receive buffer (SO_RCVBUF = RCVBUF bytes) and never reads it, for SECONDS
+ * seconds or until killed. Datagrams sent to it beyond the buffer are
+ * dropped by the kernel with SOCKET_RCVBUFF. Prints "ready" once bound. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -133,44 +133,61 @@ exact_counts() {
         "$(d "$(ev $G:kp_send_size)" p0 p1)" "$(d "$(ev $G:kp_send)" p0 p1)"
 }
 
-# --- a witness of our own: kretprobe on __tcp_retransmit_skb -----------------------------------
+# --- a witness of our own: kretprobes on tcp_retransmit_skb and __tcp_retransmit_skb -----------
 # The tcp:tcp_retransmit_skb tracepoint fires inside __tcp_retransmit_skb() when it succeeds, so
-# on 6.1 it differs from the calls of tcp_retransmit_skb() by (a) attempts that fail (-EBUSY while
-# the original skb is still in a host queue, -EAGAIN under TSQ, ...) and (b) successful calls
-# from elsewhere (tcp_send_loss_probe). A kretprobe in the test's own group and instance records
-# the caller and return value of every __tcp_retransmit_skb(), which makes the comparison exact:
-#     tracepoint = function hits - failed(from tcp_retransmit_skb) + succeeded(other callers)
-# It is also another tool's kprobe that the exporter must leave alone.
+# it differs from the calls of tcp_retransmit_skb() by (a) attempts that fail (-EBUSY while the
+# original skb is still in a host queue, -EAGAIN under TSQ, ...) and (b) successful calls of
+# __tcp_retransmit_skb() from elsewhere (tcp_send_loss_probe). On 6.1 tcp_retransmit_skb()
+# inlines __tcp_retransmit_skb(), so a kretprobe on __tcp_retransmit_skb sees only the other
+# callers. Two kretprobes in the test's own group and instance record return values and
+# callers, which makes the comparison exact:
+#     tracepoint = function hits - failed tcp_retransmit_skb() + succeeded from other callers
+# They are also another tool's kprobes that the exporter must leave alone.
 WI=$T/instances/vmwit
 witness_setup() {
     mkdir "$WI" &&
-    echo 'r:vmwit/vmwit_rtx __tcp_retransmit_skb ret=$retval:s32' >> $T/kprobe_events &&
-    echo 1 > "$WI/events/vmwit/vmwit_rtx/enable"
+    echo 'r:vmwit/vmwit_rtx tcp_retransmit_skb ret=$retval:s32' >> $T/kprobe_events &&
+    echo 'r:vmwit/vmwit_rtx2 __tcp_retransmit_skb ret=$retval:s32' >> $T/kprobe_events &&
+    echo 1 > "$WI/events/vmwit/enable"
 }
-witness_defined() { grep -c '^r[0-9]*:vmwit/vmwit_rtx ' $T/kprobe_events; }
+witness_defined() { grep -c '^r[0-9]*:vmwit/vmwit_rtx2* ' $T/kprobe_events; }
 witness_remove() {
-    echo 0 > "$WI/events/vmwit/vmwit_rtx/enable"
+    echo 0 > "$WI/events/vmwit/enable"
     echo '-:vmwit/vmwit_rtx' >> $T/kprobe_events
+    echo '-:vmwit/vmwit_rtx2' >> $T/kprobe_events
     rmdir "$WI"
 }
-# witness_counts: "CALLS FAILED OTHER_OK": calls from tcp_retransmit_skb, how many of them
-# failed, successful calls from any other caller. Lines: "rtx: (CALLER+0x../0x.. <- ...) ret=N"
+# witness_counts: "CALLS FAILED OTHER_OK": calls of tcp_retransmit_skb, how many of them
+# failed, successful calls of __tcp_retransmit_skb not from tcp_retransmit_skb.
+# Lines: "EVENT: (CALLER+0x../0x.. <- FUNCTION) ret=N"
 witness_counts() {
-    sed -n 's/.* vmwit_rtx: (\([^+]*\)+.* ret=\(-*[0-9]*\).*/\1 \2/p' "$WI/trace" |
-    awk '$1 == "tcp_retransmit_skb" { c++; if ($2 != 0) f++; next }
-         $2 == 0 { o++ } END { print c + 0, f + 0, o + 0 }'
+    sed -n 's/.* \(vmwit_rtx2*\): (\([^+]*\)+.* ret=\(-*[0-9]*\).*/\1 \2 \3/p' "$WI/trace" |
+    awk '$1 == "vmwit_rtx" { c++; if ($3 != 0) f++ }
+         $1 == "vmwit_rtx2" && $2 != "tcp_retransmit_skb" && $3 == 0 { o++ }
+         END { print c + 0, f + 0, o + 0 }'
 }
 # kprobe_profile: "EVENT HITS MISSED" (the event name without its group)
-witness_missed() { awk '$1 == "vmwit_rtx" { print $3 }' $T/kprobe_profile; }
+witness_missed() { awk '$1 ~ /^vmwit_rtx2?$/ { m += $3 } END { print m + 0 }' $T/kprobe_profile; }
 
 # --- check 2: netem loss across veth between two namespaces -----------------------------------
+# No traffic but the test's: IPv6 off (no DAD, router solicitations, MLD reports) and permanent
+# neighbour entries (no ARP), so the veth counters and the probes see the same packets.
 netem_setup() {
     $IP netns add vxa && $IP netns add vxb &&
-    $IP link add xa netns vxa type veth peer name xb netns vxb &&
+    no_ipv6 vxa && no_ipv6 vxb &&
+    $IP link add xa netns vxa address 02:00:00:00:20:01 type veth \
+        peer name xb netns vxb address 02:00:00:00:20:02 &&
+    $IP -n vxa neigh add 10.201.0.2 lladdr 02:00:00:00:20:02 dev xa nud permanent &&
+    $IP -n vxb neigh add 10.201.0.1 lladdr 02:00:00:00:20:01 dev xb nud permanent &&
     $IP -n vxa addr add 10.201.0.1/24 dev xa && $IP -n vxb addr add 10.201.0.2/24 dev xb &&
     $IP -n vxa link set lo up && $IP -n vxb link set lo up &&
     $IP -n vxa link set xa up && $IP -n vxb link set xb up &&
     $IP netns exec vxa $TC qdisc add dev xa root netem loss 20%
+}
+
+no_ipv6() {
+    $IP netns exec "$1" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 &&
+        echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
 }
 
 # Checks that every caller label is a function name and prints them.
@@ -226,11 +243,11 @@ netem_checks() {
     tp=$(d "$(ev tcp:tcp_retransmit_skb)" n0 n1)
     # shellcheck disable=SC2046
     set -- $(witness_counts)
-    note "function $rtx, tracepoint $tp; __tcp_retransmit_skb from tcp_retransmit_skb $1" \
-        "(failed $2), succeeded from other callers $3; kretprobe missed $(witness_missed)"
-    note "witness: $(grep -c vmwit_rtx: "$WI/trace") records, e.g. $(grep -m1 vmwit_rtx: "$WI/trace")"
-    check_eq "kretprobe witness: no missed returns" "$(witness_missed)" 0
-    check_eq "function tcp_retransmit_skb = witnessed calls from tcp_retransmit_skb" "$rtx" "$1"
+    note "function $rtx, tracepoint $tp; witnessed tcp_retransmit_skb calls $1 (failed $2)," \
+        "__tcp_retransmit_skb succeeded from other callers $3; kretprobes missed $(witness_missed)"
+    note "witness sample: $(grep -m1 vmwit_rtx: "$WI/trace")"
+    check_eq "kretprobe witnesses: no missed returns" "$(witness_missed)" 0
+    check_eq "function tcp_retransmit_skb = kretprobe-witnessed calls" "$rtx" "$1"
     check_eq "tracepoint tcp:tcp_retransmit_skb = function - failed + other callers" \
         "$tp" $((rtx - $2 + $3))
     if [ "$tp" = "$rtx" ]; then ok "tracepoint = function tcp_retransmit_skb ($tp)"
@@ -279,7 +296,7 @@ after_exit() { # after_exit WHAT
     check "$1: no event directory of group $G" test ! -d "$T/events/$G"
     check_eq "$1: top-level tracer is nop" "$(cat $T/current_tracer)" nop
     check_eq "$1: top-level set_ftrace_filter untouched" "$(cat $T/set_ftrace_filter)" "$top_filter"
-    check_eq "$1: other tool's kprobe vmwit/vmwit_rtx still there" "$(witness_defined)" 1
+    check_eq "$1: other tool's kprobes vmwit/* still there" "$(witness_defined)" 2
     check "$1: other tool's instance vmwit still there" test -d "$WI"
 }
 
@@ -310,7 +327,7 @@ note "kernel $(uname -r)"
 top_filter=$(cat $T/set_ftrace_filter)
 check_eq "top-level tracer is nop at start" "$(cat $T/current_tracer)" nop
 check_config_checks
-check "another tool's kretprobe vmwit/vmwit_rtx and instance" witness_setup
+check "another tool's kretprobes vmwit/* and instance vmwit" witness_setup
 if ! start_exporter; then
     not_ok "exporter starts" "$(tail -n 5 /tmp/exporter.log)"
     vm_done
@@ -327,5 +344,5 @@ note "exporter log: $(grep -ci 'level=warn\|level=error' /tmp/exporter.log) warn
 grep -i 'level=warn\|level=error' /tmp/exporter.log | head -n 5 | sed 's/^/# /'
 after_exit "SIGTERM"
 kill9_restart
-check "remove the witness kretprobe and instance" witness_remove
+check "remove the witness kretprobes and instance" witness_remove
 vm_done

@@ -4,11 +4,12 @@
 #   1. scripts/vm-deps.sh: host packages, kernel + modules in $VM_CACHE (default build/vm)
 #   2. build tests/vm/workload.c (static) -> $VM_CACHE/workload
 #   3. tests/vm/mkinitramfs.sh: busybox, iproute2, workload, ./ftrace_exporter (if built) at
-#      /usr/local/bin, config/ at /etc/ftrace_exporter, the modules, every tests/vm/guest-*.sh
+#      /usr/local/bin, config/ at /etc/ftrace_exporter, tests/vm/configs/ at
+#      /etc/ftrace_exporter/vm, the modules, every tests/vm/guest-*.sh
 #   4. tests/vm/run-guest.sh: one boot runs every guest script; exit 0 only if all passed
 #
 # Environment: VM_CACHE, VM_TESTS ("guest-smoke.sh,guest-x.sh": run only these), VM_TIMEOUT
-# (seconds, default 300), VM_SMP (vCPUs, default 1), VM_MEM (MB, default 512).
+# (seconds, default 240), VM_SMP (vCPUs, default 1), VM_MEM (MB, default 512).
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -41,7 +42,12 @@ tests/vm/mkinitramfs.sh "$VM_CACHE/guest.cpio.gz" "$@"
 append=""
 [ -z "${VM_TESTS:-}" ] || append="vmtest=$VM_TESTS"
 rc=0
-tests/vm/run-guest.sh --timeout "${VM_TIMEOUT:-300}" --smp "${VM_SMP:-1}" --mem "${VM_MEM:-512}" \
+tests/vm/run-guest.sh --timeout "${VM_TIMEOUT:-240}" --smp "${VM_SMP:-1}" --mem "${VM_MEM:-512}" \
     --log "$VM_CACHE/guest.log" --append "$append" "$VM_CACHE/guest.cpio.gz" || rc=$?
 echo "run.sh: make vm took $(( $(date +%s) - t_start )) s in all"
+# Closing line: the guest's checks ("ok - ..." / "not ok - ..." on its serial console).
+passed=$(grep -c '^ok - ' "$VM_CACHE/guest.log" || true)
+failed=$(grep -c '^not ok - ' "$VM_CACHE/guest.log" || true)
+echo "vm: ${passed:-0} passed, ${failed:-0} failed"
+[ "${failed:-0}" -eq 0 ] || rc=1
 exit $rc
