@@ -19,8 +19,8 @@ static int check_events(const struct config *cfg, const struct parser *ps)
 		const struct probe_spec *p = config_probe(cfg, i);
 		const char *why = parser_probe_error(ps, i);
 
-		if (p->kind == PROBE_KPROBE)
-			continue;	/* its event exists only once created */
+		if (p->kind != PROBE_TRACEPOINT)
+			continue;	/* checked by session_check_functions() */
 		if (why) {
 			fprintf(stderr, "%s:%d:%d: probe %s: %s\n",
 				config_path(cfg), p->line, p->col, p->name, why);

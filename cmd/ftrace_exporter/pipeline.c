@@ -75,7 +75,8 @@ static void enable_probes(struct pipeline *p)
 	}
 	why = "out of memory";
 	if (any_function && session_enable_functions(p->session, want, &why) == 0)
-		memcpy(p->probe_up, want, n * sizeof(*want));
+		for (int i = 0; i < n; i++)
+			p->probe_up[i] |= want[i];
 	for (int i = 0; i < n && want; i++)
 		if (want[i])
 			log_probe(config_probe(p->cfg, i),

@@ -263,8 +263,10 @@ void label_render(const struct label *l, const struct render_env *env,
 	default:
 		break;
 	}
-	if (name)
+	if (name && l->kind == LBL_ENUM)
 		snprintf(out, size, "%s", name);
+	else if (name)	/* without compiler clone suffixes: .part.0, .isra.0 */
+		snprintf(out, size, "%.*s", (int)strcspn(name, "."), name);
 	else if (l->kind == LBL_HEX || l->kind == LBL_SYM)
 		snprintf(out, size, "0x%llx", (unsigned long long)v);
 	else
