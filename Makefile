@@ -79,7 +79,7 @@ install: $(BIN)
 clean:
 	rm -rf $(BUILD) build-* ftrace_exporter
 
-$(BUILD)/tools/%: tests/tools/%.c
+$(BUILD)/tools/%: tests/tools/%.c tests/tools/sockaddr.h
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 

@@ -53,37 +53,60 @@ static void log_probe(const struct probe_spec *p, const char *why)
 		"probe", p->name, "target", p->target, "reason", why, NULL);
 }
 
-/* Enables every tracepoint/kprobe probe, then all function probes at once
- * (filter before tracer). A refused probe stays down; the rest go on. */
-static void enable_probes(struct pipeline *p)
+/* Enables tracepoint and kprobe probes one by one; marks in want[] the
+ * function probes the parser could resolve. */
+static void enable_events(struct pipeline *p, bool *want)
 {
-	int n = config_probe_count(p->cfg);
-	bool any_function = false, *want = calloc(n + 1, sizeof(*want));
-	const char *why;
-
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < config_probe_count(p->cfg); i++) {
 		const struct probe_spec *spec = config_probe(p->cfg, i);
+		const char *why = parser_probe_error(p->parser, i);
 
-		why = parser_probe_error(p->parser, i);
-		if (spec->kind == PROBE_FUNCTION && !why && want) {
-			want[i] = any_function = true;
+		if (spec->kind == PROBE_FUNCTION && !why) {
+			want[i] = true;
 			continue;
 		}
 		if (!why && session_enable(p->session, i, &why) == 0)
 			p->probe_up[i] = true;
 		log_probe(spec, p->probe_up[i] ? NULL : why);
 	}
-	why = "out of memory";
-	if (any_function && session_enable_functions(p->session, want, &why) == 0)
-		for (int i = 0; i < n; i++)
-			p->probe_up[i] |= want[i];
-	for (int i = 0; i < n && want; i++)
-		if (want[i])
-			log_probe(config_probe(p->cfg, i),
-				  p->probe_up[i] ? NULL : why);
+}
+
+/* Enables the function probes in want[] at once: one instance filter, set
+ * before the function tracer. */
+static void enable_functions(struct pipeline *p, const bool *want)
+{
+	int n = config_probe_count(p->cfg);
+	const char *why = NULL;
+	bool any = false, ok;
+
+	for (int i = 0; i < n; i++)
+		any |= want[i];
+	if (!any)
+		return;
+	ok = session_enable_functions(p->session, want, &why) == 0;
+	for (int i = 0; i < n; i++) {
+		if (!want[i])
+			continue;
+		p->probe_up[i] = ok;
+		log_probe(config_probe(p->cfg, i), ok ? NULL : why);
+	}
+}
+
+/* Turns every probe on; a refused one stays down, the rest go on. -1 only
+ * on allocation failure. */
+static int enable_probes(struct pipeline *p)
+{
+	int n = config_probe_count(p->cfg);
+	bool *want = calloc(n + 1, sizeof(*want));
+
+	if (!want)
+		return -1;
+	enable_events(p, want);
+	enable_functions(p, want);
 	for (int i = 0; i < n; i++)
 		parser_probe_enable(p->parser, i, p->probe_up[i]);
 	free(want);
+	return 0;
 }
 
 /* Logs, once, each label whose field this kernel's event does not have. */
@@ -185,7 +208,8 @@ static int start_tracing(struct pipeline *p, int ncpus)
 	p->parser = parser_new(session_tep(p->session), p->cfg);
 	if (!p->parser)
 		return -1;
-	enable_probes(p);
+	if (enable_probes(p))
+		return -1;
 	log_missing_labels(p);
 	if (setup_counters(p, ncpus))
 		return -1;
