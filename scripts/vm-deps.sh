@@ -8,16 +8,19 @@
 #    $VM_CACHE (default build/vm; a relative path is taken from the repo root):
 #        $VM_CACHE/vmlinuz                the kernel image
 #        $VM_CACHE/kver                   its version string (uname -r in the guest)
-#        $VM_CACHE/modules/*.ko           wanted modules and their dependencies, decompressed
-#        $VM_CACHE/modules/order          insmod order (dependencies first), one file name a line
+#        $VM_MODULES_DIR/*.ko             wanted modules and their dependencies, decompressed
+#        $VM_MODULES_DIR/order            insmod order (dependencies first), one file name a line
 #
 # Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem".
+# VM_MODULES_DIR (default $VM_CACHE/modules): where they go. Boots that need other modules
+# use their own directory (e.g. $VM_CACHE/modules-live with e1000) and share the kernel.
 # Set VM_KERNEL_PKG to pin a concrete package (e.g. linux-image-6.1.0-37-amd64).
 set -eu
 
 cd "$(dirname "$0")/.."
 VM_CACHE=${VM_CACHE:-build/vm}
 VM_MODULES=${VM_MODULES:-veth sch_netem}
+VM_MODULES_DIR=${VM_MODULES_DIR:-$VM_CACHE/modules}
 say() { printf 'vm-deps: %s\n' "$*"; }
 
 # --- host packages -----------------------------------------------------------------------
@@ -36,16 +39,27 @@ else
 fi
 
 # --- kernel ------------------------------------------------------------------------------
-mkdir -p "$VM_CACHE"
-stamp="$VM_CACHE/.done"
-want_stamp="modules=$VM_MODULES pkg=${VM_KERNEL_PKG:-auto}"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ] && [ -f "$VM_CACHE/vmlinuz" ] \
-   && [ -f "$VM_CACHE/modules/order" ]; then
-    say "kernel $(cat "$VM_CACHE/kver") already in $VM_CACHE"
+mkdir -p "$VM_CACHE" "$VM_MODULES_DIR"
+kstamp="$VM_CACHE/.kernel"            # the kernel image: "pkg=..."
+mstamp="$VM_MODULES_DIR/.done"        # one modules directory: "modules=... kver=..."
+want_kstamp="pkg=${VM_KERNEL_PKG:-auto}"
+kernel_ok() {
+    [ -f "$kstamp" ] && [ "$(cat "$kstamp")" = "$want_kstamp" ] && [ -f "$VM_CACHE/vmlinuz" ] \
+        && [ -s "$VM_CACHE/kver" ]
+}
+modules_ok() {
+    [ -f "$mstamp" ] && [ "$(cat "$mstamp")" = "modules=$VM_MODULES kver=$(cat "$VM_CACHE/kver")" ] \
+        && [ -f "$VM_MODULES_DIR/order" ]
+}
+if kernel_ok && modules_ok; then
+    say "kernel $(cat "$VM_CACHE/kver") already in $VM_CACHE, modules in $VM_MODULES_DIR"
     exit 0
 fi
 
 pkg=${VM_KERNEL_PKG:-}
+if [ -z "$pkg" ] && kernel_ok; then
+    pkg=linux-image-$(cat "$VM_CACHE/kver")   # only the modules change: same kernel
+fi
 if [ -z "$pkg" ]; then
     # The meta package depends on the concrete image package (linux-image-6.1.0-NN-amd64).
     find_pkg() {
@@ -77,12 +91,15 @@ else
 fi
 
 kver=${pkg#linux-image-}
-tmp="$VM_CACHE/extract"
-rm -rf "$tmp" "$VM_CACHE/modules"
-mkdir -p "$tmp" "$VM_CACHE/modules"
+# a private scratch directory: two boots may prepare their modules at the same time
+tmp=$(mktemp -d "$VM_CACHE/extract.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./boot/vmlinuz-$kver" "./lib/modules/$kver"
-cp "$tmp/boot/vmlinuz-$kver" "$VM_CACHE/vmlinuz"
-echo "$kver" > "$VM_CACHE/kver"
+if ! kernel_ok || [ "$(cat "$VM_CACHE/kver")" != "$kver" ]; then
+    cp "$tmp/boot/vmlinuz-$kver" "$VM_CACHE/vmlinuz.new" && mv "$VM_CACHE/vmlinuz.new" "$VM_CACHE/vmlinuz"
+    echo "$kver" > "$VM_CACHE/kver"
+    echo "$want_kstamp" > "$kstamp"
+fi
 mdir="$tmp/lib/modules/$kver"
 # The package ships no modules.dep (postinst runs depmod): generate it in the scratch tree.
 [ -f "$mdir/modules.dep" ] || depmod -b "$tmp" "$kver"
@@ -105,17 +122,17 @@ for m in $VM_MODULES; do
     [ -n "$p" ] || { say "module $m not in $pkg (built in?)"; continue; }
     add "$p"
 done
-: > "$VM_CACHE/modules/order"
+rm -f "$mstamp" "$VM_MODULES_DIR"/*.ko
+: > "$VM_MODULES_DIR/order"
 for p in $order; do
     f=$(basename "$p")
     case "$f" in
-        *.ko.xz) xz -dc "$mdir/$p" > "$VM_CACHE/modules/${f%.xz}"; f=${f%.xz} ;;
-        *.ko.zst) zstd -dqc "$mdir/$p" > "$VM_CACHE/modules/${f%.zst}"; f=${f%.zst} ;;
-        *.ko.gz) gzip -dc "$mdir/$p" > "$VM_CACHE/modules/${f%.gz}"; f=${f%.gz} ;;
-        *) cp "$mdir/$p" "$VM_CACHE/modules/$f" ;;
+        *.ko.xz) xz -dc "$mdir/$p" > "$VM_MODULES_DIR/${f%.xz}"; f=${f%.xz} ;;
+        *.ko.zst) zstd -dqc "$mdir/$p" > "$VM_MODULES_DIR/${f%.zst}"; f=${f%.zst} ;;
+        *.ko.gz) gzip -dc "$mdir/$p" > "$VM_MODULES_DIR/${f%.gz}"; f=${f%.gz} ;;
+        *) cp "$mdir/$p" "$VM_MODULES_DIR/$f" ;;
     esac
-    echo "$f" >> "$VM_CACHE/modules/order"
+    echo "$f" >> "$VM_MODULES_DIR/order"
 done
-rm -rf "$tmp"
-echo "$want_stamp" > "$stamp"
-say "kernel $kver: $VM_CACHE/vmlinuz; modules (insmod order): $(tr '\n' ' ' < "$VM_CACHE/modules/order")"
+echo "modules=$VM_MODULES kver=$kver" > "$mstamp"
+say "kernel $kver: $VM_CACHE/vmlinuz; modules in $VM_MODULES_DIR (insmod order): $(tr '\n' ' ' < "$VM_MODULES_DIR/order")"

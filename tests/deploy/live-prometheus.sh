@@ -1,33 +1,55 @@
 #!/usr/bin/env bash
-# Live check of the dashboard and recording rules against the real exporter:
-#  - starts ./ftrace_exporter (config/default.yaml) on 127.0.0.1:<free port>,
-#  - starts Debian's prometheus on 127.0.0.1:<free port> (temp data dir) scraping
-#    it every 1 s with a static `node` label and deploy/prometheus/recording_rules.yml
-#    loaded (evaluated every 2 s),
-#  - makes the kernel drop packets for ~20 s (UDP datagrams and TCP SYNs to a
-#    closed port on 127.0.0.1: NO_SOCKET drops),
-#  - runs every PromQL expression of dashboards/*.json (template variables
-#    substituted) and every recording rule through /api/v1/query: an expression
-#    that errors or returns no series fails.
-# Some families can legitimately stay empty here: no TCP retransmits happen
-# (ftrace_tcp_retransmits_total), the cardinality cap is not hit
-# (ftrace_exporter_series_dropped_total), and kernels that refuse the function
-# tracer export no function hits (then ftrace_exporter_probe_up is 0 for those
-# probes). Empty results of those are reported as skipped, not passed.
-# Needs root and tracefs. Env: FTRACE_EXPORTER (binary, default ./ftrace_exporter),
-# LIVE_DROP_SECONDS (default 20), LIVE_ALLOW_EMPTY (extra regex of metric names).
+# Live check of the dashboard and recording rules against the real exporter and a real
+# Prometheus (Debian's prometheus on 127.0.0.1:<free port>, temp data dir, scraping every 1-2 s
+# with a static `node` label and deploy/prometheus/recording_rules.yml loaded, evaluated every
+# 2 s): every PromQL expression of dashboards/*.json (template variables substituted) and every
+# recording rule (its expression and its recorded series) is run through /api/v1/query; an
+# expression that errors or returns no series fails.
+#
+# Modes:
+#   (no argument)       the test suite's mode: tests/deploy/live-vm.sh boots the exporter in the
+#                       stock Debian kernel under QEMU (function tracer and kprobes work there),
+#                       generates drops, retransmits and TCP traffic in the guest, and runs this
+#                       script with --target on the host-forwarded port. Nothing may be empty.
+#   --target HOST:PORT  only Prometheus and the queries, against an exporter that runs elsewhere
+#                       while something else generates traffic: waits for the first successful
+#                       scrape, scrapes for LIVE_SCRAPE_SECONDS (default 35: rate()[30s] windows
+#                       are full), then queries. No allow-list: every expression must return data.
+#   --host              exporter and drops on this host: starts ./ftrace_exporter on
+#                       127.0.0.1:<free port>, makes the kernel drop packets for LIVE_DROP_SECONDS
+#                       (default 20; UDP datagrams and TCP SYNs to a closed port on 127.0.0.1:
+#                       NO_SOCKET drops), then queries. Families that can legitimately stay empty
+#                       on a host are skipped, not passed: no TCP retransmits happen
+#                       (ftrace_tcp_retransmits_total), the cardinality cap is not hit
+#                       (ftrace_exporter_series_dropped_total), and kernels that refuse the function
+#                       tracer export no function hits (then probe_up is 0 for those probes).
+#                       LIVE_ALLOW_EMPTY: extra regex of metric names allowed to be empty. Needs
+#                       root and tracefs.
+# Env: FTRACE_EXPORTER (binary, default ./ftrace_exporter), LIVE_NODE (the `node` label).
 # Prints `live-prometheus: N passed, M failed, K skipped`.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 BIN=${FTRACE_EXPORTER:-$ROOT/ftrace_exporter}
 DROP_SECONDS=${LIVE_DROP_SECONDS:-20}
+SCRAPE_SECONDS=${LIVE_SCRAPE_SECONDS:-35}
+mode="" target=""
+case "${1:-}" in
+    "") exec "$ROOT/tests/deploy/live-vm.sh" ;;
+    --host) mode=host ;;
+    --target) mode=target target=${2:-} ;;
+    *) echo "usage: $0 [--host | --target HOST:PORT]" >&2; exit 2 ;;
+esac
 pass=0 fail=0 skip=0
 say() { echo "live-prometheus: $*"; }
 finish() { say "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; exit $?; }
 
-if [ ! -x "$BIN" ]; then say "no exporter binary at $BIN (run make)"; fail=1; finish; fi
-if [ "$(id -u)" != 0 ]; then say "needs root (tracefs)"; fail=1; finish; fi
+if [ "$mode" = target ]; then
+    [[ $target =~ ^[^:]+:[0-9]+$ ]] || { say "--target wants HOST:PORT, got '$target'"; fail=1; finish; }
+else
+    if [ ! -x "$BIN" ]; then say "no exporter binary at $BIN (run make)"; fail=1; finish; fi
+    if [ "$(id -u)" != 0 ]; then say "needs root (tracefs)"; fail=1; finish; fi
+fi
 for t in prometheus curl node; do
     command -v $t >/dev/null && continue
     if [ $t = prometheus ]; then
@@ -48,10 +70,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! mountpoint -q /sys/kernel/tracing; then
-    mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1 || { say "cannot mount tracefs"; fail=1; finish; }
-fi
-
 free_port() { # an unused TCP port on 127.0.0.1
     node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
 }
@@ -65,58 +83,91 @@ wait_http() { # wait_http URL SECONDS PID: until URL answers 2xx or PID dies
     return 1
 }
 
-# ---- exporter ------------------------------------------------------------------
-EXP_PORT=$(free_port)
-"$BIN" --config.file="$ROOT/config/default.yaml" --web.listen-address=127.0.0.1:$EXP_PORT \
-    --tracefs.path=/sys/kernel/tracing --log.level=info >"$TMP/exporter.log" 2>&1 &
-pids+=($!); EXP_PID=$!
-if wait_http "http://127.0.0.1:$EXP_PORT/-/ready" 30 $EXP_PID; then
-    pass=$((pass + 1)); say "PASS exporter ready on 127.0.0.1:$EXP_PORT"
-else
-    fail=$((fail + 1)); say "FAIL exporter not ready in 30 s; log:"; tail -20 "$TMP/exporter.log"; finish
-fi
+# ---- host mode: exporter on this host ------------------------------------------------------------
+start_host_exporter() {
+    if ! mountpoint -q /sys/kernel/tracing; then
+        mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1 || { say "cannot mount tracefs"; fail=1; finish; }
+    fi
+    EXP_PORT=$(free_port)
+    target=127.0.0.1:$EXP_PORT
+    "$BIN" --config.file="$ROOT/config/default.yaml" --web.listen-address="$target" \
+        --tracefs.path=/sys/kernel/tracing --log.level=info >"$TMP/exporter.log" 2>&1 &
+    pids+=($!); EXP_PID=$!
+    if wait_http "http://$target/-/ready" 30 $EXP_PID; then
+        pass=$((pass + 1)); say "PASS exporter ready on $target"
+    else
+        fail=$((fail + 1)); say "FAIL exporter not ready in 30 s; log:"; tail -20 "$TMP/exporter.log"; finish
+    fi
+}
 
 # ---- prometheus --------------------------------------------------------------------
-PROM_PORT=$(free_port)
-PROM=http://127.0.0.1:$PROM_PORT
-sed 's/^\(\s*interval:\s*\).*/\12s/' deploy/prometheus/recording_rules.yml >"$TMP/recording_rules.yml"
-cat >"$TMP/prometheus.yml" <<YML
+# start_prometheus INTERVAL: scrape $target every INTERVAL (also its timeout)
+start_prometheus() {
+    PROM_PORT=$(free_port)
+    PROM=http://127.0.0.1:$PROM_PORT
+    sed 's/^\(\s*interval:\s*\).*/\12s/' deploy/prometheus/recording_rules.yml >"$TMP/recording_rules.yml"
+    cat >"$TMP/prometheus.yml" <<YML
 global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
+  scrape_interval: $1
+  scrape_timeout: $1
   evaluation_interval: 1s
 rule_files:
   - $TMP/recording_rules.yml
 scrape_configs:
   - job_name: ftrace_exporter
     static_configs:
-      - targets: ['127.0.0.1:$EXP_PORT']
+      - targets: ['$target']
         labels:
-          node: live-node
+          node: ${LIVE_NODE:-live-$mode}
 YML
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/data" \
-    --web.listen-address=127.0.0.1:$PROM_PORT --log.level=warn >"$TMP/prometheus.log" 2>&1 &
-pids+=($!); PROM_PID=$!
-if wait_http "$PROM/-/ready" 30 $PROM_PID; then
-    pass=$((pass + 1)); say "PASS prometheus ready on 127.0.0.1:$PROM_PORT"
-else
-    fail=$((fail + 1)); say "FAIL prometheus not ready; log:"; tail -20 "$TMP/prometheus.log"; finish
-fi
+    prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/data" \
+        --web.listen-address=127.0.0.1:$PROM_PORT --log.level=warn >"$TMP/prometheus.log" 2>&1 &
+    pids+=($!); PROM_PID=$!
+    if wait_http "$PROM/-/ready" 30 $PROM_PID; then
+        pass=$((pass + 1)); say "PASS prometheus ready on 127.0.0.1:$PROM_PORT, scraping $target every $1"
+    else
+        fail=$((fail + 1)); say "FAIL prometheus not ready; log:"; tail -20 "$TMP/prometheus.log"; finish
+    fi
+}
 
-# ---- drops ---------------------------------------------------------------------------
-CLOSED=$(free_port)   # nobody listens there: UDP -> NO_SOCKET, TCP SYN -> reset
-say "generating drops for ${DROP_SECONDS}s (UDP/TCP to closed port 127.0.0.1:$CLOSED)"
-(
-    end=$((SECONDS + DROP_SECONDS)) n=0
-    while [ $SECONDS -lt $end ] && [ $n -lt 2000000 ]; do
-        for _ in 1 2 3 4 5 6 7 8 9 10; do echo drop 2>/dev/null >/dev/udp/127.0.0.1/$CLOSED; done
-        (exec 3<>/dev/tcp/127.0.0.1/$CLOSED) 2>/dev/null
-        n=$((n + 11))
+# ---- host mode: drops on 127.0.0.1 -------------------------------------------------------------
+host_drops() {
+    local closed
+    closed=$(free_port)   # nobody listens there: UDP -> NO_SOCKET, TCP SYN -> reset
+    say "generating drops for ${DROP_SECONDS}s (UDP/TCP to closed port 127.0.0.1:$closed)"
+    (
+        end=$((SECONDS + DROP_SECONDS)) n=0
+        while [ $SECONDS -lt $end ] && [ $n -lt 2000000 ]; do
+            for _ in 1 2 3 4 5 6 7 8 9 10; do echo drop 2>/dev/null >/dev/udp/127.0.0.1/"$closed"; done
+            (exec 3<>/dev/tcp/127.0.0.1/"$closed") 2>/dev/null
+            n=$((n + 11))
+        done
+    ) &
+    pids+=($!)
+    wait $!
+    sleep 4   # a few more scrapes and rule evaluations after the last drop
+}
+
+# ---- target mode: scrape for a while ----------------------------------------------------------
+target_scrapes() {
+    local i res
+    for ((i = 0; i < 60; i++)); do   # the first successful scrape, at most 60 s
+        res=$(query 'up{job="ftrace_exporter"} == 1')
+        [ "$res" = "ok 1" ] && break
+        sleep 1
     done
-) &
-pids+=($!); GEN_PID=$!
-wait $GEN_PID
-sleep 4   # a few more scrapes and rule evaluations after the last drop
+    if [ "$res" != "ok 1" ]; then
+        fail=$((fail + 1)); say "FAIL no successful scrape of $target in 60 s"; finish
+    fi
+    pass=$((pass + 1)); say "PASS first scrape of $target; scraping for ${SCRAPE_SECONDS}s"
+    sleep "$SCRAPE_SECONDS" &
+    pids+=($!)
+    wait $!   # (a signal interrupts wait, not a foreground sleep)
+    res=$(query 'up{job="ftrace_exporter"} == 1')
+    if [ "$res" != "ok 1" ]; then
+        fail=$((fail + 1)); say "FAIL the last scrape of $target failed"; tail -5 "$TMP/prometheus.log"
+    fi
+}
 
 # ---- queries ---------------------------------------------------------------------------
 query() { # query EXPR -> prints "ok N" or "error MSG"
@@ -127,42 +178,66 @@ query() { # query EXPR -> prints "ok N" or "error MSG"
                   else console.log("ok " + (Array.isArray(r.data.result) ? r.data.result.length : 1));
             } catch (e) { console.log("error " + s.slice(0, 200)); } });'
 }
-allow_empty="ftrace_tcp_retransmits_total|ftrace_exporter_series_dropped_total"
-if [ "$(query 'ftrace_exporter_probe_up == 0')" != "ok 0" ]; then
-    say "probes down (kernel refused them): $(curl -sS "$PROM/api/v1/query" --data-urlencode 'query=ftrace_exporter_probe_up == 0' | grep -o '"probe":"[^"]*"' | tr '\n' ' ')"
-    allow_empty="$allow_empty|ftrace_function_hits|ftrace_tcp_retransmits"
-fi
-[ -n "${LIVE_ALLOW_EMPTY:-}" ] && allow_empty="$allow_empty|$LIVE_ALLOW_EMPTY"
+host_allow_empty() { # the regex of metric names allowed to return nothing on a host
+    allow_empty="ftrace_tcp_retransmits_total|ftrace_exporter_series_dropped_total"
+    if [ "$(query 'ftrace_exporter_probe_up == 0')" != "ok 0" ]; then
+        say "probes down (kernel refused them): $(curl -sS "$PROM/api/v1/query" --data-urlencode 'query=ftrace_exporter_probe_up == 0' | grep -o '"probe":"[^"]*"' | tr '\n' ' ')"
+        allow_empty="$allow_empty|ftrace_function_hits|ftrace_tcp_retransmits"
+    fi
+    if [ -n "${LIVE_ALLOW_EMPTY:-}" ]; then allow_empty="$allow_empty|$LIVE_ALLOW_EMPTY"; fi
+}
 
 # Dashboard expressions (name<TAB>expr), variables substituted; then recording rules.
-node -e '
-    const fs = require("fs");
-    const sub = (e) => e.replace(/\$\{?(instance|node)(:\w+)?\}?/g, ".*")
-        .replace(/\$\{?__rate_interval\}?/g, "30s").replace(/\$\{?__interval\}?/g, "15s")
-        .replace(/\$\{?__range\}?/g, "1m").replace(/\$\{?__range_s\}?/g, "60");
-    const walk = (ps) => ps.flatMap((p) => [p, ...walk(p.panels || [])]);
-    for (const f of process.argv.slice(1)) {
-        const d = JSON.parse(fs.readFileSync(f, "utf8"));
-        for (const p of walk(d.panels || []))
-            for (const t of p.targets || [])
-                if (t.expr) console.log(`panel "${p.title}" ${t.refId}\t${sub(t.expr).replace(/\s+/g, " ")}`);
-    }' dashboards/*.json >"$TMP/exprs.tsv"
-awk '/^[[:space:]]*- record:/ { r = $3 } /^[[:space:]]*expr:/ && r { sub(/^[[:space:]]*expr:[[:space:]]*/, ""); print "rule " r "\t" $0; print "rule output " r "\t" r; r = "" }' \
-    deploy/prometheus/recording_rules.yml >>"$TMP/exprs.tsv"
+list_exprs() {
+    node -e '
+        const fs = require("fs");
+        const sub = (e) => e.replace(/\$\{?(instance|node)(:\w+)?\}?/g, ".*")
+            .replace(/\$\{?__rate_interval\}?/g, "30s").replace(/\$\{?__interval\}?/g, "15s")
+            .replace(/\$\{?__range\}?/g, "1m").replace(/\$\{?__range_s\}?/g, "60");
+        const walk = (ps) => ps.flatMap((p) => [p, ...walk(p.panels || [])]);
+        for (const f of process.argv.slice(1)) {
+            const d = JSON.parse(fs.readFileSync(f, "utf8"));
+            for (const p of walk(d.panels || []))
+                for (const t of p.targets || [])
+                    if (t.expr) console.log(`panel "${p.title}" ${t.refId}\t${sub(t.expr).replace(/\s+/g, " ")}`);
+        }' dashboards/*.json >"$TMP/exprs.tsv"
+    awk '/^[[:space:]]*- record:/ { r = $3 } /^[[:space:]]*expr:/ && r { sub(/^[[:space:]]*expr:[[:space:]]*/, ""); print "rule " r "\t" $0; print "rule output " r "\t" r; r = "" }' \
+        deploy/prometheus/recording_rules.yml >>"$TMP/exprs.tsv"
+}
 
-while IFS=$'\t' read -r name expr; do
-    res=$(query "$expr")
-    case $res in
-        "ok 0")
-            if grep -Eq "$allow_empty" <<<"$expr"; then skip=$((skip + 1)); say "SKIP (empty, allowed) $name: $expr"
-            else fail=$((fail + 1)); say "FAIL (no series) $name: $expr"; fi ;;
-        ok\ *) pass=$((pass + 1)); say "PASS (${res#ok } series) $name" ;;
-        *) fail=$((fail + 1)); say "FAIL ($res) $name: $expr" ;;
-    esac
-done <"$TMP/exprs.tsv"
+run_queries() { # every expression of $TMP/exprs.tsv; empty fails unless it matches $allow_empty
+    local name expr res n=0 empty=0
+    while IFS=$'\t' read -r name expr; do
+        n=$((n + 1))
+        res=$(query "$expr")
+        case $res in
+            "ok 0")
+                empty=$((empty + 1))
+                if [ -n "$allow_empty" ] && grep -Eq "$allow_empty" <<<"$expr"; then
+                    skip=$((skip + 1)); say "SKIP (empty, allowed) $name: $expr"
+                else fail=$((fail + 1)); say "FAIL (no series) $name: $expr"; fi ;;
+            ok\ *) pass=$((pass + 1)); say "PASS (${res#ok } series) $name" ;;
+            *) fail=$((fail + 1)); say "FAIL ($res) $name: $expr" ;;
+        esac
+    done <"$TMP/exprs.tsv"
+    say "$n expressions checked (dashboard and recording rules), $empty returned no series"
+}
 
+# ---- main ------------------------------------------------------------------------------------------
+allow_empty=""
+if [ "$mode" = host ]; then
+    start_host_exporter
+    start_prometheus 1s
+    host_drops
+    host_allow_empty
+else
+    start_prometheus 2s
+    target_scrapes
+fi
+list_exprs
+run_queries
 if [ "$fail" -gt 0 ]; then
-    say "exporter log (tail):"; tail -15 "$TMP/exporter.log"
-    say "a sample of /metrics:"; curl -sS "http://127.0.0.1:$EXP_PORT/metrics" | grep -v '^#' | head -30
+    [ "$mode" = host ] && { say "exporter log (tail):"; tail -15 "$TMP/exporter.log"; }
+    say "a sample of /metrics:"; curl -sS --max-time 5 "http://$target/metrics" | grep -v '^#' | head -30
 fi
 finish

@@ -2,7 +2,7 @@
 # run.sh: `make vm`. Boots the tests/vm/guest-*.sh scripts in a stock Debian kernel under QEMU.
 #
 #   1. scripts/vm-deps.sh: host packages, kernel + modules in $VM_CACHE (default build/vm)
-#   2. build tests/vm/workload.c (static) -> $VM_CACHE/workload
+#   2. tests/vm/build-workload.sh: tests/vm/workload.c (static) -> $VM_CACHE/workload
 #   3. tests/vm/mkinitramfs.sh: busybox, iproute2, workload, ./ftrace_exporter (if built) at
 #      /usr/local/bin, config/ at /etc/ftrace_exporter, tests/vm/configs/ at
 #      /etc/ftrace_exporter/vm, the modules, every tests/vm/guest-*.sh
@@ -18,12 +18,7 @@ t_start=$(date +%s)
 
 scripts/vm-deps.sh
 
-cc=${CC:-cc}
-mkdir -p "$VM_CACHE"
-if ! $cc -O2 -std=gnu11 -Wall -Wextra -Werror -static -o "$VM_CACHE/workload" tests/vm/workload.c 2>/dev/null; then
-    echo "run.sh: static link failed, linking workload dynamically (its libraries go in the initramfs)"
-    $cc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$VM_CACHE/workload" tests/vm/workload.c
-fi
+tests/vm/build-workload.sh "$VM_CACHE/workload"
 
 set -- --modules "$VM_CACHE/modules" --bin "$VM_CACHE/workload"
 if [ -x ./ftrace_exporter ]; then

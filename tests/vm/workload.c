@@ -8,6 +8,9 @@
  *                                    connect (retrying for up to 10 s while refused), send BYTES,
  *                                    shut down the write side, wait for the sink's EOF (all data
  *                                    received by the sink), print the byte count
+ *   workload udp-send HOST PORT N    send N datagrams of MSG_SIZE bytes to HOST:PORT from an
+ *                                    unconnected socket (to a closed port: the receiver drops
+ *                                    each one as NO_SOCKET), print the count
  *
  * With WORKLOAD_CALLS=1 in the environment, tcp-sink and tcp-stream also print
  * "calls send=S recv=R": their exact number of send()/read() calls, which the
@@ -185,6 +188,28 @@ static int tcp_stream(const char *host, int port, long long bytes)
 	return r == 0 ? 0 : 1;
 }
 
+static int udp_send(const char *host, int port, long long n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	char buf[MSG_SIZE];
+	long long sent = 0;
+
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		fprintf(stderr, "workload: bad IPv4 address '%s'\n", host);
+		return 1;
+	}
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	memset(buf, 'u', sizeof(buf));
+	for (; sent < n; sent++) /* unconnected: ICMP port unreachable does not fail sendto() */
+		if (sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)sizeof(buf))
+			die("sendto");
+	printf("udp-send sent=%lld\n", sent);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -194,6 +219,9 @@ int main(int argc, char **argv)
 		return tcp_sink((int)parse_count(argv[2]));
 	if (argc == 5 && strcmp(argv[1], "tcp-stream") == 0)
 		return tcp_stream(argv[2], (int)parse_count(argv[3]), parse_count(argv[4]));
-	fprintf(stderr, "usage: workload tcp-pair N | tcp-sink PORT | tcp-stream HOST PORT BYTES\n");
+	if (argc == 5 && strcmp(argv[1], "udp-send") == 0)
+		return udp_send(argv[2], (int)parse_count(argv[3]), parse_count(argv[4]));
+	fprintf(stderr, "usage: workload tcp-pair N | tcp-sink PORT | tcp-stream HOST PORT BYTES"
+		" | udp-send HOST PORT N\n");
 	return 2;
 }
