@@ -55,12 +55,7 @@ fi
 echo > "$I/trace"
 
 # --- netem loss across veth between two namespaces ------------------------------------------
-$IP netns add vma && $IP netns add vmb &&
-$IP link add va netns vma type veth peer name vb netns vmb &&
-$IP -n vma addr add 10.200.0.1/24 dev va && $IP -n vmb addr add 10.200.0.2/24 dev vb &&
-$IP -n vma link set lo up && $IP -n vmb link set lo up &&
-$IP -n vma link set va up && $IP -n vmb link set vb up &&
-$IP netns exec vma $TC qdisc add dev va root netem loss 20%
+netem_pair vma vmb va vb 10.200.0
 check_eq "veth pair between namespaces with netem" "$?" 0
 note "$($IP netns exec vma $TC qdisc show dev va)"
 

@@ -27,6 +27,16 @@ check_gt() { # check_gt NAME GOT MIN: GOT is an integer > MIN
 }
 # elapsed time helpers (seconds with centiseconds, from /proc/uptime)
 now() { cut -d' ' -f1 /proc/uptime; }
+# netem_pair NS_A NS_B DEV_A DEV_B NET: veth DEV_A (NET.1/24) in NS_A and
+# DEV_B (NET.2/24) in NS_B, all up, netem loss 20% on DEV_A.
+netem_pair() {
+    $IP netns add "$1" && $IP netns add "$2" &&
+    $IP link add "$3" netns "$1" type veth peer name "$4" netns "$2" &&
+    $IP -n "$1" addr add "$5.1/24" dev "$3" && $IP -n "$2" addr add "$5.2/24" dev "$4" &&
+    $IP -n "$1" link set lo up && $IP -n "$2" link set lo up &&
+    $IP -n "$1" link set "$3" up && $IP -n "$2" link set "$4" up &&
+    $IP netns exec "$1" "$TC" qdisc add dev "$3" root netem loss 20%
+}
 vm_done() {
     if [ "$vm_failed" -eq 0 ]; then exit 0; fi
     note "$vm_failed check(s) failed"

@@ -47,16 +47,6 @@ nic_setup() {
     note "NIC $dev: $($IP -4 -o addr show dev "$dev" | awk '{ print $4 }'); routes: $($IP route | tr '\n' ';')"
 }
 
-# --- veth pair between two namespaces, netem loss on one side --------------------------------
-netem_setup() {
-    $IP netns add vxa && $IP netns add vxb &&
-    $IP link add xa netns vxa type veth peer name xb netns vxb &&
-    $IP -n vxa addr add 10.201.0.1/24 dev xa && $IP -n vxb addr add 10.201.0.2/24 dev xb &&
-    $IP -n vxa link set lo up && $IP -n vxb link set lo up &&
-    $IP -n vxa link set xa up && $IP -n vxb link set xb up &&
-    $IP netns exec vxa $TC qdisc add dev xa root netem loss 20%
-}
-
 start_exporter() {
     "$X" --config.file="$C" --web.listen-address=:9435 --log.level=info > /tmp/exporter.log 2>&1 &
     xpid=$!
@@ -100,7 +90,7 @@ count() { if [ -f "$1" ]; then grep -c . "$1"; else echo 0; fi; }
 # --- main --------------------------------------------------------------------------------------
 note "kernel $(uname -r); generating for at most ${secs}s or until a connection to port $ctl"
 check "NIC up as 10.0.2.15/24" nic_setup
-check "veth pair between namespaces with netem loss 20%" netem_setup
+check "veth pair between namespaces with netem loss 20%" netem_pair vxa vxb xa xb 10.201.0
 # listen for the host's stop before the exporter answers: the host connects only after that
 timeout "$secs" nc -l -p "$ctl" < /dev/null > /tmp/ctl.out 2>&1 &
 ctlpid=$!
