@@ -1,4 +1,4 @@
-/* funcs: see funcs.h. kallsyms is scanned once per probe at start-up. */
+/* funcs: see funcs.h. kallsyms is read once, at start-up. */
 #include "parse/funcs.h"
 
 #include <stdio.h>
@@ -14,33 +14,43 @@ struct func_addr {
 	int probe;
 };
 
-struct funcs {
-	char *path;
-	struct func_addr *v;
-	int n, cap;
+struct wanted {
+	const char *name;	/* owned by the config */
+	int probe;
 };
 
-struct funcs *funcs_new(const char *kallsyms)
-{
-	struct funcs *f = calloc(1, sizeof(*f));
+struct funcs {
+	struct wanted *want;
+	int nwant;
+	struct func_addr *v;
+	int n, cap;
+	uint64_t text_lo, text_hi;
+};
 
-	if (!f)
-		return NULL;
-	f->path = strdup(kallsyms ? kallsyms : "/proc/kallsyms");
-	if (!f->path) {
-		free(f);
-		return NULL;
-	}
-	return f;
+struct funcs *funcs_new(void)
+{
+	return calloc(1, sizeof(struct funcs));
 }
 
 void funcs_free(struct funcs *f)
 {
 	if (!f)
 		return;
-	free(f->path);
+	free(f->want);
 	free(f->v);
 	free(f);
+}
+
+int funcs_want(struct funcs *f, const char *name, int probe)
+{
+	struct wanted *w = realloc(f->want, (f->nwant + 1) * sizeof(*w));
+
+	if (!w)
+		return -1;
+	f->want = w;
+	w[f->nwant].name = name;
+	w[f->nwant++].probe = probe;
+	return 0;
 }
 
 static int push(struct funcs *f, uint64_t addr, int probe)
@@ -59,46 +69,21 @@ static int push(struct funcs *f, uint64_t addr, int probe)
 	return 0;
 }
 
-int funcs_add(struct funcs *f, const char *name, int probe)
+/* Takes one kallsyms symbol: a text range bound or a wanted function. */
+static int take_symbol(struct funcs *f, uint64_t addr, char type,
+		       const char *sym)
 {
-	char line[512], sym[256], type;
-	unsigned long long addr;
-	int found = 0;
-	FILE *fp = fopen(f->path, "r");
-
-	if (!fp)
+	if (!strcmp(sym, "_stext"))
+		f->text_lo = addr;
+	else if (!strcmp(sym, "_etext"))
+		f->text_hi = addr;
+	if (type != 't' && type != 'T')
 		return 0;
-	while (fgets(line, sizeof(line), fp)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3 ||
-		    strcmp(sym, name) || !strchr("tT", type))
-			continue;
-		if (push(f, addr, probe)) {
-			found = -1;
-			break;
-		}
-		found++;
-	}
-	fclose(fp);
-	return found;
-}
-
-void funcs_text_range(const struct funcs *f, uint64_t *lo, uint64_t *hi)
-{
-	char line[512], sym[256], type;
-	unsigned long long addr;
-	FILE *fp = fopen(f->path, "r");
-
-	*lo = *hi = 0;
-	while (fp && fgets(line, sizeof(line), fp) && !(*lo && *hi)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
-			continue;
-		if (!strcmp(sym, "_stext"))
-			*lo = addr;
-		else if (!strcmp(sym, "_etext"))
-			*hi = addr;
-	}
-	if (fp)
-		fclose(fp);
+	for (int i = 0; i < f->nwant; i++)
+		if (!strcmp(sym, f->want[i].name) &&
+		    push(f, addr, f->want[i].probe))
+			return -1;
+	return 0;
 }
 
 static int addr_cmp(const void *a, const void *b)
@@ -108,10 +93,37 @@ static int addr_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-void funcs_sort(struct funcs *f)
+int funcs_load(struct funcs *f, const char *kallsyms)
 {
+	char line[512], sym[256], type;
+	unsigned long long addr;
+	FILE *fp = fopen(kallsyms ? kallsyms : "/proc/kallsyms", "r");
+	int ret = 0;
+
+	if (!fp)
+		return -1;
+	while (!ret && fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3)
+			ret = take_symbol(f, addr, type, sym);
+	fclose(fp);
 	if (f->n)
 		qsort(f->v, f->n, sizeof(*f->v), addr_cmp);
+	return ret;
+}
+
+int funcs_count(const struct funcs *f, int probe)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->n; i++)
+		n += f->v[i].probe == probe;
+	return n;
+}
+
+void funcs_text_range(const struct funcs *f, uint64_t *lo, uint64_t *hi)
+{
+	*lo = f->text_lo;
+	*hi = f->text_hi;
 }
 
 int funcs_find(const struct funcs *f, uint64_t ip)

@@ -1,6 +1,7 @@
 /* funcs: private to pkg/parse. Maps a function-tracer ip to the function
  * probe that traces it, from the kernel's kallsyms, without libtraceevent on
- * the per-event path. Immutable after funcs_sort(). */
+ * the per-event path. Names are collected with funcs_want(), then resolved
+ * in one pass over kallsyms by funcs_load(); immutable after that. */
 #ifndef FTE_PARSE_FUNCS_H
 #define FTE_PARSE_FUNCS_H
 
@@ -8,13 +9,16 @@
 
 struct funcs;
 
-/* kallsyms: path of a kallsyms file, NULL for /proc/kallsyms. */
-struct funcs *funcs_new(const char *kallsyms);
+struct funcs *funcs_new(void);
 void funcs_free(struct funcs *f);
-/* Adds every address of function name for probe; returns how many (0 when
- * the name is not in kallsyms), -1 on allocation failure. */
-int funcs_add(struct funcs *f, const char *name, int probe);
-void funcs_sort(struct funcs *f);
+/* Asks for every address of function name, for probe. -1 on allocation
+ * failure. */
+int funcs_want(struct funcs *f, const char *name, int probe);
+/* Reads kallsyms (NULL: /proc/kallsyms) once: the wanted functions and the
+ * kernel's core text range. -1 with errno when it cannot be read. */
+int funcs_load(struct funcs *f, const char *kallsyms);
+/* How many addresses were found for probe. */
+int funcs_count(const struct funcs *f, int probe);
 /* The kernel's core text range [_stext, _etext); 0, 0 when unknown. */
 void funcs_text_range(const struct funcs *f, uint64_t *lo, uint64_t *hi);
 /* The probe whose function starts at or just before ip, or -1. */

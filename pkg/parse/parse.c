@@ -103,9 +103,8 @@ static int resolve_function_probe(struct parser *p, struct probe_rt *r,
 	if (p->func_id < 0 && resolve_function_event(p))
 		return probe_fail(r, "event %s:%s not found", "ftrace",
 				  "function");
-	if (funcs_add(p->funcs, spec->target, i) <= 0)
-		return probe_fail(r, "function %s not in kallsyms",
-				  spec->target);
+	if (funcs_want(p->funcs, spec->target, i))
+		return -1;
 	r->id = p->func_id;
 	for (int l = 0; l < spec->nlabels; l++)
 		r->labels[l] = p->parent_ip;	/* only "caller" is allowed */
@@ -136,6 +135,26 @@ static int resolve_common_type(struct parser *p)
 	return 0;
 }
 
+/* Resolves every function probe's addresses in one pass over kallsyms; a
+ * function kallsyms does not name (or an unreadable kallsyms) marks its
+ * probe unusable. -1 only on allocation failure. */
+static int resolve_functions(struct parser *p, const struct config *cfg)
+{
+	if (funcs_load(p->funcs, NULL) && errno == ENOMEM)
+		return -1;
+	funcs_text_range(p->funcs, &p->env.text_lo, &p->env.text_hi);
+	for (int i = 0; i < p->nprobes; i++) {
+		const struct probe_spec *spec = config_probe(cfg, i);
+
+		if (spec->kind == PROBE_FUNCTION && p->probes[i].id >= 0 &&
+		    !funcs_count(p->funcs, i) &&
+		    probe_fail(&p->probes[i], "function %s not in kallsyms",
+			       spec->target))
+			return -1;
+	}
+	return 0;
+}
+
 /* Chains probes by event id, in config order. Function probes are found by
  * address, not through the chain. */
 static void link_probes(struct parser *p)
@@ -163,15 +182,15 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	p->page_size = tep_get_sub_buffer_size(tep);
 	p->probes = calloc(p->nprobes, sizeof(*p->probes));
 	p->first = malloc(MAX_EVENT_ID * sizeof(*p->first));
-	p->funcs = funcs_new(NULL);
+	p->funcs = funcs_new();
 	if (!p->probes || !p->first || !p->funcs || resolve_common_type(p))
 		goto err_free;
 	memset(p->first, 0xff, MAX_EVENT_ID * sizeof(*p->first));
 	for (int i = 0; i < p->nprobes; i++)
 		if (resolve_probe(p, cfg, i))
 			goto err_free;
-	funcs_sort(p->funcs);
-	funcs_text_range(p->funcs, &p->env.text_lo, &p->env.text_hi);
+	if (resolve_functions(p, cfg))
+		goto err_free;
 	link_probes(p);
 	return p;
 err_free:
