@@ -52,30 +52,33 @@ err_malformed:
 	return -1;
 }
 
+/* Closes fd keeping the errno of the failure that led here; returns -1. */
+static int close_failed(int fd)
+{
+	int err = errno;
+
+	close(fd);
+	errno = err;
+	return -1;
+}
+
 /* Binds and listens on sa; dual asks an IPv6 socket to take IPv4 too.
  * Returns the socket, or -1 with errno and nothing left open. */
 static int open_socket(const struct sockaddr *sa, socklen_t len, bool dual)
 {
-	int fd, one = 1, v6only = !dual, err;
+	int fd, one = 1, v6only = !dual;
 
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		goto err_close;
-	if (sa->sa_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
-		goto err_close;
-	if (bind(fd, sa, len) || listen(fd, SOMAXCONN))
-		goto err_close;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			sizeof(v6only))) ||
+	    bind(fd, sa, len) || listen(fd, SOMAXCONN))
+		return close_failed(fd);
 	return fd;
-
-err_close:
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
 }
 
 /* Listens on every address: IPv6 dual-stack, or IPv4 without IPv6. */
@@ -142,7 +145,7 @@ int listen_open(const char *addr, int *port)
 {
 	char host[256];
 	const char *service;
-	int fd, err;
+	int fd;
 
 	if (split_addr(addr, host, sizeof(host), &service))
 		return -1;
@@ -150,13 +153,5 @@ int listen_open(const char *addr, int *port)
 	if (fd < 0)
 		return -1;
 	*port = bound_port(fd);
-	if (*port < 0)
-		goto err_close;
-	return fd;
-
-err_close:
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
+	return *port < 0 ? close_failed(fd) : fd;
 }

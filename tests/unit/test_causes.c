@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "causes/causes.h"
+#include "fixture_tep.h"
 
 #define EPS 1e-9
 
@@ -140,36 +141,12 @@ struct env {
 	struct causes *c;
 };
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 1 << 16);
-
-	assert_non_null(f);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (1 << 16) - 1, f);
-	fclose(f);
-	return buf;
-}
-
 /* A tep holding the fixture kernel's header page and kfree_skb format. */
 static struct tep_handle *fixture_tep(const char *kernel)
 {
-	struct tep_handle *tep = tep_alloc();
-	char path[256], *buf;
-	size_t len;
+	struct tep_handle *tep = fixture_tep_new(kernel);
 
-	assert_non_null(tep);
-	snprintf(path, sizeof(path), "tests/fixtures/events/%s/header_page",
-		 kernel);
-	buf = slurp(path, &len);
-	assert_int_equal(tep_parse_header_page(tep, buf, len, 8), 0);
-	free(buf);
-	snprintf(path, sizeof(path), "tests/fixtures/events/%s/skb_kfree_skb",
-		 kernel);
-	buf = slurp(path, &len);
-	assert_int_equal(tep_parse_event(tep, buf, len, "skb"), 0);
-	free(buf);
+	fixture_load_event(tep, kernel, "skb_kfree_skb", "skb");
 	return tep;
 }
 

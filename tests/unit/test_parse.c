@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fixture_tep.h"
 #include "page_builder.h"
 #include "parse/parse.h"
 
-#define FIXTURES "tests/fixtures/events/"
 
 /* An address inside the running kernel's text (so the %p location of old
  * kernels is named too), registered as tcp_v4_rcv; 0 when kallsyms hides
@@ -46,45 +46,10 @@ struct env {
 	unsigned char page[4096];
 };
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-
-	assert_non_null(f);
-	*len = fread(buf, 1, 65535, f);
-	fclose(f);
-	return buf;
-}
-
-static void load_event(struct tep_handle *tep, const char *kver,
-		       const char *file, const char *sys)
-{
-	char path[256];
-	size_t len;
-	char *buf;
-
-	snprintf(path, sizeof(path), FIXTURES "%s/%s", kver, file);
-	buf = slurp(path, &len);
-	assert_int_equal(tep_parse_event(tep, buf, len, sys), 0);
-	free(buf);
-}
-
 static struct tep_handle *tep_for(const char *kver)
 {
-	struct tep_handle *tep = tep_alloc();
-	char path[256];
-	size_t len;
-	char *buf;
+	struct tep_handle *tep = fixture_tep_new(kver);
 
-	tep_set_long_size(tep, 8);
-	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
-	tep_set_page_size(tep, 4096);
-	snprintf(path, sizeof(path), FIXTURES "%s/header_page", kver);
-	buf = slurp(path, &len);
-	assert_int_equal(tep_parse_header_page(tep, buf, len, 8), 0);
-	free(buf);
 	tep_register_function(tep, "tcp_v4_rcv", location, NULL);
 	return tep;
 }
@@ -95,9 +60,9 @@ static struct env *env_new(const char *kver, const char *yaml)
 	unsigned caps[8] = { 100, 100, 100, 100, 100, 100, 100, 100 };
 
 	e->tep = tep_for(kver);
-	load_event(e->tep, kver, "skb_kfree_skb", "skb");
+	fixture_load_event(e->tep, kver, "skb_kfree_skb", "skb");
 	if (!strcmp(kver, "6.18"))
-		load_event(e->tep, kver, "net_netif_receive_skb", "net");
+		fixture_load_event(e->tep, kver, "net_netif_receive_skb", "net");
 	e->cfg = config_parse("t.yaml", yaml, stderr);
 	assert_non_null(e->cfg);
 	e->parser = parser_new(e->tep, e->cfg);

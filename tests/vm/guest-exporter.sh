@@ -51,24 +51,9 @@ keep() { cp "$M" "/tmp/$1.txt"; }
 d() { echo $(( $(val "$1" "/tmp/$3.txt") - $(val "$1" "/tmp/$2.txt") )); }
 dsum() { echo $(( $(sum "$1" "/tmp/$3.txt") - $(sum "$1" "/tmp/$2.txt") )); }
 
-# start_exporter: run it in the background ($xpid) and wait until /metrics answers
-start_exporter() {
-    "$X" --config.file="$C" --web.listen-address="$ADDR" --log.level=info \
-        > /tmp/exporter.log 2>&1 &
-    xpid=$!
-    _i=0
-    while [ $_i -lt 100 ]; do
-        wget -q -O "$M" "http://$ADDR/metrics" 2>/dev/null && return 0
-        kill -0 $xpid 2>/dev/null || break
-        sleep 0.2
-        _i=$((_i + 1))
-    done
-    note "exporter log: $(tail -n 5 /tmp/exporter.log)"
-    return 1
-}
 # stop_exporter SIGNAL: send it and wait; exit status in $xrc (not in $(...): a subshell
 # cannot wait for its parent's children)
-stop_exporter() { kill -"$1" $xpid; wait $xpid; xrc=$?; }
+stop_exporter() { kill -"$1" "${xpid:?}"; wait "$xpid"; xrc=$?; }
 # veth_rx NETNS DEV: packets the device received (kernel's own counter)
 veth_rx() { $IP -n "$1" -s link show "$2" | awk '/RX:/ { getline; print $2; exit }'; }
 # kprobes_of_group: our kprobe definitions in the global kprobe_events
@@ -304,13 +289,13 @@ after_exit() { # after_exit WHAT
 }
 
 kill9_restart() {
-    start_exporter || { not_ok "exporter starts (kill -9 run)" "$(tail -n 3 /tmp/exporter.log)"; return; }
+    start_exporter "$ADDR" || { not_ok "exporter starts (kill -9 run)" "$(tail -n 3 /tmp/exporter.log)"; return; }
     stop_exporter KILL
     note "kill -9: exit status $xrc"
     check "kill -9 leaves a stale instance" test -d "$I"
     check_eq "kill -9: disable_on_free stopped tracing into the stale instance" "$(cat $I/tracing_on)" 0
     check_eq "kill -9 leaves the stale kprobes" "$(kprobes_of_group)" 2
-    start_exporter || { not_ok "exporter restarts over the stale instance" "$(tail -n 3 /tmp/exporter.log)"; return; }
+    start_exporter "$ADDR" || { not_ok "exporter restarts over the stale instance" "$(tail -n 3 /tmp/exporter.log)"; return; }
     ok "exporter restarts over the stale instance"
     check_probes_up " after restart"
     while_running
@@ -331,7 +316,7 @@ top_filter=$(cat $T/set_ftrace_filter)
 check_eq "top-level tracer is nop at start" "$(cat $T/current_tracer)" nop
 check_config_checks
 check "another tool's kretprobes vmwit/* and instance vmwit" witness_setup
-if ! start_exporter; then
+if ! start_exporter "$ADDR"; then
     not_ok "exporter starts" "$(tail -n 5 /tmp/exporter.log)"
     vm_done
 fi

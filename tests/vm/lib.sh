@@ -27,6 +27,22 @@ check_gt() { # check_gt NAME GOT MIN: GOT is an integer > MIN
 }
 # elapsed time helpers (seconds with centiseconds, from /proc/uptime)
 now() { cut -d' ' -f1 /proc/uptime; }
+# start_exporter ADDR: runs $X on config $C in the background ($xpid) and
+# waits up to 30 s until the calling script's scrape() answers.
+start_exporter() {
+    "${X:?}" --config.file="${C:?}" --web.listen-address="$1" --log.level=info \
+        > /tmp/exporter.log 2>&1 &
+    xpid=$!
+    _i=0
+    while [ $_i -lt 150 ]; do
+        scrape 2>/dev/null && return 0
+        kill -0 $xpid 2>/dev/null || break
+        sleep 0.2
+        _i=$((_i + 1))
+    done
+    note "exporter log: $(tail -n 5 /tmp/exporter.log)"
+    return 1
+}
 # netem_pair NS_A NS_B DEV_A DEV_B NET: veth DEV_A (NET.1/24) in NS_A and
 # DEV_B (NET.2/24) in NS_B, all up, netem loss 20% on DEV_A.
 netem_pair() {

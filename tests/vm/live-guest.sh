@@ -47,19 +47,6 @@ nic_setup() {
     note "NIC $dev: $($IP -4 -o addr show dev "$dev" | awk '{ print $4 }'); routes: $($IP route | tr '\n' ';')"
 }
 
-start_exporter() {
-    "$X" --config.file="$C" --web.listen-address=:9435 --log.level=info > /tmp/exporter.log 2>&1 &
-    xpid=$!
-    _i=0
-    while [ $_i -lt 150 ]; do
-        scrape 2>/dev/null && return 0
-        kill -0 $xpid 2>/dev/null || break
-        sleep 0.2
-        _i=$((_i + 1))
-    done
-    note "exporter log: $(tail -n 5 /tmp/exporter.log)"
-    return 1
-}
 
 # --- generators: loops that end when $STOP exists ----------------------------------------------
 gen_stream() { # TCP through netem loss: one connection of 200 kB after another
@@ -95,7 +82,7 @@ check "veth pair between namespaces with netem loss 20%" netem_pair vxa vxb xa x
 timeout "$secs" nc -l -p "$ctl" < /dev/null > /tmp/ctl.out 2>&1 &
 ctlpid=$!
 t0=$(now)
-if ! start_exporter; then
+if ! start_exporter :9435; then
     not_ok "exporter starts on :9435" "$(tail -n 3 /tmp/exporter.log)"
     vm_done
 fi
@@ -125,7 +112,7 @@ grep '^ftrace_tcp_retransmits_total{' "$M" | sed 's/^/# /'
 check_gt "tcp_sendmsg function hits" "$(val 'ftrace_function_hits_total{function="tcp_sendmsg"}')" 0
 check_gt "tcp_recvmsg function hits" "$(val 'ftrace_function_hits_total{function="tcp_recvmsg"}')" 0
 note "events lost: $(sum ftrace_exporter_events_lost_total); parse errors: $(sum ftrace_exporter_parse_errors_total)"
-kill -TERM $xpid
+kill -TERM "${xpid:?}"
 wait $xpid
 check_eq "exporter exits 0 on SIGTERM" "$?" 0
 grep -i 'level=warn\|level=error' /tmp/exporter.log | head -n 5 | sed 's/^/# /'
