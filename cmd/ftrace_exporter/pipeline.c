@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -186,6 +187,17 @@ static int start_http(struct pipeline *p)
 	return p->http ? 0 : -1;
 }
 
+/* Logs where the server listens, with the bound port (tests and operators
+ * that pass port 0 read it here). */
+static void log_listening(const struct pipeline *p)
+{
+	char port[8];
+
+	snprintf(port, sizeof(port), "%d", http_server_port(p->http));
+	log_msg(LOG_INFO, "listening", "address", p->flags->listen, "port",
+		port, "path", p->flags->telemetry_path, NULL);
+}
+
 static void fill_scrape_src(struct pipeline *p, int ncpus)
 {
 	p->src = (struct scrape_src){
@@ -263,8 +275,7 @@ struct pipeline *pipeline_start(const struct flags *f)
 	if (start_http(p))
 		goto err_stop;
 	__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
-	log_msg(LOG_INFO, "listening", "address", f->listen, "path",
-		f->telemetry_path, NULL);
+	log_listening(p);
 	return p;
 err_stop:
 	log_msg(LOG_ERROR, "start failed", "err", errno ? strerror(errno) : "",

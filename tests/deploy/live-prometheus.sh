@@ -88,11 +88,15 @@ start_host_exporter() {
     if ! mountpoint -q /sys/kernel/tracing; then
         mount -t tracefs nodev /sys/kernel/tracing && mounted_tracefs=1 || { say "cannot mount tracefs"; fail=1; finish; }
     fi
-    EXP_PORT=$(free_port)
-    target=127.0.0.1:$EXP_PORT
-    "$BIN" --config.file="$ROOT/config/default.yaml" --web.listen-address="$target" \
+    "$BIN" --config.file="$ROOT/config/default.yaml" --web.listen-address=127.0.0.1:0 \
         --tracefs.path=/sys/kernel/tracing --log.level=info >"$TMP/exporter.log" 2>&1 &
     pids+=($!); EXP_PID=$!
+    for _ in $(seq 150); do   # the kernel picks the port; the exporter logs it
+        EXP_PORT=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$TMP/exporter.log")
+        [ -n "$EXP_PORT" ] || ! kill -0 $EXP_PID 2>/dev/null && break
+        sleep 0.2
+    done
+    target=127.0.0.1:${EXP_PORT:-0}
     if wait_http "http://$target/-/ready" 30 $EXP_PID; then
         pass=$((pass + 1)); say "PASS exporter ready on $target"
     else

@@ -37,27 +37,25 @@ mount_tracefs() {
 	mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS"
 }
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	return 1
+# listen_port LOG: the port the exporter logged after binding, empty until then.
+listen_port() {
+	sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$1" | tail -n1
 }
 
-# start_exporter CONFIG [FLAGS...]: starts it on a free port, waits for
-# /-/ready; sets PORT, EXPORTER_PID, LOG.
+# start_exporter CONFIG [FLAGS...]: starts it on a port the kernel picks
+# (port 0; no race with other sockets), waits for /-/ready; sets PORT,
+# EXPORTER_PID, LOG.
 start_exporter() {
 	local cfg=$1; shift
-	PORT=$(free_port)
-	LOG=$TMP/exporter.$PORT.log
-	"$EXPORTER" --config.file="$cfg" --web.listen-address="127.0.0.1:$PORT" \
+	LOG=$(mktemp "$TMP/exporter.XXXXXX.log")
+	"$EXPORTER" --config.file="$cfg" --web.listen-address=127.0.0.1:0 \
 		"$@" >"$LOG" 2>&1 &
 	EXPORTER_PID=$!
 	PIDS+=("$EXPORTER_PID")
 	for _ in $(seq 100); do
-		curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null && return 0
+		PORT=$(listen_port "$LOG")
+		[ -n "$PORT" ] && curl -sf "http://127.0.0.1:$PORT/-/ready" >/dev/null &&
+			return 0
 		kill -0 "$EXPORTER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
