@@ -1,9 +1,13 @@
 /* funcs: see funcs.h. kallsyms is read once, at start-up. */
 #include "parse/funcs.h"
 
+#include <ctype.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "parse/ksyms.h"
 
 /* The function tracer reports the address of the fentry call, which sits at
  * most a few bytes (endbr64, patchable-entry padding) into the function. */
@@ -69,15 +73,21 @@ static int push(struct funcs *f, uint64_t addr, int probe)
 	return 0;
 }
 
-/* Takes one kallsyms symbol: a text range bound or a wanted function. */
-static int take_symbol(struct funcs *f, uint64_t addr, char type,
-		       const char *sym)
+/* Takes one kallsyms symbol: a text range bound, a wanted function, and a
+ * name for the table when one is kept. */
+static int take_symbol(struct funcs *f, struct ksyms *names, uint64_t addr,
+		       char type, const char *sym)
 {
 	if (!strcmp(sym, "_stext"))
 		f->text_lo = addr;
 	else if (!strcmp(sym, "_etext"))
 		f->text_hi = addr;
-	if (type != 't' && type != 'T')
+	type = tolower(type);
+	if (type != 't' && type != 'w')
+		return 0;
+	if (names && addr && ksyms_add(names, addr, sym))	/* 0: hidden */
+		return -1;
+	if (type != 't')
 		return 0;
 	for (int i = 0; i < f->nwant; i++)
 		if (!strcmp(sym, f->want[i].name) &&
@@ -93,7 +103,7 @@ static int addr_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-int funcs_load(struct funcs *f, const char *kallsyms)
+int funcs_load(struct funcs *f, struct ksyms *names, const char *kallsyms)
 {
 	char line[512], sym[256], type;
 	unsigned long long addr;
@@ -104,10 +114,12 @@ int funcs_load(struct funcs *f, const char *kallsyms)
 		return -1;
 	while (!ret && fgets(line, sizeof(line), fp))
 		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3)
-			ret = take_symbol(f, addr, type, sym);
+			ret = take_symbol(f, names, addr, type, sym);
 	fclose(fp);
 	if (f->n)
 		qsort(f->v, f->n, sizeof(*f->v), addr_cmp);
+	if (names)
+		ksyms_sort(names);
 	return ret;
 }
 

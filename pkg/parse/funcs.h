@@ -8,15 +8,17 @@
 #include <stdint.h>
 
 struct funcs;
+struct ksyms;
 
 struct funcs *funcs_new(void);
 void funcs_free(struct funcs *f);
 /* Asks for every address of function name, for probe. -1 on allocation
  * failure. */
 int funcs_want(struct funcs *f, const char *name, int probe);
-/* Reads kallsyms (NULL: /proc/kallsyms) once: the wanted functions and the
- * kernel's core text range. -1 with errno when it cannot be read. */
-int funcs_load(struct funcs *f, const char *kallsyms);
+/* Reads kallsyms (NULL: /proc/kallsyms) once: the wanted functions, the
+ * kernel's core text range and, when names is not NULL, every text symbol
+ * into names. -1 with errno when it cannot be read. */
+int funcs_load(struct funcs *f, struct ksyms *names, const char *kallsyms);
 /* How many addresses were found for probe. */
 int funcs_count(const struct funcs *f, int probe);
 /* The kernel's core text range [_stext, _etext); 0, 0 when unknown. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/ksyms.h"
+
 static uint64_t read_uint(const void *p, int size)
 {
 	uint8_t u8;
@@ -254,11 +256,11 @@ void label_render(const struct label *l, const struct render_env *env,
 		name = enum_name(l, v);
 		break;
 	case LBL_SYM:
-		name = tep_find_function(env->tep, v);
+		name = env->syms ? ksyms_name(env->syms, v) : NULL;
 		break;
 	case LBL_HEX:
-		if (v >= env->text_lo && v < env->text_hi)
-			name = tep_find_function(env->tep, v);
+		if (env->syms && v >= env->text_lo && v < env->text_hi)
+			name = ksyms_name(env->syms, v);
 		break;
 	default:
 		break;

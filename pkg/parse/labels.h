@@ -7,6 +7,7 @@
 
 #include "parse/parse.h"
 
+struct ksyms;
 struct tep_event;
 
 enum label_kind {
@@ -40,11 +41,12 @@ void label_fini(struct label *l);
 /* Reads l's raw value from a record of rsize bytes into *v. */
 void label_read(const struct label *l, const void *rec, int rsize,
 		struct series_key *key, int i);
-/* What rendering needs besides the label: the tep's function map, and the
- * kernel text range, so a plain %p code address (kfree_skb `location` before
- * Linux 5.x printed it with %pS) is named while data pointers are not. */
+/* What rendering needs besides the label: the kernel's text symbols (NULL
+ * when no label names addresses), and the kernel text range, so a plain %p
+ * code address (kfree_skb `location` before Linux 5.x printed it with %pS)
+ * is named while data pointers are not. */
 struct render_env {
-	struct tep_handle *tep;
+	const struct ksyms *syms;
 	uint64_t text_lo, text_hi;
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "parse/funcs.h"
+#include "parse/ksyms.h"
 #include "parse/labels.h"
 
 #define MAX_EVENT_ID 65536
@@ -34,6 +35,7 @@ struct parser {
 	int32_t *first;		/* [MAX_EVENT_ID]: first probe per id, -1 */
 	int func_id;		/* ftrace:function id, -1 if unused */
 	struct funcs *funcs;
+	struct ksyms *syms;	/* NULL when no label names addresses */
 	struct label ip, parent_ip;
 	struct render_env env;
 	int type_offset, type_size, page_size;
@@ -135,13 +137,28 @@ static int resolve_common_type(struct parser *p)
 	return 0;
 }
 
-/* Resolves every function probe's addresses in one pass over kallsyms; a
+/* True when some label renders an address as a function name. */
+static bool names_wanted(const struct parser *p)
+{
+	for (int i = 0; i < p->nprobes; i++)
+		for (int l = 0; l < p->probes[i].nlabels; l++)
+			if (p->probes[i].labels[l].kind == LBL_SYM ||
+			    p->probes[i].labels[l].kind == LBL_HEX)
+				return true;
+	return false;
+}
+
+/* Resolves every function probe's addresses, the text range and, when a
+ * label needs them, the kernel's symbol names, in one pass over kallsyms; a
  * function kallsyms does not name (or an unreadable kallsyms) marks its
  * probe unusable. -1 only on allocation failure. */
 static int resolve_functions(struct parser *p, const struct config *cfg)
 {
-	if (funcs_load(p->funcs, NULL) && errno == ENOMEM)
+	if (names_wanted(p) && !(p->syms = ksyms_new()))
 		return -1;
+	if (funcs_load(p->funcs, p->syms, NULL) && errno == ENOMEM)
+		return -1;
+	p->env.syms = p->syms;
 	funcs_text_range(p->funcs, &p->env.text_lo, &p->env.text_hi);
 	for (int i = 0; i < p->nprobes; i++) {
 		const struct probe_spec *spec = config_probe(cfg, i);
@@ -176,7 +193,6 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	if (!p)
 		return NULL;
 	p->tep = tep;
-	p->env.tep = tep;
 	p->func_id = -1;
 	p->nprobes = config_probe_count(cfg);
 	p->page_size = tep_get_sub_buffer_size(tep);
@@ -211,6 +227,7 @@ void parser_free(struct parser *p)
 	label_fini(&p->ip);
 	label_fini(&p->parent_ip);
 	funcs_free(p->funcs);
+	ksyms_free(p->syms);
 	free(p->probes);
 	free(p->first);
 	free(p);

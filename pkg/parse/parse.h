@@ -42,7 +42,7 @@ void parse_thread_free(struct parse_thread *t);
 int parse_page(struct parse_thread *t, void *page);
 
 /* Writes the label values of key for probe into vals[label]. Scrape thread
- * only (uses the tep's function map). */
+ * only. */
 void parser_render(const struct parser *p, int probe,
 		   const struct series_key *key,
 		   char vals[][LABEL_VALUE_MAX]);

@@ -1,4 +1,4 @@
-/* tracefs load: event formats for the config's systems, and the kernel-side
+/* tracefs load: event formats for the config's probes, and the kernel-side
  * checks of function and kprobe targets used by --check-config. */
 #include <errno.h>
 #include <stdlib.h>
@@ -7,35 +7,67 @@
 
 #include "tracefs/session_priv.h"
 
-/* Adds sys to the NULL-terminated list v of at most max names, once. */
-static void add_system(const char **v, int max, const char *sys)
+/* Parses the tracing file rel: an event format of system sys, or the page
+ * header when sys is NULL. -1 when it cannot be read or parsed. */
+static int load_file(struct tep_handle *tep, const char *rel, const char *sys)
 {
-	int i;
+	int size, ret;
+	char *buf = tracefs_instance_file_read(NULL, rel, &size);
 
-	for (i = 0; i < max && v[i]; i++)
-		if (!strcmp(v[i], sys))
-			return;
-	if (i < max)
-		v[i] = sys;
+	if (!buf)
+		return -1;
+	if (sys)
+		ret = tep_parse_event(tep, buf, size, sys) ? -1 : 0;
+	else
+		ret = tep_parse_header_page(tep, buf, size, sizeof(long));
+	free(buf);
+	return ret;
 }
 
+/* Loads the format of sys:event once. A missing event is left for the parser
+ * to report against its probe. */
+static void load_event(struct tep_handle *tep, const char *sys,
+		       const char *event)
+{
+	char rel[512];
+
+	if (tep_find_event_by_name(tep, sys, event))
+		return;
+	snprintf(rel, sizeof(rel), "events/%s/%s/format", sys, event);
+	load_file(tep, rel, sys);
+}
+
+/* A tep with the ring-buffer page header and exactly the events the config
+ * uses. Unlike tracefs_local_events_system(), it does not copy kallsyms
+ * (about 12 MiB here): pkg/parse keeps its own compact symbol table. */
 struct tep_handle *session_load_tep(const char *dir, const struct config *cfg)
 {
-	int n = config_probe_count(cfg);
-	const char **systems = calloc(n + 2, sizeof(*systems));
 	struct tep_handle *tep;
 
-	if (!systems)
+	if (dir && tracefs_set_tracing_dir((char *)dir))
 		return NULL;
-	for (int i = 0; i < n; i++) {
+	tep = tep_alloc();
+	if (!tep)
+		return NULL;
+	/* As tracefs_local_events_system() leaves it: this machine's layout. */
+	tep_set_file_bigendian(tep, tep_is_bigendian());
+	tep_set_local_bigendian(tep, tep_is_bigendian());
+	tep_set_long_size(tep, sizeof(long));
+	tep_set_cpus(tep, session_cpu_count());
+	if (load_file(tep, "events/header_page", NULL))
+		goto err_free;
+	for (int i = 0; i < config_probe_count(cfg); i++) {
 		const struct probe_spec *p = config_probe(cfg, i);
 
-		add_system(systems, n + 1, p->kind == PROBE_FUNCTION ?
-			   "ftrace" : p->system);
+		if (p->kind == PROBE_FUNCTION)
+			load_event(tep, "ftrace", "function");
+		else
+			load_event(tep, p->system, p->event);
 	}
-	tep = tracefs_local_events_system(dir, systems);
-	free(systems);
 	return tep;
+err_free:
+	tep_free(tep);
+	return NULL;
 }
 
 /* Reads available_filter_functions once; NULL with errno when refused. */

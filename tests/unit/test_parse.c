@@ -10,19 +10,23 @@
 #include <event-parse.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "fixture_tep.h"
 #include "page_builder.h"
+#include "parse/funcs.h"
+#include "parse/ksyms.h"
 #include "parse/parse.h"
 
 
-/* An address inside the running kernel's text (so the %p location of old
- * kernels is named too), registered as tcp_v4_rcv; 0 when kallsyms hides
- * addresses. */
+/* An address inside the running kernel's tcp_v4_rcv (so the %p location of
+ * old kernels is named too), as the parser's own kallsyms table names it;
+ * when kallsyms hides addresses, a made-up one that renders in hex. */
 static uint64_t location;
 static bool text_known;
+static char location_name[32] = "tcp_v4_rcv";
 
-static uint64_t text_address(void)
+static uint64_t symbol_address(const char *want)
 {
 	char line[256], sym[128], type;
 	unsigned long long addr = 0, found = 0;
@@ -30,11 +34,11 @@ static uint64_t text_address(void)
 
 	while (f && !found && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%llx %c %127s", &addr, &type, sym) == 3 &&
-		    !strcmp(sym, "_stext"))
+		    !strcmp(sym, want))
 			found = addr;
 	if (f)
 		fclose(f);
-	return found ? found + 0x1000 : 0;
+	return found;
 }
 
 struct env {
@@ -46,20 +50,12 @@ struct env {
 	unsigned char page[4096];
 };
 
-static struct tep_handle *tep_for(const char *kver)
-{
-	struct tep_handle *tep = fixture_tep_new(kver);
-
-	tep_register_function(tep, "tcp_v4_rcv", location, NULL);
-	return tep;
-}
-
 static struct env *env_new(const char *kver, const char *yaml)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	unsigned caps[8] = { 100, 100, 100, 100, 100, 100, 100, 100 };
 
-	e->tep = tep_for(kver);
+	e->tep = fixture_tep_new(kver);
 	fixture_load_event(e->tep, kver, "skb_kfree_skb", "skb");
 	if (!strcmp(kver, "6.18"))
 		fixture_load_event(e->tep, kver, "net_netif_receive_skb", "net");
@@ -155,7 +151,7 @@ static void test_kfree_skb_618_labels(void **state)
 		const char *want = s.counts[i] == 3 ? "NO_SOCKET" : "9999";
 
 		assert_string_equal(s.vals[i][0], want);
-		assert_string_equal(s.vals[i][1], "tcp_v4_rcv");
+		assert_string_equal(s.vals[i][1], location_name);
 		assert_string_equal(s.vals[i][2], "2048");
 	}
 	env_free(e);
@@ -284,6 +280,90 @@ static void test_kfree_skb_510_no_reason(void **state)
 	env_free(e);
 }
 
+/* ---- funcs and ksyms: one pass over a saved kallsyms ---- */
+
+#define KALLSYMS "tests/fixtures/kallsyms/small"
+
+struct syms_env {
+	struct funcs *funcs;
+	struct ksyms *syms;
+};
+
+static struct syms_env load_small(void)
+{
+	struct syms_env s = { funcs_new(), ksyms_new() };
+
+	assert_non_null(s.funcs);
+	assert_non_null(s.syms);
+	assert_int_equal(funcs_want(s.funcs, "tcp_v4_rcv", 7), 0);
+	assert_int_equal(funcs_want(s.funcs, "weak_fn", 8), 0);
+	assert_int_equal(funcs_load(s.funcs, s.syms, KALLSYMS), 0);
+	return s;
+}
+
+static void syms_free(struct syms_env *s)
+{
+	funcs_free(s->funcs);
+	ksyms_free(s->syms);
+}
+
+/* Text and weak symbols only; the first alias names an address; inside a
+ * function its name; modules too; below every symbol, nothing. */
+static void test_ksyms_names_text(void **state)
+{
+	struct syms_env s = load_small();
+
+	(void)state;
+	assert_int_equal(ksyms_count(s.syms), 8);
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81002000), "tcp_v4_rcv");
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81002abc), "tcp_v4_rcv");
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81001008), "helper.part.0");
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81004010), "weak_fn");
+	assert_string_equal(ksyms_name(s.syms, 0xffffffffc0001020), "nft_do_chain");
+	assert_null(ksyms_name(s.syms, 0xffffffff80ffffff));
+	syms_free(&s);
+}
+
+/* Function probes are found by address, only near the function's entry;
+ * weak symbols are not function-tracer targets; text range from the file. */
+static void test_funcs_find_and_text_range(void **state)
+{
+	struct syms_env s = load_small();
+	uint64_t lo, hi;
+
+	(void)state;
+	assert_int_equal(funcs_count(s.funcs, 7), 1);
+	assert_int_equal(funcs_count(s.funcs, 8), 0);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81002004), 7);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81002800), -1);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81001000), -1);
+	funcs_text_range(s.funcs, &lo, &hi);
+	assert_true(lo == 0xffffffff81000000 && hi == 0xffffffff81005000);
+	syms_free(&s);
+}
+
+/* Hidden addresses (kptr_restrict, no root) name nothing rather than
+ * everything after the first symbol. */
+static void test_ksyms_hidden_addresses(void **state)
+{
+	char path[] = "/tmp/fte-kallsyms.XXXXXX";
+	int fd = mkstemp(path);
+	struct ksyms *k = ksyms_new();
+	struct funcs *f = funcs_new();
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_true(dprintf(fd, "0000000000000000 T _stext\n"
+			    "0000000000000000 T tcp_v4_rcv\n") > 0);
+	close(fd);
+	assert_int_equal(funcs_load(f, k, path), 0);
+	assert_int_equal(ksyms_count(k), 0);
+	assert_null(ksyms_name(k, 0xffffffff81002000));
+	unlink(path);
+	funcs_free(f);
+	ksyms_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,11 +374,17 @@ int main(void)
 		cmocka_unit_test(test_disabled_probe_not_counted),
 		cmocka_unit_test(test_missing_event_marks_probe),
 		cmocka_unit_test(test_kfree_skb_510_no_reason),
+		cmocka_unit_test(test_ksyms_names_text),
+		cmocka_unit_test(test_funcs_find_and_text_range),
+		cmocka_unit_test(test_ksyms_hidden_addresses),
 	};
 
-	location = text_address();
+	location = symbol_address("tcp_v4_rcv");
 	text_known = location != 0;
-	if (!location)
-		location = 0xffffffff81234560ULL;
+	if (text_known)
+		location += 0x10;
+	else
+		snprintf(location_name, sizeof(location_name), "0x%llx",
+			 (unsigned long long)(location = 0xffffffff81234560ULL));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,9 @@ static void test_load_tep_has_configured_tracepoint(void **state)
 	assert_non_null(ev);
 	assert_non_null(tep_find_field(ev, "reason"));
 	assert_non_null(tep_find_field(ev, "location"));
+	/* kbuffer reads pages with these: a zero long size misparses them */
+	assert_int_equal(tep_get_long_size(tep), sizeof(long));
+	assert_int_equal(tep_get_cpus(tep), session_cpu_count());
 	tep_free(tep);
 }
 
