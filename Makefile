@@ -1,6 +1,6 @@
 # ftrace_exporter: plain GNU make. `make` builds ./ftrace_exporter,
 # `make test` runs the whole suite, `make deps` installs what both need.
-PKGS     := libtracefs libtraceevent libmicrohttpd yaml-0.1 zlib
+PKGS     := libtracefs libtraceevent libmicrohttpd yaml-0.1 zlib libcrypt gnutls
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 CC       ?= cc
 OPT      ?= -O2 -g -flto=auto
@@ -21,7 +21,7 @@ BENCH_SRC:= $(sort $(wildcard bench/*.c))
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all tools deps test unit unit-bin integration sanitize vm bench install clean run
+.PHONY: all tools deps test unit unit-bin integration sanitize fuzz vm bench install clean run
 all: $(BIN)
 
 CMD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/ftrace_exporter/*.c))
@@ -38,6 +38,10 @@ $(BUILD)/%.o: %.c $(wildcard pkg/*/*.h cmd/*/*.h)
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libfte.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libfte.a $(LDLIBS) -lcmocka
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libfte.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libfte.a
 	@mkdir -p $(dir $@)
@@ -56,6 +60,9 @@ integration: $(BIN) tools
 
 sanitize:
 	@scripts/run-sanitize.sh
+
+fuzz:
+	@scripts/run-fuzz.sh
 
 vm: $(BIN)
 	@tests/vm/run.sh

@@ -3,9 +3,9 @@
 # that is missing. Idempotent; needs root (or sudo) on Debian 12.
 set -eu
 BUILD_PKGS="gcc make pkg-config libtracefs-dev libtraceevent-dev libmicrohttpd-dev
- libyaml-dev zlib1g-dev"
+ libyaml-dev zlib1g-dev libgnutls28-dev libcrypt-dev"
 TEST_PKGS="libcmocka-dev prometheus curl iproute2 iptables procps valgrind cppcheck
- nodejs npm"
+ nodejs npm openssl clang libclang-rt-14-dev"
 [ "${1:-}" = --build-only ] && TEST_PKGS=""
 missing=()
 for p in $BUILD_PKGS $TEST_PKGS; do

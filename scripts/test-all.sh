@@ -16,6 +16,7 @@ stage() { # stage NAME CMD...
 stage unit make -s unit
 stage integration make -s integration
 stage sanitize make -s sanitize
+stage fuzz make -s fuzz
 [ -x tests/deploy/run.sh ] && stage deploy tests/deploy/run.sh
 [ -x tests/deploy/live-prometheus.sh ] && stage live-prometheus tests/deploy/live-prometheus.sh
 [ -x tests/vm/run.sh ] && stage vm make -s vm

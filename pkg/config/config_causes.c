@@ -31,9 +31,9 @@ static const struct probe_spec *find_probe(struct cfg_ctx *ctx, yaml_node_t *n)
  * reason, or none. */
 static void default_causes_probe(struct config *cfg)
 {
-	const struct probe_spec *p;
+	for (int i = 0; i < cfg->nprobes; i++) {
+		const struct probe_spec *p = &cfg->probes[i];
 
-	for (p = cfg->probes; p < cfg->probes + cfg->nprobes; p++) {
 		if (p->kind == PROBE_TRACEPOINT && p->target &&
 		    !strcmp(p->target, "skb:kfree_skb") &&
 		    cfg_has_label(p, "reason")) {

@@ -39,6 +39,7 @@ struct parser {
 	struct label ip, parent_ip;
 	struct render_env env;
 	int type_offset, type_size, page_size;
+	int commit_offset, commit_size;	/* of the sub-buffer header */
 };
 
 struct parse_thread {
@@ -196,9 +197,13 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	p->func_id = -1;
 	p->nprobes = config_probe_count(cfg);
 	p->page_size = tep_get_sub_buffer_size(tep);
+	p->commit_offset = tep_get_header_timestamp_size(tep);
+	p->commit_size = tep_get_header_page_size(tep);
 	p->probes = calloc(p->nprobes, sizeof(*p->probes));
 	p->first = malloc(MAX_EVENT_ID * sizeof(*p->first));
 	p->funcs = funcs_new();
+	if (p->commit_size != 4 && p->commit_size != 8)
+		goto err_free;
 	if (!p->probes || !p->first || !p->funcs || resolve_common_type(p))
 		goto err_free;
 	memset(p->first, 0xff, MAX_EVENT_ID * sizeof(*p->first));
@@ -330,13 +335,35 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 			count_probe(t, i, rec, size);
 }
 
+/* Where page's data ends, or -1 when its header is corrupt: a commit larger
+ * than the page would make kbuffer read past it (the kernel never writes
+ * one; a damaged copy might). The top bits of commit are flags. */
+static int page_end(const struct parser *p, const void *page)
+{
+	const char *at = (const char *)page + p->commit_offset;
+	int start = p->commit_offset + p->commit_size;
+	uint64_t commit;
+	uint32_t c32;
+
+	if (p->commit_size == 4) {
+		memcpy(&c32, at, 4);
+		commit = c32;
+	} else {
+		memcpy(&commit, at, 8);
+	}
+	commit &= (1u << 27) - 1;
+	return commit > (uint64_t)(p->page_size - start) ? -1 :
+	       start + (int)commit;
+}
+
 int parse_page(struct parse_thread *t, void *page)
 {
 	unsigned long long ts;
-	int missed, n = 0;
-	void *rec;
+	int missed, end, n = 0;
+	char *rec;
 
-	if (kbuffer_load_subbuffer(t->kbuf, page) < 0) {
+	end = page_end(t->p, page);
+	if (end < 0 || kbuffer_load_subbuffer(t->kbuf, page) < 0) {
 		shard_parse_error(t->shard);
 		return -1;
 	}
@@ -344,8 +371,15 @@ int parse_page(struct parse_thread *t, void *page)
 	if (missed)
 		shard_missed(t->shard, missed < 0 ? 1 : missed);
 	for (rec = kbuffer_read_event(t->kbuf, &ts); rec;
-	     rec = kbuffer_next_event(t->kbuf, &ts), n++)
-		count_record(t, rec, kbuffer_event_size(t->kbuf));
+	     rec = kbuffer_next_event(t->kbuf, &ts), n++) {
+		int size = kbuffer_event_size(t->kbuf);
+
+		if (size < 0 || rec - (char *)page + size > end) {
+			shard_parse_error(t->shard);	/* runs off the page */
+			break;
+		}
+		count_record(t, rec, size);
+	}
 	shard_events(t->shard, n);
 	return n;
 }

@@ -221,6 +221,30 @@ static void test_unknown_event_is_parse_error(void **state)
 	env_free(e);
 }
 
+/* A commit beyond the page (a damaged copy; found by tests/fuzz) is refused
+ * before kbuffer reads past the page; flag bits above the size are not. */
+static void test_corrupt_commit_is_parse_error(void **state)
+{
+	struct env *e = env_new("6.18", drops_yaml);
+	struct page_builder b;
+	unsigned char rec[64];
+	uint64_t commit;
+
+	(void)state;
+	pb_init(&b, e->page, sizeof(e->page));
+	assert_int_equal(pb_add(&b, rec, kfree_skb_618(rec, 3)), 0);
+	memcpy(&commit, e->page + 8, 8);
+	commit |= 1ULL << 31;	/* RB_MISSED_EVENTS: a flag, not size */
+	memcpy(e->page + 8, &commit, 8);
+	assert_int_equal(parse_page(e->thread, e->page), 1);
+	commit = 0x0404040404040404ULL;
+	memcpy(e->page + 8, &commit, 8);
+	assert_int_equal(parse_page(e->thread, e->page), -1);
+	assert_int_equal(metrics_parse_errors(e->metrics), 1);
+	assert_int_equal(metrics_hits(e->metrics, 0), 1);
+	env_free(e);
+}
+
 static void test_disabled_probe_not_counted(void **state)
 {
 	struct env *e = env_new("6.18", drops_yaml);
@@ -371,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_data_loc_device_name),
 		cmocka_unit_test(test_two_probes_one_event),
 		cmocka_unit_test(test_unknown_event_is_parse_error),
+		cmocka_unit_test(test_corrupt_commit_is_parse_error),
 		cmocka_unit_test(test_disabled_probe_not_counted),
 		cmocka_unit_test(test_missing_event_marks_probe),
 		cmocka_unit_test(test_kfree_skb_510_no_reason),

@@ -1,0 +1,82 @@
+/* libFuzzer target: pkg/parse on arbitrary ring-buffer pages. The input is
+ * one sub-buffer (header, commit, records) parsed against event formats
+ * saved from a 6.18 kernel; every series it makes is then rendered, so
+ * enum, symbol, string and __data_loc labels all meet hostile bytes. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* fixture_tep.h asserts with cmocka's names; here a failure is a crash. */
+#define assert_non_null(x) do { if (!(x)) abort(); } while (0)
+#define assert_int_equal(a, b) do { if ((a) != (b)) abort(); } while (0)
+#include "../unit/fixture_tep.h"
+
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "parse/parse.h"
+
+static const char yaml[] =
+	"probes:\n"
+	"  - name: drops\n"
+	"    tracepoint: skb:kfree_skb\n"
+	"    labels: [reason, location, protocol]\n"
+	"  - name: rx\n"
+	"    tracepoint: net:netif_receive_skb\n"
+	"    labels: [name, len]\n"
+	"  - name: send\n"
+	"    function: tcp_sendmsg\n"
+	"    labels: [caller]\n";
+
+static struct config *cfg;
+static struct parser *parser;
+static int page_size;
+
+/* The parser, once: formats and kallsyms are read at start-up only. */
+static void setup(void)
+{
+	struct tep_handle *tep = fixture_tep_new("6.18");
+
+	fixture_load_event(tep, "6.18", "skb_kfree_skb", "skb");
+	fixture_load_event(tep, "6.18", "net_netif_receive_skb", "net");
+	fixture_load_event(tep, "6.18", "ftrace_function", "ftrace");
+	cfg = config_parse("fuzz.yaml", yaml, stderr);
+	assert_non_null(cfg);
+	parser = parser_new(tep, cfg);
+	assert_non_null(parser);
+	for (int i = 0; i < config_probe_count(cfg); i++)
+		parser_probe_enable(parser, i, true);
+	page_size = parser_page_size(parser);
+}
+
+static void render(const struct series_key *k, uint64_t count, void *arg)
+{
+	char vals[CONFIG_MAX_LABELS][LABEL_VALUE_MAX];
+
+	(void)count;
+	parser_render(parser, *(int *)arg, k, vals);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned caps[3] = { 64, 64, 64 };
+	struct metrics *m;
+	struct parse_thread *t;
+	void *page;
+
+	if (!parser)
+		setup();
+	page = calloc(1, page_size);
+	m = metrics_new(config_probe_count(cfg), caps, 1);
+	t = m && page ? parse_thread_new(parser, metrics_shard(m, 0)) : NULL;
+	if (t) {
+		memcpy(page, data, size < (size_t)page_size ? size : page_size);
+		parse_page(t, page);
+		for (int p = 0; p < config_probe_count(cfg); p++)
+			metrics_series_foreach(m, p, render, &p);
+	}
+	parse_thread_free(t);
+	metrics_free(m);
+	free(page);
+	return 0;
+}
