@@ -73,6 +73,7 @@ test:
 bench: $(BIN) tools $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bench/drop_rate.sh
+	@bench/scrape_latency.sh
 
 run:
 	@scripts/run.sh
