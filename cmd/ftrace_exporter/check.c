@@ -1,6 +1,7 @@
 /* check: --check-config. Validates the file, then the probes against the
  * running kernel (events and label fields exist, functions are traceable)
- * without creating anything, and prints every problem. */
+ * without creating anything, and the web config when one is given (its
+ * certificate, key and CA files included), and prints every problem. */
 #include <event-parse.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "config/config.h"
 #include "parse/parse.h"
 #include "tracefs/tracefs.h"
+#include "webcfg/webcfg.h"
 
 /* Event and field problems of every tracepoint probe; returns errors. */
 static int check_events(const struct config *cfg, const struct parser *ps)
@@ -110,10 +112,28 @@ static int check_kernel(const struct flags *f, const struct config *cfg)
 	return bad;
 }
 
+/* Loads --web.config.file, if given; returns 1 when it is bad, else 0. */
+static int check_web(const struct flags *f)
+{
+	struct webcfg *web;
+
+	if (!f->web_config)
+		return 0;
+	web = webcfg_load(f->web_config, stderr);
+	if (!web)
+		return 1;
+	printf("%s: ok, tls %s, client auth %s, %d users, %d headers\n",
+	       webcfg_path(web), webcfg_tls(web) ? "on" : "off",
+	       webcfg_client_auth_name(webcfg_client_auth(web)),
+	       webcfg_user_count(web), webcfg_header_count(web));
+	webcfg_free(web);
+	return 0;
+}
+
 int check_config(const struct flags *f)
 {
+	int bad_web = check_web(f), bad;
 	struct config *cfg = config_load(f->config_file, stderr);
-	int bad;
 
 	if (!cfg)
 		return 1;
@@ -122,5 +142,5 @@ int check_config(const struct flags *f)
 		printf("%s: ok, %d probes\n", config_path(cfg),
 		       config_probe_count(cfg));
 	config_free(cfg);
-	return bad ? 1 : 0;
+	return bad || bad_web ? 1 : 0;
 }

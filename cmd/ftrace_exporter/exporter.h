@@ -3,6 +3,8 @@
 #ifndef FTE_CMD_EXPORTER_H
 #define FTE_CMD_EXPORTER_H
 
+#include <stdbool.h>
+
 struct flags {
 	const char *config_file;
 	const char *listen;
@@ -13,15 +15,21 @@ struct flags {
 
 struct pipeline;
 
-/* Loads the config and starts tracing, readers and the web server. NULL
- * (with the reason logged) when anything fails; nothing is left behind. */
+/* Loads the config and the web config (both before tracefs is touched),
+ * then starts tracing, readers and the web server. NULL (with the reason
+ * logged) when anything fails; nothing is left behind. */
 struct pipeline *pipeline_start(const struct flags *f);
-/* SIGHUP: re-reads the config; a bad one keeps the running state. */
+/* SIGHUP, POST /-/reload: applies the config file again (reload.c). Probes
+ * defined the same way keep counting; a bad config keeps the running state.
+ * -1 with a message in msg when refused or failed. */
 int pipeline_reload(struct pipeline *p, char *msg, size_t len);
+/* True after a reload failed midway (the process is being stopped). */
+bool pipeline_failed(const struct pipeline *p);
 /* Stops the web server and readers, removes the instance. */
 void pipeline_stop(struct pipeline *p);
 
-/* --check-config: returns the exit status (0 valid, 1 problems). */
+/* --check-config: the config, against this kernel, and the web config
+ * when given; returns the exit status (0 valid, 1 problems). */
 int check_config(const struct flags *f);
 
 #endif

@@ -15,11 +15,13 @@ static const char usage[] =
 	"  --config.file=PATH          probe list (default config/default.yaml)\n"
 	"  --web.listen-address=ADDR   [HOST]:PORT to listen on (default :9435)\n"
 	"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
-	"  --web.config.file=PATH      TLS and basic auth (not supported yet)\n"
+	"  --web.config.file=PATH      TLS, client certificates, basic auth and\n"
+	"                              headers, in exporter-toolkit's format\n"
 	"  --tracefs.path=DIR          tracefs mount (default: found by libtracefs)\n"
 	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
 	"  --log.format=FORMAT         logfmt or json (default logfmt)\n"
 	"  --check-config              validate the config against this kernel\n"
+	"                              (and the web config, when given)\n"
 	"  --version                   print the version\n"
 	"  --help                      print this help\n";
 
@@ -108,10 +110,6 @@ int main(int argc, char **argv)
 		return ret;
 	if (check)
 		return check_config(&f);
-	if (f.web_config) {
-		log_msg(LOG_ERROR, "--web.config.file is not supported yet", NULL);
-		return 2;
-	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -122,6 +120,7 @@ int main(int argc, char **argv)
 	if (!p)
 		return 1;
 	wait_signals(p, &set);
+	ret = pipeline_failed(p) ? 1 : 0;
 	pipeline_stop(p);
-	return 0;
+	return ret;
 }

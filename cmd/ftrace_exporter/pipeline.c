@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "exporter.h"
+#include "pipeline_int.h"
 #include "causes/causes.h"
 #include "config/config.h"
 #include "expose/collectors.h"
@@ -23,27 +24,10 @@
 #include "parse/parse.h"
 #include "reader/reader.h"
 #include "tracefs/tracefs.h"
+#include "webcfg/webcfg.h"
 
-struct pipeline {
-	const struct flags *flags;
-	struct config *cfg;
-	struct session *session;
-	struct parser *parser;
-	struct metrics *metrics;
-	struct parse_thread **threads;	/* [ncpus] */
-	struct reader_pool *readers;
-	struct causes *causes;
-	struct http_server *http;
-	struct expo *expo;
-	struct collector table[COLLECTORS_MAX];
-	int ncollectors;
-	struct scrape_src src;
-	bool *probe_up, *cpus;
-	pthread_mutex_t lock;
-	bool ready;
-};
 
-static void page_ready(void *ctx, void *page)
+void page_ready(void *ctx, void *page)
 {
 	parse_page(ctx, page);
 }
@@ -95,7 +79,7 @@ static void enable_functions(struct pipeline *p, const bool *want)
 
 /* Turns every probe on; a refused one stays down, the rest go on. -1 only
  * on allocation failure. */
-static int enable_probes(struct pipeline *p)
+int enable_probes(struct pipeline *p)
 {
 	int n = config_probe_count(p->cfg);
 	bool *want = calloc(n + 1, sizeof(*want));
@@ -111,7 +95,7 @@ static int enable_probes(struct pipeline *p)
 }
 
 /* Logs, once, each label whose field this kernel's event does not have. */
-static void log_missing_labels(const struct pipeline *p)
+void log_missing_labels(const struct pipeline *p)
 {
 	for (int i = 0; i < config_probe_count(p->cfg); i++) {
 		const struct probe_spec *spec = config_probe(p->cfg, i);
@@ -124,7 +108,7 @@ static void log_missing_labels(const struct pipeline *p)
 	}
 }
 
-static int setup_counters(struct pipeline *p, int ncpus)
+int setup_counters(struct pipeline *p, int ncpus)
 {
 	int n = config_probe_count(p->cfg);
 	unsigned *caps = calloc(n + 1, sizeof(*caps));
@@ -181,6 +165,7 @@ static int start_http(struct pipeline *p)
 		.render = render, .render_ctx = p,
 		.reload = http_reload, .reload_ctx = p,
 		.ready = is_ready, .ready_ctx = p,
+		.web = p->web,
 	};
 
 	p->http = http_server_start(&o);
@@ -195,10 +180,12 @@ static void log_listening(const struct pipeline *p)
 
 	snprintf(port, sizeof(port), "%d", http_server_port(p->http));
 	log_msg(LOG_INFO, "listening", "address", p->flags->listen, "port",
-		port, "path", p->flags->telemetry_path, NULL);
+		port, "path", p->flags->telemetry_path, "tls",
+		p->web && webcfg_tls(p->web) ? "true" : "false", "basic_auth",
+		p->web && webcfg_user_count(p->web) ? "true" : "false", NULL);
 }
 
-static void fill_scrape_src(struct pipeline *p, int ncpus)
+void fill_scrape_src(struct pipeline *p, int ncpus)
 {
 	p->src = (struct scrape_src){
 		.cfg = p->cfg, .parser = p->parser, .metrics = p->metrics,
@@ -209,7 +196,7 @@ static void fill_scrape_src(struct pipeline *p, int ncpus)
 	p->ncollectors = collectors_table(p->table, &p->src);
 }
 
-/* Everything after the config is loaded, in data-flow order. */
+/* Everything after the configs are loaded, in data-flow order. */
 static int start_tracing(struct pipeline *p, int ncpus)
 {
 	void **ctxs;
@@ -234,7 +221,7 @@ static int start_tracing(struct pipeline *p, int ncpus)
 }
 
 /* Drop-cause gauges over the counters; the ticker takes p->lock. */
-static int start_causes(struct pipeline *p)
+int start_causes(struct pipeline *p)
 {
 	p->causes = causes_new(p->cfg, p->parser, p->metrics, p->probe_up);
 	if (!p->causes)
@@ -266,7 +253,9 @@ struct pipeline *pipeline_start(const struct flags *f)
 	p->flags = f;
 	pthread_mutex_init(&p->lock, NULL);
 	p->cfg = config_load(f->config_file, stderr);
-	if (!p->cfg)
+	if (f->web_config)
+		p->web = webcfg_load(f->web_config, stderr);
+	if (!p->cfg || (f->web_config && !p->web))
 		goto err_stop;
 	if (alloc_state(p, ncpus) || start_tracing(p, ncpus) ||
 	    start_causes(p))
@@ -282,29 +271,6 @@ err_stop:
 		NULL);
 	pipeline_stop(p);
 	return NULL;
-}
-
-/* A bad config keeps everything running as it is. A valid one is accepted;
- * probe changes take effect at the next start (live probe changes are not
- * built yet), which the log says. */
-int pipeline_reload(struct pipeline *p, char *msg, size_t len)
-{
-	struct config *cfg = config_load(p->flags->config_file, stderr);
-
-	pthread_mutex_lock(&p->lock);
-	p->src.reload_ok = cfg != NULL;
-	if (cfg)
-		p->src.reload_time = (double)time(NULL);
-	pthread_mutex_unlock(&p->lock);
-	if (!cfg) {
-		snprintf(msg, len, "invalid config %s; keeping the running one",
-			 p->flags->config_file);
-		return -1;
-	}
-	log_msg(LOG_WARN, "config is valid; probe changes apply at restart",
-		"file", p->flags->config_file, NULL);
-	config_free(cfg);
-	return 0;
 }
 
 void pipeline_stop(struct pipeline *p)
@@ -326,6 +292,7 @@ void pipeline_stop(struct pipeline *p)
 	session_close(p->session);
 	expo_free(p->expo);
 	config_free(p->cfg);
+	webcfg_free(p->web);
 	free(p->probe_up);
 	free(p->cpus);
 	pthread_mutex_destroy(&p->lock);

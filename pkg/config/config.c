@@ -395,6 +395,32 @@ const struct probe_spec *config_probe_by_name(const struct config *cfg,
 	return NULL;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b)
+{
+	if (a->kind != b->kind || a->nlabels != b->nlabels ||
+	    a->max_series != b->max_series)
+		return false;
+	for (int i = 0; i < a->nlabels; i++)
+		if (strcmp(a->labels[i], b->labels[i]))
+			return false;
+	return str_same(a->name, b->name) && str_same(a->target, b->target) &&
+	       str_same(a->fetchargs, b->fetchargs) &&
+	       str_same(a->metric, b->metric) && str_same(a->help, b->help) &&
+	       str_same(a->filter, b->filter);
+}
+
+bool config_tracing_same(const struct config *a, const struct config *b)
+{
+	return !strcmp(a->instance, b->instance) &&
+	       a->buffer_size_kb == b->buffer_size_kb &&
+	       !memcmp(a->cpu_mask, b->cpu_mask, sizeof(a->cpu_mask));
+}
+
 unsigned config_window_seconds(const struct config *cfg)
 {
 	return cfg->window_seconds;

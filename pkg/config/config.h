@@ -62,6 +62,12 @@ int config_probe_count(const struct config *cfg);
 const struct probe_spec *config_probe(const struct config *cfg, int i);
 const struct probe_spec *config_probe_by_name(const struct config *cfg,
 					      const char *name);
+/* True when a and b define the same probe: same name, kind, target, labels,
+ * family, filter and cap (so its counters mean the same across a reload). */
+bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b);
+/* True when the `tracing:` sections agree (instance, buffer size, cpus):
+ * those apply at start only. */
+bool config_tracing_same(const struct config *a, const struct config *b);
 unsigned config_window_seconds(const struct config *cfg);
 const char *config_causes_probe(const struct config *cfg);
 int config_class_count(const struct config *cfg);

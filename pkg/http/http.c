@@ -1,5 +1,6 @@
 /* http: see http.h. One libmicrohttpd daemon with an internal poll thread;
- * every callback (render, reload, ready) runs on that thread. */
+ * every callback (render, reload, ready) runs on that thread. TLS lives in
+ * tls.c, basic auth in auth.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,8 +10,24 @@
 
 #include "http/internal.h"
 #include "log/log.h"
+#include "webcfg/webcfg.h"
 
 #define DEFAULT_CONTENT_TYPE "text/plain; charset=utf-8"
+
+/* Serves a request whose body has been read: 403 when the client
+ * certificate does not satisfy the policy, 401 without valid credentials,
+ * else the route. */
+static enum MHD_Result serve(struct http_server *srv, struct MHD_Connection *c,
+			     const char *url, const char *method)
+{
+	if (!http_tls_peer_ok(srv, c))
+		return http_reply_text(srv, c, MHD_HTTP_FORBIDDEN,
+				       "Client certificate missing or not "
+				       "trusted\n");
+	if (srv->auth && !http_auth_ok(srv->auth, c))
+		return http_auth_refuse(srv, c);
+	return http_route(srv, c, url, method);
+}
 
 /* MHD calls this first with the headers (we just note the request), then
  * once per chunk of body (discarded), then once more to get the reply. */
@@ -31,10 +48,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*size = 0;
 		return MHD_YES;
 	}
-	return http_route(cls, c, url, method);
+	return serve(cls, c, url, method);
 }
 
-/* Copies opts into srv with defaults; -1 with EINVAL or ENOMEM. */
+/* Copies opts into srv with defaults, and makes the basic auth state when
+ * the web config has users; -1 with errno (EINVAL, ENOMEM, ...). */
 static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 {
 	srv->opts = *opts;
@@ -53,7 +71,12 @@ static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 		return -1;
 	}
 	srv->landing = http_landing_page(srv->path);
-	return srv->landing ? 0 : -1;
+	if (!srv->landing)
+		return -1;
+	if (!opts->web || !webcfg_user_count(opts->web))
+		return 0;
+	srv->auth = http_auth_new(opts->web);
+	return srv->auth ? 0 : -1;
 }
 
 /* Frees what copy_opts made; srv's other fields are the caller's. */
@@ -62,6 +85,7 @@ static void free_opts(struct http_server *srv)
 	free(srv->path);
 	free(srv->content_type);
 	free(srv->landing);
+	http_auth_free(srv->auth);
 }
 
 /* Closes dup_fd if it is still the duplicate of fd that we made: MHD
@@ -78,25 +102,30 @@ static void close_if_duplicate(int dup_fd, int fd)
 	errno = err;
 }
 
-/* Starts MHD on a duplicate of fd, which stays the caller's to close.
- * Returns 0, or -1 with errno (EIO when MHD gives no reason). */
+/* Starts MHD on a duplicate of fd, which stays the caller's to close, with
+ * TLS when the web config asks for it. Returns 0, or -1 with errno (EIO
+ * when MHD gives no reason). */
 static int start_daemon(struct http_server *srv, int fd)
 {
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	struct MHD_OptionItem tls[HTTP_TLS_ITEMS];
 	const struct http_opts *o = &srv->opts;
-	int mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	int mhd_fd;
 
+	if (http_tls_options(srv, tls, &flags))
+		return -1;
+	mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (mhd_fd < 0)
 		return -1;
 	errno = 0;
-	srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-				    MHD_USE_POLL, 0, NULL, NULL,
-		on_request, srv,
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_LISTEN_SOCKET, mhd_fd,
 		MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)(o->max_connections ? o->max_connections : 64),
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)(o->timeout_seconds ? o->timeout_seconds : 30),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
+		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_END);
 	if (srv->mhd)
 		return 0;

@@ -4,12 +4,19 @@
  * it, /-/healthy and /-/ready, 404 for unknown paths and 405 for methods other
  * than GET/HEAD (POST is accepted on /-/reload when a reload callback is set).
  * gzip is used when the client accepts it.
+ *
+ * With a web config (pkg/webcfg) it speaks TLS, checks client certificates
+ * (a refused one fails the handshake, or gets 403), asks every request on
+ * every path for basic auth (401 with WWW-Authenticate), and adds the
+ * configured headers to the responses it makes.
  */
 #ifndef FTE_HTTP_H
 #define FTE_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct webcfg;
 
 /* Fills *text and *len with a body the server must free(); returns 0 or -1. */
 typedef int (*http_render_fn)(void *ctx, char **text, size_t *len);
@@ -28,6 +35,8 @@ struct http_opts {
 	void *ready_ctx;
 	unsigned max_connections;	/* 0: 64 */
 	unsigned timeout_seconds;	/* 0: 30 */
+	const struct webcfg *web;	/* NULL: plain HTTP, no auth; else it
+					 * must outlive the server */
 };
 
 struct http_server;

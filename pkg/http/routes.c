@@ -1,5 +1,5 @@
-/* http/routes: the pages the server answers, one serve_* per path, and
- * the replies they share. Every response carries a Content-Type. */
+/* http/routes: the pages the server answers, one serve_* per path. Every
+ * response carries a Content-Type and leaves through http_queue(). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,61 +25,22 @@ struct route {
 	const char *allow;	/* methods, as in the Allow header */
 };
 
-/* Makes a response carrying content type ctype from a body that stays
- * the caller's (mode PERSISTENT or MUST_COPY); NULL on failure. */
-static struct MHD_Response *make_response(const char *body, size_t len,
-					  enum MHD_ResponseMemoryMode mode,
-					  const char *ctype)
-{
-	struct MHD_Response *r;
-
-	r = MHD_create_response_from_buffer(len, (void *)body, mode);
-	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-					 ctype) == MHD_NO) {
-		MHD_destroy_response(r);
-		r = NULL;
-	}
-	return r;
-}
-
-/* Queues r (which may be NULL after a failed allocation) and drops our
- * reference to it. */
-static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
-			     struct MHD_Response *r)
-{
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* Replies with a static plain-text body. */
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
-				  const char *text)
-{
-	return queue(c, status, make_response(text, strlen(text),
-					      MHD_RESPMEM_PERSISTENT,
-					      TEXT_PLAIN));
-}
-
 /* Replies 405 with the Allow header listing the methods allowed. */
-static enum MHD_Result reply_not_allowed(struct MHD_Connection *c,
+static enum MHD_Result reply_not_allowed(struct http_server *srv,
+					 struct MHD_Connection *c,
 					 const char *allow)
 {
 	static const char text[] = "Method not allowed\n";
 	struct MHD_Response *r;
 
-	r = make_response(text, sizeof(text) - 1, MHD_RESPMEM_PERSISTENT,
+	r = http_response(text, sizeof(text) - 1, MHD_RESPMEM_PERSISTENT,
 			  TEXT_PLAIN);
 	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
 					 allow) == MHD_NO) {
 		MHD_destroy_response(r);
 		r = NULL;
 	}
-	return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	return http_queue(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 }
 
 /* True when an Accept-Encoding value names gzip without q=0. */
@@ -129,8 +90,8 @@ static enum MHD_Result serve_metrics(struct http_server *srv,
 
 	if (srv->opts.render(srv->opts.render_ctx, &text, &len)) {
 		log_msg(LOG_WARN, "render failed", "err", strerror(errno), NULL);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "Error rendering metrics\n");
+		return http_reply_text(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				       "Error rendering metrics\n");
 	}
 	if (accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 				MHD_HTTP_HEADER_ACCEPT_ENCODING)))
@@ -144,7 +105,7 @@ static enum MHD_Result serve_metrics(struct http_server *srv,
 		goto err_free_text;
 	if (!metrics_headers(r, srv->content_type, gz))
 		goto err_destroy_response;
-	return queue(c, MHD_HTTP_OK, r);
+	return http_queue(srv, c, MHD_HTTP_OK, r);
 
 err_destroy_response:
 	MHD_destroy_response(r);	/* frees text */
@@ -158,17 +119,16 @@ err_free_text:
 static enum MHD_Result serve_landing(struct http_server *srv,
 				     struct MHD_Connection *c)
 {
-	return queue(c, MHD_HTTP_OK,
-		     make_response(srv->landing, strlen(srv->landing),
-				   MHD_RESPMEM_PERSISTENT, TEXT_HTML));
+	return http_queue(srv, c, MHD_HTTP_OK,
+			  http_response(srv->landing, strlen(srv->landing),
+					MHD_RESPMEM_PERSISTENT, TEXT_HTML));
 }
 
 /* Healthy as long as the server answers. */
 static enum MHD_Result serve_healthy(struct http_server *srv,
 				     struct MHD_Connection *c)
 {
-	(void)srv;
-	return reply_text(c, MHD_HTTP_OK, "Healthy\n");
+	return http_reply_text(srv, c, MHD_HTTP_OK, "Healthy\n");
 }
 
 /* Ready unless the ready callback says otherwise. */
@@ -176,9 +136,9 @@ static enum MHD_Result serve_ready(struct http_server *srv,
 				   struct MHD_Connection *c)
 {
 	if (srv->opts.ready && !srv->opts.ready(srv->opts.ready_ctx))
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "Not ready\n");
-	return reply_text(c, MHD_HTTP_OK, "Ready\n");
+		return http_reply_text(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "Not ready\n");
+	return http_reply_text(srv, c, MHD_HTTP_OK, "Ready\n");
 }
 
 /* Runs the reload callback; its message becomes the body of a 500. */
@@ -188,13 +148,13 @@ static enum MHD_Result serve_reload(struct http_server *srv,
 	char msg[256] = "", body[sizeof(msg) + 32];
 
 	if (!srv->opts.reload(srv->opts.reload_ctx, msg, sizeof(msg)))
-		return reply_text(c, MHD_HTTP_OK, "Reloaded\n");
+		return http_reply_text(srv, c, MHD_HTTP_OK, "Reloaded\n");
 	msg[sizeof(msg) - 1] = '\0';
 	snprintf(body, sizeof(body), "Reload failed: %s\n",
 		 *msg ? msg : "unknown error");
-	return queue(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		     make_response(body, strlen(body), MHD_RESPMEM_MUST_COPY,
-				   TEXT_PLAIN));
+	return http_queue(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			  http_response(body, strlen(body), MHD_RESPMEM_MUST_COPY,
+					TEXT_PLAIN));
 }
 
 static const struct route metrics_route = { NULL, serve_metrics, GET_METHODS };
@@ -241,9 +201,10 @@ enum MHD_Result http_route(struct http_server *srv, struct MHD_Connection *c,
 	const struct route *r = find_route(srv, url);
 
 	if (!r)
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "Not found\n");
+		return http_reply_text(srv, c, MHD_HTTP_NOT_FOUND,
+				       "Not found\n");
 	if (!method_allowed(r->allow, method))
-		return reply_not_allowed(c, r->allow);
+		return reply_not_allowed(srv, c, r->allow);
 	return r->serve(srv, c);
 }
 

@@ -268,3 +268,41 @@ void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 		}
 	}
 }
+
+/* Adds src shard's series of probe sp into dst shard as probe dp; a series
+ * over dst's cap (or a full table) counts as dropped there. */
+static void shard_carry(struct shard *dst, int dp, const struct shard *src,
+			int sp)
+{
+	for (uint32_t i = 0; i <= src->mask; i++) {
+		const struct entry *e = &src->table[i];
+		struct entry *d;
+
+		if (e->probe != (uint32_t)sp + 1)
+			continue;
+		d = series_find(dst, dp, &e->key);
+		if (d)
+			BUMP(&d->count, e->count);
+		else
+			BUMP(&dst->dropped[dp], e->count);
+	}
+	BUMP(&dst->hits[dp], src->hits[sp]);
+	BUMP(&dst->dropped[dp], src->dropped[sp]);
+}
+
+void metrics_carry(struct metrics *dst, int dst_probe,
+		   const struct metrics *src, int src_probe)
+{
+	for (int c = 0; c < dst->ncpus && c < src->ncpus; c++)
+		shard_carry(&dst->shards[c], dst_probe, &src->shards[c],
+			    src_probe);
+}
+
+void metrics_carry_totals(struct metrics *dst, const struct metrics *src)
+{
+	for (int c = 0; c < dst->ncpus && c < src->ncpus; c++) {
+		BUMP(&dst->shards[c].events, src->shards[c].events);
+		BUMP(&dst->shards[c].missed, src->shards[c].missed);
+		BUMP(&dst->shards[c].parse_errors, src->shards[c].parse_errors);
+	}
+}

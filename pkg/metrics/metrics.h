@@ -55,4 +55,12 @@ typedef void (*series_fn)(const struct series_key *k, uint64_t count,
 void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    void *ctx);
 
+/* Reload: adds src's counters of src_probe (hits, series, dropped, per CPU)
+ * to dst's dst_probe, so a probe kept by a new config keeps counting from
+ * where it was. Neither may have a writer running. */
+void metrics_carry(struct metrics *dst, int dst_probe,
+		   const struct metrics *src, int src_probe);
+/* Reload: adds src's per-CPU event, missed and parse-error totals to dst. */
+void metrics_carry_totals(struct metrics *dst, const struct metrics *src);
+
 #endif

@@ -103,7 +103,8 @@ static void ksyms_trim(struct ksyms *k)
 
 void ksyms_sort(struct ksyms *k)
 {
-	qsort(k->v, k->n, sizeof(*k->v), ksym_cmp);
+	if (k->n)
+		qsort(k->v, k->n, sizeof(*k->v), ksym_cmp);
 	ksyms_trim(k);
 }
 

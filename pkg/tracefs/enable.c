@@ -72,24 +72,26 @@ int session_enable(struct session *s, int probe, const char **why)
 	return enable_event(s, p, why);
 }
 
-/* Writes the filter of every function probe marked on[], one call each;
- * libtracefs returns 1 for an error before anything was written. */
-static int write_function_filter(struct session *s, const bool *on)
+static bool wanted(const struct session *s, const bool *on, int i)
+{
+	return on ? on[i] : config_probe(s->cfg, i)->kind == PROBE_FUNCTION;
+}
+
+int session_write_functions(struct session *s, const bool *on,
+			    ftrace_list_fn write)
 {
 	int n = config_probe_count(s->cfg), last = -1, ret = 0;
 	unsigned flags = TRACEFS_FL_RESET;
 
 	for (int i = 0; i < n; i++)
-		if (on[i])
+		if (wanted(s, on, i))
 			last = i;
 	for (int i = 0; i <= last && !ret; i++) {
-		if (!on[i])
+		if (!wanted(s, on, i))
 			continue;
-		ret = tracefs_function_filter(s->inst, config_probe(s->cfg, i)->target,
-					      NULL, flags | (i < last ?
-						TRACEFS_FL_CONTINUE : 0));
+		ret = write(s->inst, config_probe(s->cfg, i)->target, NULL,
+			    flags | (i < last ? TRACEFS_FL_CONTINUE : 0));
 		flags = 0;
-		s->filter_set = true;
 	}
 	return ret ? -1 : 0;
 }
@@ -98,15 +100,29 @@ int session_enable_functions(struct session *s, const bool *on,
 			     const char **why)
 {
 	errno = 0;
-	if (write_function_filter(s, on)) {
+	s->filter_set = true;
+	if (session_write_functions(s, on, tracefs_function_filter)) {
 		*why = errno_reason("function filter refused");
 		return -1;
 	}
+	if (s->muted && tracefs_function_notrace(s->inst, NULL, NULL,
+						 TRACEFS_FL_RESET) == 0)
+		s->muted = false;	/* after the new filter: see update.c */
 	errno = 0;
 	if (tracefs_tracer_set(s->inst, TRACEFS_TRACER_FUNCTION)) {
 		*why = errno_reason("function tracer refused");
 		return -1;
 	}
 	s->tracer_set = true;
+	return 0;
+}
+
+/* Writes nop to the instance's current_tracer (not tracefs_tracer_clear(),
+ * which did not switch an instance's tracer off on 6.1). -1 with errno. */
+int session_tracer_off(struct session *s)
+{
+	if (tracefs_instance_file_write(s->inst, "current_tracer", "nop") < 0)
+		return -1;
+	s->tracer_set = false;
 	return 0;
 }

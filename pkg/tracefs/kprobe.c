@@ -30,16 +30,14 @@ static void group_clean(const char *group)
 	tracefs_dynevent_list_free(all);
 }
 
-static void kprobe_create(struct session *s, int i)
+bool kprobe_make(const struct probe_spec *p)
 {
-	const struct probe_spec *p = config_probe(s->cfg, i);
-
 	if (tracefs_kprobe_raw(p->system, p->event, p->target, p->fetchargs)) {
 		log_msg(LOG_WARN, "kernel refused kprobe", "probe", p->name,
 			"err", strerror(errno ? errno : EINVAL), NULL);
-		return;
+		return false;
 	}
-	s->kprobe_made[i] = true;
+	return true;
 }
 
 /* Creates the config's kprobes. A refused kprobe is logged and left out
@@ -57,7 +55,7 @@ int kprobes_create(struct session *s)
 	group_clean(group);
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		if (config_probe(s->cfg, i)->kind == PROBE_KPROBE)
-			kprobe_create(s, i);
+			s->kprobe_made[i] = kprobe_make(config_probe(s->cfg, i));
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static int instance_clean(const char *name)
 		return -1;
 	tracefs_trace_off(old);
 	tracefs_event_disable(old, NULL, NULL);
-	tracefs_tracer_clear(old);
+	tracefs_instance_file_write(old, "current_tracer", "nop");
 	tracefs_function_filter(old, NULL, NULL, TRACEFS_FL_RESET);
 	ret = tracefs_instance_destroy(old);
 	tracefs_instance_free(old);
@@ -124,10 +124,13 @@ void session_close(struct session *s)
 		tracefs_trace_off(s->inst);
 		tracefs_event_disable(s->inst, NULL, NULL);
 		if (s->tracer_set)
-			tracefs_tracer_clear(s->inst);
+			session_tracer_off(s);
 		if (s->filter_set)
 			tracefs_function_filter(s->inst, NULL, NULL,
 						TRACEFS_FL_RESET);
+		if (s->muted)
+			tracefs_function_notrace(s->inst, NULL, NULL,
+						 TRACEFS_FL_RESET);
 	}
 	kprobes_remove(s);
 	if (s->free_fd >= 0)

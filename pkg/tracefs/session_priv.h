@@ -12,10 +12,24 @@ struct session {
 	struct tep_handle *tep;
 	int free_fd;
 	bool tracer_set, filter_set;
+	bool muted;		/* set_ftrace_notrace = the filter (update.c) */
 	bool *kprobe_made;	/* [nprobes] */
 };
 
 int kprobes_create(struct session *s);
+typedef int (*ftrace_list_fn)(struct tracefs_instance *inst, const char *filter,
+			      const char *module, unsigned int flags);
+/* Writes the targets of the function probes marked on[] (NULL: all of the
+ * config) with write (tracefs_function_filter or _notrace): reset first,
+ * one call each, applied by the kernel at once after the last. -1 if any
+ * was refused (libtracefs sets errno). */
+int session_write_functions(struct session *s, const bool *on,
+			    ftrace_list_fn write);
+/* Switches the instance's function tracer off (not while readers are
+ * open: EBUSY); -1 with errno. */
+int session_tracer_off(struct session *s);
+/* Creates the kprobe of p; false (logged) when the kernel refuses it. */
+bool kprobe_make(const struct probe_spec *p);
 void kprobes_remove(struct session *s);
 
 #endif

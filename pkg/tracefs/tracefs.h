@@ -39,6 +39,16 @@ int session_enable(struct session *s, int probe, const char **why);
  * probes marked in on[]; returns 0 or -1 with *why. */
 int session_enable_functions(struct session *s, const bool *on,
 			     const char **why);
+/* Hot reload, step 1, while readers still run: turns off what no probe of
+ * next needs (events, the function tracer), so what is left in the buffers
+ * can be drained by the old parser. */
+void session_retire(struct session *s, const struct config *next);
+/* Hot reload, step 2, readers stopped: removes kprobes next does not define,
+ * creates its new ones, loads its event formats and makes next the
+ * session's config. Returns the old tep for the caller to free once nothing
+ * uses it; NULL with errno on failure (the session keeps its config).
+ * Probes are then turned on with session_enable*() as at start. */
+struct tep_handle *session_switch(struct session *s, const struct config *next);
 int session_start(struct session *s);
 int session_stop(struct session *s);
 

@@ -1,5 +1,6 @@
 /* Unit tests for pkg/http: a real server on a loopback port, spoken to by a
- * plain-socket HTTP/1.1 client in this file. */
+ * plain-socket HTTP/1.1 client in this file, and by a gnutls client for the
+ * web config's TLS and client certificates (tests/fixtures/webcfg/). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,12 +16,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <crypt.h>
+#include <gnutls/gnutls.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "expose/expose.h"
 #include "http/http.h"
 #include "log/log.h"
+#include "webcfg/webcfg.h"
 
 #define BODY "# HELP up Up.\n# TYPE up gauge\nup 1\n"
 
@@ -108,6 +113,21 @@ static int connect_to(int family, int port)
 	return fd;
 }
 
+/* Splits the len bytes of r->raw into status, headers and body. Returns 0,
+ * or -1 when broken or when they are not an HTTP/1.1 reply. */
+static int parse_reply(struct resp *r, size_t len, bool broken)
+{
+	char *end;
+
+	r->raw[len] = '\0';
+	end = strstr(r->raw, "\r\n\r\n");
+	if (broken || !end || sscanf(r->raw, "HTTP/1.1 %d", &r->status) != 1)
+		return -1;
+	r->body = end + 4;
+	r->body_len = len - (r->body - r->raw);
+	return 0;
+}
+
 /* Sends req as is and reads the reply until the server closes. Returns 0
  * with r filled, or -1 when the exchange broke (r->raw may hold a part). */
 static int exchange(int family, int port, const char *req, size_t reqlen,
@@ -116,7 +136,6 @@ static int exchange(int family, int port, const char *req, size_t reqlen,
 	int fd = connect_to(family, port);
 	size_t len = 0, cap = 4096;
 	ssize_t n;
-	char *end;
 
 	for (size_t off = 0; off < reqlen; off += n) {
 		n = send(fd, req + off, reqlen - off, MSG_NOSIGNAL);
@@ -130,13 +149,7 @@ static int exchange(int family, int port, const char *req, size_t reqlen,
 			r->raw = realloc(r->raw, cap *= 2);
 	}
 	close(fd);
-	r->raw[len] = '\0';
-	end = strstr(r->raw, "\r\n\r\n");
-	if (n < 0 || !end || sscanf(r->raw, "HTTP/1.1 %d", &r->status) != 1)
-		return -1;
-	r->body = end + 4;
-	r->body_len = len - (r->body - r->raw);
-	return 0;
+	return parse_reply(r, len, n < 0);
 }
 
 /* One request with optional extra header lines (each ending in CRLF). */
@@ -515,6 +528,318 @@ static void test_odd_requests(void **state)
 	expect(port, "GET", "/-/healthy", 200, "Healthy\n");
 }
 
+/* ---- web config: basic auth, headers, TLS, client certificates ---- */
+
+#define FIX "tests/fixtures/webcfg"
+/* alice's password is "secret" (bcrypt, cost 4). */
+#define HASH "$2y$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW"
+#define AUTH_OK "Authorization: Basic YWxpY2U6c2VjcmV0\r\n"	 /* alice:secret */
+#define AUTH_BAD "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n"	 /* alice:wrong */
+#define AUTH_NOUSER "Authorization: Basic Ym9iOnNlY3JldA==\r\n" /* bob:secret */
+#define TLS_FILES "tls_server_config:\n" \
+		  "  cert_file: server.crt\n" \
+		  "  key_file: server.key\n"
+#define USERS "basic_auth_users:\n  alice: " HASH "\n"
+#define HEADERS "http_server_config:\n  headers:\n" \
+		"    X-Frame-Options: deny\n" \
+		"    X-Content-Type-Options: nosniff\n"
+
+/* A server with a web config parsed from yaml (as if in FIX). */
+struct web_server {
+	struct webcfg *web;
+	struct http_server *srv;
+	int port;
+};
+
+static void web_start(struct web_server *w, const char *yaml)
+{
+	struct http_opts o = base_opts();
+
+	w->web = webcfg_parse(FIX "/t.yml", yaml, stderr);
+	assert_non_null(w->web);
+	o.web = w->web;
+	o.ready = is_ready;
+	w->srv = http_server_start(&o);
+	assert_non_null(w->srv);
+	w->port = http_server_port(w->srv);
+}
+
+static void web_stop(struct web_server *w)
+{
+	http_server_stop(w->srv);
+	webcfg_free(w->web);
+}
+
+/* GET path over plain HTTP with extra headers; returns the status. */
+static int get_status(int port, const char *path, const char *extra,
+		      struct resp *r)
+{
+	request(port, "GET", path, extra, r);
+	return r->status;
+}
+
+static void test_auth(void **state)
+{
+	struct web_server w;
+	struct resp r;
+
+	(void)state;
+	renders = 0;
+	ready = 1;
+	web_start(&w, USERS HEADERS);
+	assert_int_equal(get_status(w.port, "/metrics", NULL, &r), 401);
+	assert_string_equal(header(&r, "WWW-Authenticate"),
+			    "Basic realm=\"ftrace_exporter\"");
+	assert_string_equal(header(&r, "X-Frame-Options"), "deny");
+	assert_string_equal(r.body, "Unauthorized\n");
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/metrics", AUTH_BAD, &r), 401);
+	assert_non_null(header(&r, "WWW-Authenticate"));
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/metrics", AUTH_NOUSER, &r), 401);
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/metrics",
+				    "Authorization: Bearer abc\r\n", &r), 401);
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/metrics",
+				    "Authorization: Basic YWxpY2U=\r\n", &r),
+			 401);	/* "alice", no password */
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/metrics",
+				    "Authorization: Basic !!!\r\n", &r), 401);
+	resp_free(&r);
+	assert_int_equal(renders, 0);
+	assert_int_equal(get_status(w.port, "/metrics", AUTH_OK, &r), 200);
+	assert_string_equal(r.body, BODY);
+	assert_string_equal(header(&r, "X-Content-Type-Options"), "nosniff");
+	assert_null(header(&r, "WWW-Authenticate"));
+	resp_free(&r);
+	/* every path asks, and every reply carries the headers */
+	assert_int_equal(get_status(w.port, "/-/healthy", NULL, &r), 401);
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/-/ready", AUTH_OK, &r), 200);
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/nope", AUTH_OK, &r), 404);
+	assert_string_equal(header(&r, "X-Frame-Options"), "deny");
+	resp_free(&r);
+	request(w.port, "POST", "/metrics", AUTH_OK, &r);
+	assert_int_equal(r.status, 405);
+	assert_string_equal(header(&r, "X-Frame-Options"), "deny");
+	resp_free(&r);
+	web_stop(&w);
+}
+
+static void test_headers_without_auth(void **state)
+{
+	struct web_server w;
+	struct resp r;
+
+	(void)state;
+	web_start(&w, HEADERS "tls_server_config: {}\nbasic_auth_users:\n");
+	assert_int_equal(get_status(w.port, "/metrics", NULL, &r), 200);
+	assert_string_equal(header(&r, "X-Frame-Options"), "deny");
+	resp_free(&r);
+	assert_int_equal(get_status(w.port, "/", NULL, &r), 200);
+	assert_string_equal(header(&r, "X-Content-Type-Options"), "nosniff");
+	resp_free(&r);
+	web_stop(&w);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The first request pays bcrypt (cost 10); the next ones hit the cache. */
+static void test_auth_cache(void **state)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE], *yaml;
+	double t0, first, cached = 1e9;
+	struct web_server w;
+	struct resp r;
+
+	(void)state;
+	assert_non_null(crypt_gensalt_rn("$2b$", 10, NULL, 0, salt,
+					 sizeof(salt)));
+	assert_non_null(crypt_rn("secret", salt, cd, sizeof(*cd)));
+	assert_true(asprintf(&yaml, "basic_auth_users:\n  alice: '%s'\n",
+			     cd->output) > 0);
+	web_start(&w, yaml);
+	t0 = now();
+	assert_int_equal(get_status(w.port, "/-/healthy", AUTH_OK, &r), 200);
+	first = now() - t0;
+	resp_free(&r);
+	for (int i = 0; i < 5; i++) {
+		t0 = now();
+		assert_int_equal(get_status(w.port, "/-/healthy", AUTH_OK, &r),
+				 200);
+		if (now() - t0 < cached)
+			cached = now() - t0;
+		resp_free(&r);
+	}
+	if (cached * 4 >= first)
+		print_message("bcrypt %.4fs, cached %.4fs\n", first, cached);
+	assert_true(cached * 4 < first);
+	/* a wrong password is never served from the cache */
+	assert_int_equal(get_status(w.port, "/-/healthy", AUTH_BAD, &r), 401);
+	resp_free(&r);
+	web_stop(&w);
+	free(yaml);
+	free(cd);
+}
+
+/* Reads the reply on TLS session s until the server closes it. */
+static int tls_read_reply(gnutls_session_t s, struct resp *r)
+{
+	size_t len = 0, cap = 4096;
+	ssize_t n;
+
+	while ((n = gnutls_record_recv(s, r->raw + len, cap - len - 1)) > 0 ||
+	       n == GNUTLS_E_INTERRUPTED) {
+		len += n > 0 ? n : 0;
+		if (cap - len < 2048)
+			r->raw = realloc(r->raw, cap *= 2);
+	}
+	/* a server that closes without close_notify is fine after a reply */
+	return parse_reply(r, len, n < 0 && n != GNUTLS_E_PREMATURE_TERMINATION);
+}
+
+/* Handshakes on fd (trusting the fixture CA, presenting cert/key when
+ * given, with gnutls priorities prio), sends req and reads the reply.
+ * Returns 0 with r filled, or -1 when the handshake or the reply failed. */
+static int tls_exchange(int fd, const char *cert, const char *key,
+			const char *prio, const char *req, struct resp *r)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	int rc;
+
+	r->raw = calloc(1, 4096);
+	assert_int_equal(gnutls_certificate_allocate_credentials(&cred), 0);
+	assert_true(gnutls_certificate_set_x509_trust_file(cred, FIX "/ca.crt",
+			GNUTLS_X509_FMT_PEM) > 0);
+	if (cert)
+		assert_int_equal(gnutls_certificate_set_x509_key_file(cred,
+				 cert, key, GNUTLS_X509_FMT_PEM), 0);
+	/* like curl, present the certificate whatever CAs the server names;
+	 * no SIGPIPE when the server has closed a refused connection */
+	assert_int_equal(gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL |
+				     GNUTLS_FORCE_CLIENT_CERT), 0);
+	assert_int_equal(gnutls_priority_set_direct(s, prio, NULL), 0);
+	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+	gnutls_session_set_verify_cert(s, "localhost", 0);
+	gnutls_transport_set_int(s, fd);
+	do
+		rc = gnutls_handshake(s);
+	while (rc == GNUTLS_E_INTERRUPTED);
+	if (rc >= 0)
+		rc = gnutls_record_send(s, req, strlen(req)) < 0 ? -1 :
+		     tls_read_reply(s, r);
+	gnutls_deinit(s);
+	gnutls_certificate_free_credentials(cred);
+	close(fd);
+	return rc < 0 ? -1 : 0;
+}
+
+/* GET path over TLS as alice with an optional client certificate (a
+ * fixture name: "client" or "rogue"); returns the status, -1 when the
+ * server refused the connection. */
+static int tls_get(int port, const char *who, const char *prio,
+		   const char *path)
+{
+	char cert[64], key[64], req[256];
+	struct resp r = { 0 };
+	int status;
+
+	snprintf(cert, sizeof(cert), FIX "/%s.crt", who ? who : "");
+	snprintf(key, sizeof(key), FIX "/%s.key", who ? who : "");
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: localhost\r\n"
+		 "Connection: close\r\n" AUTH_OK "\r\n", path);
+	status = tls_exchange(connect_to(AF_INET, port), who ? cert : NULL,
+			      who ? key : NULL, prio ? prio : "NORMAL", req,
+			      &r) ? -1 : r.status;
+	if (status == 200 && !strcmp(path, "/metrics"))
+		assert_string_equal(r.body, BODY);
+	resp_free(&r);
+	return status;
+}
+
+static void test_tls(void **state)
+{
+	struct web_server w;
+	struct resp r;
+
+	(void)state;
+	ready = 1;
+	web_start(&w, TLS_FILES USERS HEADERS);
+	assert_int_equal(tls_get(w.port, NULL, NULL, "/metrics"), 200);
+	assert_int_equal(tls_get(w.port, "client", NULL, "/metrics"), 200);
+	assert_int_equal(tls_get(w.port, NULL,
+				 "NORMAL:-VERS-ALL:+VERS-TLS1.2", "/-/ready"),
+			 200);
+	/* plain HTTP on the TLS port gets no HTTP reply */
+	assert_int_equal(exchange(AF_INET, w.port, "GET / HTTP/1.1\r\n"
+				  "Host: x\r\n\r\n", 25, &r), -1);
+	resp_free(&r);
+	web_stop(&w);
+	/* TLS 1.3 only: a TLS 1.2 client is refused */
+	web_start(&w, TLS_FILES "  min_version: TLS13\n");
+	assert_int_equal(tls_get(w.port, NULL, NULL, "/metrics"), 200);
+	assert_int_equal(tls_get(w.port, NULL, "NORMAL:-VERS-ALL:+VERS-TLS1.2",
+				 "/metrics"), -1);
+	web_stop(&w);
+}
+
+/* Starts a TLS server with client_auth_type auth (and the fixture CA). */
+static void start_client_auth(struct web_server *w, const char *auth)
+{
+	char *yaml;
+
+	assert_true(asprintf(&yaml, TLS_FILES "  client_auth_type: %s\n"
+			     "  client_ca_file: ca.crt\n", auth) > 0);
+	web_start(w, yaml);
+	free(yaml);
+}
+
+/* Expected status (-1: refused) without a certificate, with one signed by
+ * the CA, and with a self-signed one, for each client_auth_type. */
+static void test_client_certs(void **state)
+{
+	static const struct {
+		const char *auth;
+		int none, signed_, rogue;
+	} cases[] = {
+		{ "RequestClientCert", 200, 200, 200 },
+		{ "RequireAnyClientCert", -1, 200, 200 },
+		{ "VerifyClientCertIfGiven", 200, 200, -1 },
+		{ "RequireAndVerifyClientCert", -1, 200, -1 },
+	};
+	struct web_server w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		start_client_auth(&w, cases[i].auth);
+		for (int v = 0; v < 2; v++) {
+			const char *prio = v ? "NORMAL:-VERS-ALL:+VERS-TLS1.2" :
+					   NULL;
+
+			print_message("%s %s\n", cases[i].auth,
+				      v ? "TLS1.2" : "TLS1.3");
+			assert_int_equal(tls_get(w.port, NULL, prio, "/metrics"),
+					 cases[i].none);
+			assert_int_equal(tls_get(w.port, "client", prio,
+						 "/metrics"), cases[i].signed_);
+			assert_int_equal(tls_get(w.port, "rogue", prio,
+						 "/metrics"), cases[i].rogue);
+		}
+		web_stop(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +859,11 @@ int main(void)
 		T(test_listen_forms),
 		T(test_odd_requests),
 #undef T
+		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_headers_without_auth),
+		cmocka_unit_test(test_auth_cache),
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_client_certs),
 	};
 
 	log_set_level("error");

@@ -111,6 +111,39 @@ static void test_series_cap_counts_dropped(void **state)
 	metrics_free(m);
 }
 
+/* Reload: a kept probe's hits, series and dropped move to its new index,
+ * per CPU, and keep counting there; the new cap applies; totals carry. */
+static void test_carry_to_new_index(void **state)
+{
+	unsigned old_caps[2] = { 0, 10 }, new_caps[3] = { 10, 0, 1 };
+	struct metrics *old = metrics_new(2, old_caps, 2);
+	struct metrics *m = metrics_new(3, new_caps, 2);
+	struct series_key k3 = key_num(3), k5 = key_num(5);
+	struct tally t = { 0 };
+
+	(void)state;
+	shard_hit(metrics_shard(old, 1), 1);
+	shard_series_add(metrics_shard(old, 0), 1, &k3);
+	shard_series_add(metrics_shard(old, 1), 1, &k3);
+	shard_series_add(metrics_shard(old, 1), 1, &k5);
+	shard_events(metrics_shard(old, 1), 4);
+	shard_parse_error(metrics_shard(old, 0));
+	metrics_carry(m, 0, old, 1);
+	metrics_carry(m, 2, old, 1);	/* cap 1: two of three series dropped */
+	metrics_carry_totals(m, old);
+	shard_series_add(metrics_shard(m, 1), 0, &k5);
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[3], 2);
+	assert_int_equal(t.count[5], 2);
+	assert_int_equal(metrics_hits(m, 0), 1);
+	assert_int_equal(metrics_hits(m, 1), 0);
+	assert_int_equal(metrics_series_dropped(m, 2), 2);
+	assert_int_equal(metrics_cpu_events(m, 1), 4);
+	assert_int_equal(metrics_parse_errors(m), 1);
+	metrics_free(old);
+	metrics_free(m);
+}
+
 #define RACE_EVENTS 200000
 
 static void *writer(void *arg)
@@ -162,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_events_and_missed_per_cpu),
 		cmocka_unit_test(test_series_per_shard_and_probe),
 		cmocka_unit_test(test_series_cap_counts_dropped),
+		cmocka_unit_test(test_carry_to_new_index),
 		cmocka_unit_test(test_writers_race_scraper),
 	};
 

@@ -33,27 +33,7 @@ M=/tmp/metrics.txt
 
 [ -x "$X" ] || { skip exporter "no $X"; vm_done; }
 
-# --- helpers ---------------------------------------------------------------------------------
-scrape() { wget -q -O "$M" "http://$ADDR/metrics"; }
-# snap NAME: pause the exporter's instance, let the readers drain, scrape, save as /tmp/NAME.txt
-# (tracing stays paused: resume before the next workload)
-snap() { echo 0 > "$I/tracing_on"; sleep $SETTLE; scrape; keep "$1"; }
-resume() { echo 1 > "$I/tracing_on"; }
-# val SERIES [FILE]: the value of one series ('name{labels}') in a scrape, 0 if absent
-val() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "${2:-$M}"; }
-# sum FAMILY [FILE]: sum of every series of a family
-sum() { awk -v f="$1" 'index($1, f "{") == 1 || $1 == f { s += $2 } END { print s + 0 }' "${2:-$M}"; }
-fn() { echo "ftrace_function_hits_total{function=\"$1\"}"; }
-ev() { echo "ftrace_event_hits_total{event=\"$1\"}"; }
-# keep NAME: save the last scrape as /tmp/NAME.txt
-keep() { cp "$M" "/tmp/$1.txt"; }
-# d SERIES A B: value in saved scrape B minus value in saved scrape A
-d() { echo $(( $(val "$1" "/tmp/$3.txt") - $(val "$1" "/tmp/$2.txt") )); }
-dsum() { echo $(( $(sum "$1" "/tmp/$3.txt") - $(sum "$1" "/tmp/$2.txt") )); }
-
-# stop_exporter SIGNAL: send it and wait; exit status in $xrc (not in $(...): a subshell
-# cannot wait for its parent's children)
-stop_exporter() { kill -"$1" "${xpid:?}"; wait "$xpid"; xrc=$?; }
+# --- helpers (scrape, snap, resume, val, sum, fn, ev, keep, d, dsum: /lib/vmtest.sh) ---------------
 # veth_rx NETNS DEV: packets the device received (kernel's own counter)
 veth_rx() { $IP -n "$1" -s link show "$2" | awk '/RX:/ { getline; print $2; exit }'; }
 # kprobes_of_group: our kprobe definitions in the global kprobe_events

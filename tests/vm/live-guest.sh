@@ -16,6 +16,7 @@ X=/usr/local/bin/ftrace_exporter
 W=/usr/local/bin/workload
 C=/etc/ftrace_exporter/default.yaml
 M=/tmp/metrics.txt
+ADDR=127.0.0.1:9435	# scrape, val, sum: /lib/vmtest.sh
 STOP=/tmp/stop
 secs=120 ctl=9436
 for arg in $(cat /proc/cmdline); do
@@ -27,10 +28,6 @@ done
 
 [ -x "$X" ] || { not_ok exporter "no $X"; vm_done; }
 [ -f "$C" ] || { not_ok config "no $C"; vm_done; }
-
-scrape() { wget -q -O "$M" "http://127.0.0.1:9435/metrics"; }
-val() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "$M"; }
-sum() { awk -v f="$1" 'index($1, f "{") == 1 || $1 == f { s += $2 } END { print s + 0 }' "$M"; }
 
 # --- the NIC QEMU forwards to: static address, no IPv6, no default route -----------------------
 nic_setup() {

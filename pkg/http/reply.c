@@ -1,0 +1,69 @@
+/* http/reply: making and queueing responses. Every response of the server
+ * (pages, errors, 401, 403) leaves through http_queue(), which adds the
+ * headers of the web config's http_server_config, so none can miss them.
+ */
+#include <string.h>
+
+#include "http/internal.h"
+#include "webcfg/webcfg.h"
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+
+/* Makes a response carrying content type ctype from a body that stays
+ * the caller's (mode PERSISTENT or MUST_COPY); NULL on failure. */
+struct MHD_Response *http_response(const char *body, size_t len,
+				   enum MHD_ResponseMemoryMode mode,
+				   const char *ctype)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, mode);
+	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+					 ctype) == MHD_NO) {
+		MHD_destroy_response(r);
+		r = NULL;
+	}
+	return r;
+}
+
+/* Adds the web config's extra headers to r; false on failure. */
+static bool add_web_headers(const struct http_server *srv,
+			    struct MHD_Response *r)
+{
+	const struct webcfg *web = srv->opts.web;
+	const struct webcfg_pair *h;
+
+	for (int i = 0; web && i < webcfg_header_count(web); i++) {
+		h = webcfg_header(web, i);
+		if (MHD_add_response_header(r, h->name, h->value) == MHD_NO)
+			return false;
+	}
+	return true;
+}
+
+/* Queues r (which may be NULL after a failed allocation) with the web
+ * config's headers, and drops our reference to it. MHD_NO closes the
+ * connection. */
+enum MHD_Result http_queue(const struct http_server *srv,
+			   struct MHD_Connection *c, unsigned status,
+			   struct MHD_Response *r)
+{
+	enum MHD_Result ret = MHD_NO;
+
+	if (!r)
+		return MHD_NO;
+	if (add_web_headers(srv, r))
+		ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Replies with a static plain-text body. */
+enum MHD_Result http_reply_text(const struct http_server *srv,
+				struct MHD_Connection *c, unsigned status,
+				const char *text)
+{
+	return http_queue(srv, c, status,
+			  http_response(text, strlen(text),
+					MHD_RESPMEM_PERSISTENT, TEXT_PLAIN));
+}

@@ -1,0 +1,163 @@
+/* http/tls: TLS from the web config. http_tls_options() gives libmicrohttpd
+ * the certificate, key, client CA and a gnutls priority string holding only
+ * the versions from min_version to max_version.
+ *
+ * The client certificate policy (client_auth_type) is enforced twice. A
+ * connection hook asks gnutls to request or require a certificate and, for
+ * the verifying policies, to verify it against client_ca_file as soon as
+ * it arrives, so that a missing or untrusted certificate fails the
+ * handshake, as with Go's crypto/tls. Then http_tls_peer_ok() checks the
+ * peer again before each request is served (the server answers 403).
+ */
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "http/internal.h"
+#include "webcfg/webcfg.h"
+
+static const char *const version_prio[] = {
+	[WEBCFG_TLS10] = "+VERS-TLS1.0",
+	[WEBCFG_TLS11] = "+VERS-TLS1.1",
+	[WEBCFG_TLS12] = "+VERS-TLS1.2",
+	[WEBCFG_TLS13] = "+VERS-TLS1.3",
+};
+
+static bool requires_cert(enum webcfg_client_auth a)
+{
+	return a == WEBCFG_REQUIRE_ANY_CLIENT_CERT ||
+	       a == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
+}
+
+static bool verifies_cert(enum webcfg_client_auth a)
+{
+	return a == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN ||
+	       a == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
+}
+
+/* True when the peer of session s satisfies policy a: a certificate if
+ * one is required, and a valid chain to the client CA if one is given
+ * and the policy verifies. */
+static bool peer_ok(gnutls_session_t s, enum webcfg_client_auth a)
+{
+	unsigned int n = 0, status = 0;
+
+	if (!gnutls_certificate_get_peers(s, &n) || !n)
+		return !requires_cert(a);
+	if (!verifies_cert(a))
+		return true;
+	return gnutls_certificate_verify_peers2(s, &status) == 0 && !status;
+}
+
+/* gnutls verify callbacks, run when the client's certificate arrives (or
+ * does not); non-zero fails the handshake. */
+static int verify_if_given(gnutls_session_t s)
+{
+	return peer_ok(s, WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN) ? 0 : -1;
+}
+
+static int verify_required(gnutls_session_t s)
+{
+	return peer_ok(s, WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT) ? 0 : -1;
+}
+
+/* MHD's connection hook: sets up the client certificate policy of a new
+ * TLS session, before its handshake. Without a session it does nothing;
+ * http_tls_peer_ok() then refuses the requests of that connection. */
+static void on_connection(void *cls, struct MHD_Connection *c,
+			  void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const struct http_server *srv = cls;
+	enum webcfg_client_auth a = webcfg_client_auth(srv->opts.web);
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t s;
+
+	(void)socket_ctx;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return;
+	s = ci->tls_session;
+	gnutls_certificate_server_set_request(s, requires_cert(a) ?
+					      GNUTLS_CERT_REQUIRE :
+					      GNUTLS_CERT_REQUEST);
+	if (a == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN)
+		gnutls_session_set_verify_function(s, verify_if_given);
+	else if (a == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT)
+		gnutls_session_set_verify_function(s, verify_required);
+}
+
+/* Writes gnutls' NORMAL priorities restricted to the configured TLS
+ * versions into srv->priorities. */
+static void build_priorities(struct http_server *srv)
+{
+	const struct webcfg *web = srv->opts.web;
+	size_t len;
+
+	len = snprintf(srv->priorities, sizeof(srv->priorities),
+		       "NORMAL:%%SERVER_PRECEDENCE:-VERS-ALL");
+	for (unsigned int v = webcfg_min_version(web);
+	     v <= webcfg_max_version(web); v++)
+		len += snprintf(srv->priorities + len,
+				sizeof(srv->priorities) - len, ":%s",
+				version_prio[v]);
+}
+
+static struct MHD_OptionItem item(enum MHD_OPTION option, intptr_t value,
+				  const void *ptr)
+{
+	return (struct MHD_OptionItem){ option, value, (void *)ptr };
+}
+
+/* Fills items (HTTP_TLS_ITEMS of them, ending with MHD_OPTION_END) with
+ * the TLS options of srv's web config and adds MHD_USE_TLS to *flags; with
+ * no web config or no TLS only the end. The strings stay the web
+ * config's. Returns 0, or -1 with ENOTSUP when libmicrohttpd was built
+ * without TLS. */
+int http_tls_options(struct http_server *srv, struct MHD_OptionItem *items,
+		     unsigned int *flags)
+{
+	const struct webcfg *web = srv->opts.web;
+	int n = 0;
+
+	if (!web || !webcfg_tls(web))
+		goto end;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	build_priorities(srv);
+	*flags |= MHD_USE_TLS;
+	items[n++] = item(MHD_OPTION_HTTPS_MEM_CERT, 0, webcfg_cert_pem(web));
+	items[n++] = item(MHD_OPTION_HTTPS_MEM_KEY, 0, webcfg_key_pem(web));
+	items[n++] = item(MHD_OPTION_HTTPS_PRIORITIES, 0, srv->priorities);
+	if (webcfg_client_ca_pem(web))
+		items[n++] = item(MHD_OPTION_HTTPS_MEM_TRUST, 0,
+				  webcfg_client_ca_pem(web));
+	if (webcfg_client_auth(web) != WEBCFG_NO_CLIENT_CERT)
+		items[n++] = item(MHD_OPTION_NOTIFY_CONNECTION,
+				  (intptr_t)on_connection, srv);
+end:
+	items[n] = item(MHD_OPTION_END, 0, NULL);
+	return 0;
+}
+
+/* True when the connection's client certificate satisfies the policy
+ * (always without TLS or when the policy does not require or verify). */
+bool http_tls_peer_ok(const struct http_server *srv, struct MHD_Connection *c)
+{
+	const struct webcfg *web = srv->opts.web;
+	const union MHD_ConnectionInfo *ci;
+	enum webcfg_client_auth a;
+
+	if (!web || !webcfg_tls(web))
+		return true;
+	a = webcfg_client_auth(web);
+	if (!requires_cert(a) && !verifies_cert(a))
+		return true;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci && ci->tls_session && peer_ok(ci->tls_session, a);
+}
