@@ -70,14 +70,18 @@ static bool causes_reason(const struct config *cfg, int *probe, int *label)
  * causes.classes does not name: they count as cause "other". */
 static void check_reasons(const struct config *cfg, const struct parser *ps)
 {
-	int probe, label, n, unmapped = 0;
+	int probe, label, n, real, unmapped = 0;
 	const char *name;
 
 	if (!causes_reason(cfg, &probe, &label))
 		return;
-	n = parser_enum_count(ps, probe, label);
+	n = real = parser_enum_count(ps, probe, label);
 	for (int i = 0; i < n; i++) {
 		name = parser_enum_at(ps, probe, label, i);
+		if (!strcmp(name, "MAX")) {	/* the enum's end, not a reason */
+			real--;
+			continue;
+		}
 		if (reason_mapped(cfg, name))
 			continue;
 		if (!unmapped++)
@@ -88,7 +92,7 @@ static void check_reasons(const struct config *cfg, const struct parser *ps)
 		fprintf(stderr, " %s", name);
 	}
 	if (unmapped)
-		fprintf(stderr, " (%d of %d)\n", unmapped, n);
+		fprintf(stderr, " (%d of %d)\n", unmapped, real);
 }
 
 static int check_kernel(const struct flags *f, const struct config *cfg)
