@@ -50,7 +50,9 @@ static void enable_events(struct pipeline *p, bool *want)
 			want[i] = true;
 			continue;
 		}
-		if (!why && session_enable(p->session, i, &why) == 0)
+		if (!why && (spec->hist ?
+			     session_hist_enable(p->session, i, &why) :
+			     session_enable(p->session, i, &why)) == 0)
 			p->probe_up[i] = true;
 		log_probe(spec, p->probe_up[i] ? NULL : why);
 	}
@@ -139,6 +141,7 @@ static int render(void *ctx, char **text, size_t *len)
 	struct pipeline *p = ctx;
 
 	pthread_mutex_lock(&p->lock);
+	hist_refresh(p);
 	expo_collect(p->expo, p->table, p->ncollectors);
 	*text = expo_detach(p->expo, len);
 	pthread_mutex_unlock(&p->lock);
@@ -226,7 +229,7 @@ int start_causes(struct pipeline *p)
 	p->causes = causes_new(p->cfg, p->parser, p->metrics, p->probe_up);
 	if (!p->causes)
 		return -1;
-	return causes_start(p->causes, &p->lock);
+	return causes_start(p->causes, &p->lock, hist_refresh, p);
 }
 
 static int alloc_state(struct pipeline *p, int ncpus)

@@ -39,6 +39,9 @@ void log_missing_labels(const struct pipeline *p);
 int setup_counters(struct pipeline *p, int ncpus);
 /* Builds and starts the drop-cause ticker over p's counters. */
 int start_causes(struct pipeline *p);
+/* Reads the hist triggers of p's up hist probes into the metrics' hist
+ * shard (hist.c); p->lock held. */
+void hist_refresh(void *p);
 /* Points the collectors at p's current state. */
 void fill_scrape_src(struct pipeline *p, int ncpus);
 

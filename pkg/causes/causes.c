@@ -170,13 +170,20 @@ void causes_free(struct causes *c)
 /* Ticker callback: runs with the caller's lock held. */
 static void on_tick(void *ctx, double now)
 {
-	causes_tick(ctx, now);
+	struct causes *c = ctx;
+
+	if (c->refresh)
+		c->refresh(c->refresh_ctx);
+	causes_tick(c, now);
 }
 
 /* Borrows lock (the scrape lock) for the ticker's lifetime; -1 with errno
  * when the thread cannot start. */
-int causes_start(struct causes *c, pthread_mutex_t *lock)
+int causes_start(struct causes *c, pthread_mutex_t *lock,
+		 void (*refresh)(void *ctx), void *refresh_ctx)
 {
+	c->refresh = refresh;
+	c->refresh_ctx = refresh_ctx;
 	c->ticker = ticker_start(lock, on_tick, c);
 	return c->ticker ? 0 : -1;
 }

@@ -67,8 +67,11 @@ struct causes *causes_new(const struct config *cfg, const struct parser *p,
 /* Stops the ticker if running and frees everything. NULL is a no-op. */
 void causes_free(struct causes *c);
 /* Starts the ticker: one snapshot now, then one a second, each taken with
- * lock held. Returns 0, or -1 with errno. */
-int causes_start(struct causes *c, pthread_mutex_t *lock);
+ * lock held, after refresh(refresh_ctx) when not NULL (it brings counters
+ * the kernel keeps, such as hist triggers, up to date). Returns 0, or -1
+ * with errno. */
+int causes_start(struct causes *c, pthread_mutex_t *lock,
+		 void (*refresh)(void *ctx), void *refresh_ctx);
 /* Joins the ticker; the caller must not hold the lock it was given. */
 void causes_stop(struct causes *c);
 

@@ -28,6 +28,8 @@ struct causes {
 	struct causes_window *window;
 	struct causes_input *scratch;	/* [ncauses] */
 	struct ticker *ticker;
+	void (*refresh)(void *ctx);	/* before each tick, lock held */
+	void *refresh_ctx;
 };
 
 /* Fills c->scratch with the current cumulative inputs of every cause. */

@@ -1,53 +1,26 @@
 /* config: see config.h. This file holds the lifecycle (load, parse, free),
- * error reporting, the string pool, the accessors and the cpu list parser.
- * The YAML walking lives in config_yaml.c (node helpers, tracing, limits),
- * config_probes.c and config_causes.c.
+ * the string pool, the accessors and the cpu list parser. The document and
+ * its error reporting are pkg/yamldoc's; the YAML walking lives in
+ * config_yaml.c (value helpers, tracing, limits), config_probes.c and
+ * config_causes.c.
  */
 #include "config_int.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A config file has no size limit of its own. */
+#define CFG_MAX_FILE (SIZE_MAX / 2)
 
 static const char *const top_keys[] = {
 	"tracing", "limits", "probes", "causes", NULL
 };
 
 enum { TOP_TRACING, TOP_LIMITS, TOP_PROBES, TOP_CAUSES, TOP_N };
-
-static void cfg_verr(struct cfg_ctx *ctx, int line, int col, const char *fmt,
-		     va_list ap)
-{
-	ctx->nerr++;
-	if (!ctx->errs)
-		return;
-	fprintf(ctx->errs, "%s:%d:%d: ", ctx->path, line, col);
-	vfprintf(ctx->errs, fmt, ap);
-	fputc('\n', ctx->errs);
-}
-
-/* Prints "FILE:LINE:COL: message" for the start of node n and counts it. */
-void cfg_err(struct cfg_ctx *ctx, const yaml_node_t *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_verr(ctx, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1,
-		 fmt, ap);
-	va_end(ap);
-}
-
-/* Like cfg_err() at an explicit 1-based line and column. */
-void cfg_err_at(struct cfg_ctx *ctx, int line, int col, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_verr(ctx, line, col, fmt, ap);
-	va_end(ap);
-}
 
 /* Formats a string owned by ctx->cfg (freed by config_free). On allocation
  * failure reports "out of memory" and returns NULL. */
@@ -62,7 +35,7 @@ char *cfg_printf(struct cfg_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 	str = len < 0 ? NULL : malloc(sizeof(*str) + len + 1);
 	if (!str) {
-		cfg_err_at(ctx, 1, 1, "out of memory");
+		yamldoc_err_at(ctx->yd, 1, 1, "out of memory");
 		return NULL;
 	}
 	va_start(ap, fmt);
@@ -90,218 +63,19 @@ void config_free(struct config *cfg)
 	free(cfg);
 }
 
-/* Reads all of path into a malloc'ed string the caller frees. On failure
- * prints "FILE: reason" to errs and returns NULL with errno set. */
-static char *read_file(const char *path, FILE *errs)
+/* Walks the top-level mapping, sections in dependency order (a
+ * yamldoc_walk_fn on a struct cfg_ctx). */
+static void parse_root(void *arg, yaml_node_t *root)
 {
-	char *text = NULL;
-	size_t size = 0;
-	ssize_t len;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(errs, "%s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	len = getdelim(&text, &size, '\0', f);
-	if (len < 0 && !feof(f)) {
-		fprintf(errs, "%s: %s\n", path, strerror(errno));
-		goto close_file;
-	}
-	if (len >= 0 && fgetc(f) != EOF) {
-		fprintf(errs, "%s: contains a NUL byte\n", path);
-		goto close_file;
-	}
-	fclose(f);
-	if (len < 0 && text)
-		text[0] = '\0';
-	return text ? text : strdup("");
-close_file:
-	free(text);
-	fclose(f);
-	errno = EINVAL;
-	return NULL;
-}
-
-/* Loads and validates the YAML file at path. Returns a config the caller
- * frees with config_free(), or NULL with errno set after printing every
- * problem to errs. */
-struct config *config_load(const char *path, FILE *errs)
-{
-	struct config *cfg;
-	char *text;
-	int saved;
-
-	text = read_file(path, errs);
-	if (!text)
-		return NULL;
-	cfg = config_parse(path, text, errs);
-	saved = errno;
-	free(text);
-	errno = saved;
-	return cfg;
-}
-
-/* Converts a byte offset of text to a 1-based line and column. */
-static void offset_to_mark(const char *text, size_t off, int *line, int *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off && text[i]; i++) {
-		*col = text[i] == '\n' ? 1 : *col + 1;
-		*line += text[i] == '\n';
-	}
-}
-
-/* Reports the error a libyaml parser stopped at. */
-static void syntax_error(struct cfg_ctx *ctx, yaml_parser_t *parser,
-			 const char *text)
-{
-	int line = (int)parser->problem_mark.line + 1;
-	int col = (int)parser->problem_mark.column + 1;
-
-	if (parser->error == YAML_MEMORY_ERROR) {
-		cfg_err_at(ctx, 1, 1, "out of memory");
-		return;
-	}
-	if (parser->error == YAML_READER_ERROR)
-		offset_to_mark(text, parser->problem_offset, &line, &col);
-	cfg_err_at(ctx, line, col, "YAML syntax error: %s%s%s%s",
-		   parser->problem ? parser->problem : "unknown problem",
-		   parser->context ? " (" : "",
-		   parser->context ? parser->context : "",
-		   parser->context ? ")" : "");
-}
-
-/* Makes sure nothing but comments follows the first document. Returns -1
- * after a syntax error, 0 otherwise (a second document is reported). */
-static int check_single_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
-			    const char *text)
-{
-	yaml_document_t extra;
-	yaml_node_t *root;
-
-	if (!yaml_parser_load(parser, &extra)) {
-		syntax_error(ctx, parser, text);
-		return -1;
-	}
-	root = yaml_document_get_root_node(&extra);
-	if (root)
-		cfg_err(ctx, root, "only one YAML document is allowed");
-	yaml_document_delete(&extra);
-	return 0;
-}
-
-/* Parses text into ctx->doc. Returns 0 (caller deletes the document) or
- * -1 after reporting a syntax error, with no document left behind. */
-static int load_doc(struct cfg_ctx *ctx, const char *text)
-{
-	yaml_parser_t parser;
-
-	if (!yaml_parser_initialize(&parser)) {
-		cfg_err_at(ctx, 1, 1, "out of memory");
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     strlen(text));
-	if (!yaml_parser_load(&parser, &ctx->doc)) {
-		syntax_error(ctx, &parser, text);
-		goto delete_parser;
-	}
-	if (check_single_doc(ctx, &parser, text) < 0)
-		goto delete_doc;
-	yaml_parser_delete(&parser);
-	return 0;
-delete_doc:
-	yaml_document_delete(&ctx->doc);
-delete_parser:
-	yaml_parser_delete(&parser);
-	return -1;
-}
-
-/* Marks node index idx as referenced; returns -1 if it already was. */
-static int mark_ref(unsigned char *seen, int idx)
-{
-	if (seen[idx])
-		return -1;
-	seen[idx] = 1;
-	return 0;
-}
-
-/* Marks the children of n as referenced. Returns the index of the first
- * child that already was, or 0. */
-static int mark_children(yaml_node_t *n, unsigned char *seen)
-{
-	yaml_node_item_t *item;
-	yaml_node_pair_t *pair;
-
-	if (n->type == YAML_SEQUENCE_NODE) {
-		for (item = n->data.sequence.items.start;
-		     item < n->data.sequence.items.top; item++)
-			if (mark_ref(seen, *item))
-				return *item;
-	}
-	if (n->type != YAML_MAPPING_NODE)
-		return 0;
-	for (pair = n->data.mapping.pairs.start;
-	     pair < n->data.mapping.pairs.top; pair++) {
-		if (mark_ref(seen, pair->key))
-			return pair->key;
-		if (mark_ref(seen, pair->value))
-			return pair->value;
-	}
-	return 0;
-}
-
-/* Returns the index of the first node referenced twice (an alias, or a
- * cycle back to the root), 0 if the document is a plain tree. */
-static int first_alias(yaml_document_t *doc, unsigned char *seen)
-{
-	yaml_node_t *n;
-	int idx = 0;
-
-	seen[1] = 1;
-	for (n = doc->nodes.start; !idx && n < doc->nodes.top; n++)
-		idx = mark_children(n, seen);
-	return idx;
-}
-
-/* Rejects anchors and aliases: libyaml shares aliased nodes, which would
- * make the walk below see one node twice (or loop). Returns 0 or -1. */
-static int check_aliases(struct cfg_ctx *ctx)
-{
-	size_t count = ctx->doc.nodes.top - ctx->doc.nodes.start;
-	unsigned char *seen;
-	int idx;
-
-	if (!count)
-		return 0;
-	seen = calloc(count + 1, sizeof(*seen));
-	if (!seen) {
-		cfg_err_at(ctx, 1, 1, "out of memory");
-		return -1;
-	}
-	idx = first_alias(&ctx->doc, seen);
-	free(seen);
-	if (!idx)
-		return 0;
-	cfg_err(ctx, cfg_node(ctx, idx),
-		"anchors and aliases are not supported");
-	return -1;
-}
-
-/* Walks the top-level mapping, sections in dependency order. */
-static void parse_root(struct cfg_ctx *ctx)
-{
-	yaml_node_t *root = yaml_document_get_root_node(&ctx->doc);
-	struct cfg_kv kv[TOP_N] = { { 0 } };
+	struct yamldoc_kv kv[TOP_N] = { { 0 } };
+	struct cfg_ctx *ctx = arg;
 
 	if (!root) {
-		cfg_err_at(ctx, 1, 1, "no probes: the file is empty");
+		yamldoc_err_at(ctx->yd, 1, 1, "no probes: the file is empty");
 		return;
 	}
-	if (cfg_fields(ctx, root, "the top level", top_keys, kv) < 0)
+	if (yamldoc_fields(ctx->yd, root, "the top level", top_keys, NULL,
+			   kv) < 0)
 		return;
 	if (kv[TOP_TRACING].val)
 		cfg_parse_tracing(ctx, kv[TOP_TRACING].val);
@@ -322,30 +96,50 @@ static void set_defaults(struct config *cfg)
 	cfg->window_seconds = 30;
 }
 
-/* Parses YAML text; path only names the source in messages. Returns a
- * config the caller frees with config_free(), or NULL with errno set
- * (EINVAL: problems were printed to errs; ENOMEM). */
-struct config *config_parse(const char *path, const char *text, FILE *errs)
+/* Parses text, or the file at path when text is NULL; path names the
+ * source in messages. Returns a config the caller frees with
+ * config_free(), or NULL with errno set (EINVAL: problems were printed to
+ * errs; ENOMEM; or why the file could not be read, printed too). */
+static struct config *parse(const char *path, const char *text, FILE *errs)
 {
-	struct cfg_ctx ctx = { .path = path, .errs = errs };
+	struct cfg_ctx ctx = { 0 };
+	int err = ENOMEM;
 
 	ctx.cfg = calloc(1, sizeof(*ctx.cfg));
-	if (!ctx.cfg)
-		return NULL;
+	ctx.yd = yamldoc_new(path, errs);
+	if (!ctx.cfg || !ctx.yd)
+		goto err_free;
 	set_defaults(ctx.cfg);
 	ctx.cfg->path = cfg_printf(&ctx, "%s", path);
-	if (load_doc(&ctx, text) < 0)
-		goto free_cfg;
-	if (check_aliases(&ctx) == 0)
-		parse_root(&ctx);
-	yaml_document_delete(&ctx.doc);
-	if (ctx.nerr)
-		goto free_cfg;
+	if (yamldoc_parse(ctx.yd, text, CFG_MAX_FILE, "", parse_root,
+			  &ctx) < 0) {
+		err = errno;
+		goto err_free;
+	}
+	yamldoc_free(ctx.yd);
 	return ctx.cfg;
-free_cfg:
+
+err_free:
+	yamldoc_free(ctx.yd);
 	config_free(ctx.cfg);
-	errno = EINVAL;
+	errno = err;
 	return NULL;
+}
+
+/* Loads and validates the YAML file at path. Returns a config the caller
+ * frees with config_free(), or NULL with errno set after printing every
+ * problem to errs ("FILE: reason" when the file cannot be read). */
+struct config *config_load(const char *path, FILE *errs)
+{
+	return parse(path, NULL, errs);
+}
+
+/* Parses YAML text (not NULL); path only names the source in messages.
+ * Returns a config the caller frees with config_free(), or NULL with errno
+ * set (EINVAL: problems were printed to errs; ENOMEM). */
+struct config *config_parse(const char *path, const char *text, FILE *errs)
+{
+	return parse(path, text, errs);
 }
 
 const char *config_path(const struct config *cfg)
@@ -403,7 +197,7 @@ static bool str_same(const char *a, const char *b)
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b)
 {
 	if (a->kind != b->kind || a->nlabels != b->nlabels ||
-	    a->max_series != b->max_series)
+	    a->max_series != b->max_series || a->hist != b->hist)
 		return false;
 	for (int i = 0; i < a->nlabels; i++)
 		if (strcmp(a->labels[i], b->labels[i]))

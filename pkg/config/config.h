@@ -31,6 +31,7 @@ struct probe_spec {
 	const char *help;	/* HELP text of that family */
 	const char *filter;	/* in-kernel ftrace filter or NULL */
 	unsigned max_series;	/* cap for this probe's labelled family */
+	bool hist;		/* mode: hist: counted by a kernel hist trigger */
 	int line, col;		/* where the probe starts in the file */
 };
 

@@ -19,11 +19,11 @@ enum { RU_CAUSE, RU_PROBE, RU_MINUS, RU_N };
 /* Returns the probe scalar n names, or NULL after reporting it. */
 static const struct probe_spec *find_probe(struct cfg_ctx *ctx, yaml_node_t *n)
 {
-	const char *s = cfg_scalar(ctx, n);
+	const char *s = yamldoc_scalar(ctx->yd, n);
 	const struct probe_spec *p = s ? config_probe_by_name(ctx->cfg, s) : NULL;
 
 	if (s && !p)
-		cfg_err(ctx, n, "unknown probe \"%s\": it must be defined in probes", s);
+		yamldoc_err(ctx->yd, n, "unknown probe \"%s\": it must be defined in probes", s);
 	return p;
 }
 
@@ -55,8 +55,8 @@ static void parse_causes_probe(struct cfg_ctx *ctx, yaml_node_t *n)
 	}
 	p = find_probe(ctx, n);
 	if (p && !cfg_has_label(p, "reason"))
-		cfg_err(ctx, n, "probe \"%s\" has no label \"reason\" to classify",
-			p->name);
+		yamldoc_err(ctx->yd, n, "probe \"%s\" has no label \"reason\" to classify",
+			    p->name);
 	else if (p)
 		ctx->cfg->causes_probe = p->name;
 }
@@ -80,13 +80,14 @@ static void add_class(struct cfg_ctx *ctx, yaml_node_t *n, const char *reason,
 	struct cause_class *classes;
 
 	if (prev) {
-		cfg_err(ctx, n, "drop reason \"%s\" is already in cause \"%s\"",
-			reason, prev->cause);
+		yamldoc_err(ctx->yd, n,
+			    "drop reason \"%s\" is already in cause \"%s\"",
+			    reason, prev->cause);
 		return;
 	}
 	classes = realloc(cfg->classes, (cfg->nclasses + 1) * sizeof(*classes));
 	if (!classes) {
-		cfg_err(ctx, n, "out of memory");
+		yamldoc_err(ctx->yd, n, "out of memory");
 		return;
 	}
 	cfg->classes = classes;
@@ -97,12 +98,12 @@ static void add_class(struct cfg_ctx *ctx, yaml_node_t *n, const char *reason,
 /* Parses one `cause: [REASON, ...]` entry of classes. */
 static void parse_class(struct cfg_ctx *ctx, const char *cause, yaml_node_t *seq)
 {
-	int count = cfg_seq_len(ctx, seq);
+	int count = yamldoc_seq_len(ctx->yd, seq);
 	const char *reason;
 	yaml_node_t *item;
 
 	for (int i = 0; i < count; i++) {
-		item = cfg_item(ctx, seq, i);
+		item = yamldoc_item(ctx->yd, seq, i);
 		reason = cfg_name(ctx, item, &cfg_reason_name);
 		if (reason)
 			add_class(ctx, item, reason, cause);
@@ -112,15 +113,18 @@ static void parse_class(struct cfg_ctx *ctx, const char *cause, yaml_node_t *seq
 static void parse_classes(struct cfg_ctx *ctx, yaml_node_t *map)
 {
 	yaml_node_pair_t *pair;
+	yaml_node_t *key;
 	const char *cause;
 
-	if (cfg_mapping(ctx, map, "causes.classes") < 0)
+	if (yamldoc_mapping(ctx->yd, map, "causes.classes") < 0)
 		return;
 	for (pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
-		cause = cfg_name(ctx, cfg_node(ctx, pair->key), &cfg_cause_name);
-		if (cause && cfg_dup_key(ctx, map, pair) == 0)
-			parse_class(ctx, cause, cfg_node(ctx, pair->value));
+		key = yamldoc_node(ctx->yd, pair->key);
+		cause = cfg_name(ctx, key, &cfg_cause_name);
+		if (cause && yamldoc_dup_key(ctx->yd, map, pair) == 0)
+			parse_class(ctx, cause,
+				    yamldoc_node(ctx->yd, pair->value));
 	}
 }
 
@@ -134,13 +138,13 @@ static const char *rule_cause(struct cfg_ctx *ctx, yaml_node_t *n,
 
 	for (q = cfg->rules; cause && q < r; q++) {
 		if (q->cause && !strcmp(q->cause, cause)) {
-			cfg_err(ctx, n, "cause \"%s\" already has a heuristic", cause);
+			yamldoc_err(ctx->yd, n, "cause \"%s\" already has a heuristic", cause);
 			return NULL;
 		}
 	}
 	for (int i = 0; cause && i < cfg->nclasses; i++) {
 		if (!strcmp(cfg->classes[i].cause, cause)) {
-			cfg_err(ctx, n, "cause \"%s\" is already defined by classes", cause);
+			yamldoc_err(ctx->yd, n, "cause \"%s\" is already defined by classes", cause);
 			return NULL;
 		}
 	}
@@ -157,16 +161,16 @@ static const char *rule_probe(struct cfg_ctx *ctx, yaml_node_t *n)
 static void parse_rule(struct cfg_ctx *ctx, yaml_node_t *n,
 		       struct cause_rule *r)
 {
-	struct cfg_kv kv[RU_N] = { { 0 } };
+	struct yamldoc_kv kv[RU_N] = { { 0 } };
 
-	if (cfg_fields(ctx, n, "a heuristic", rule_keys, kv) < 0)
+	if (yamldoc_fields(ctx->yd, n, "a heuristic", rule_keys, NULL, kv) < 0)
 		return;
 	if (!kv[RU_CAUSE].val)
-		cfg_err(ctx, n, "heuristic needs a cause");
+		yamldoc_err(ctx->yd, n, "heuristic needs a cause");
 	else
 		r->cause = rule_cause(ctx, kv[RU_CAUSE].val, r);
 	if (!kv[RU_PROBE].val)
-		cfg_err(ctx, n, "heuristic needs a probe");
+		yamldoc_err(ctx->yd, n, "heuristic needs a probe");
 	else
 		r->probe = rule_probe(ctx, kv[RU_PROBE].val);
 	if (kv[RU_MINUS].val)
@@ -176,27 +180,28 @@ static void parse_rule(struct cfg_ctx *ctx, yaml_node_t *n,
 static void parse_rules(struct cfg_ctx *ctx, yaml_node_t *seq)
 {
 	struct config *cfg = ctx->cfg;
-	int count = cfg_seq_len(ctx, seq);
+	int count = yamldoc_seq_len(ctx->yd, seq);
 
 	if (count <= 0)
 		return;
 	cfg->rules = calloc(count, sizeof(*cfg->rules));
 	if (!cfg->rules) {
-		cfg_err(ctx, seq, "out of memory");
+		yamldoc_err(ctx->yd, seq, "out of memory");
 		return;
 	}
 	for (int i = 0; i < count; i++) {
 		cfg->nrules = i + 1;
-		parse_rule(ctx, cfg_item(ctx, seq, i), &cfg->rules[i]);
+		parse_rule(ctx, yamldoc_item(ctx->yd, seq, i), &cfg->rules[i]);
 	}
 }
 
 /* Parses `causes:` (n may be NULL: defaults only). Needs the probes. */
 void cfg_parse_causes(struct cfg_ctx *ctx, yaml_node_t *n)
 {
-	struct cfg_kv kv[CA_N] = { { 0 } };
+	struct yamldoc_kv kv[CA_N] = { { 0 } };
 
-	if (n && cfg_fields(ctx, n, "causes", causes_keys, kv) < 0)
+	if (n && yamldoc_fields(ctx->yd, n, "causes", causes_keys, NULL,
+				kv) < 0)
 		return;
 	if (kv[CA_WINDOW].val)
 		cfg_uint(ctx, kv[CA_WINDOW].val, 1, 3600,

@@ -5,8 +5,7 @@
 #define FTE_CONFIG_INT_H
 
 #include "config.h"
-
-#include <yaml.h>
+#include "yamldoc/yamldoc.h"
 
 #define CFG_LOWER "abcdefghijklmnopqrstuvwxyz"
 #define CFG_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -38,18 +37,11 @@ struct config {
 	struct cfg_str *strs;
 };
 
-/* State of one parse: the document, where errors go and how many. */
+/* State of one parse: the config being built, and the document with its
+ * error reporting. */
 struct cfg_ctx {
 	struct config *cfg;
-	yaml_document_t doc;
-	const char *path;
-	FILE *errs;
-	int nerr;
-};
-
-/* Key and value node of one allowed key of a mapping; NULL when absent. */
-struct cfg_kv {
-	yaml_node_t *key, *val;
+	struct yamldoc *yd;
 };
 
 /* What a valid name looks like: first char, other chars, max length (0:
@@ -65,22 +57,10 @@ extern const struct cfg_name_rule cfg_instance_name, cfg_probe_name,
 	cfg_label_name, cfg_metric_name, cfg_cause_name, cfg_reason_name;
 
 /* config.c */
-void cfg_err(struct cfg_ctx *ctx, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void cfg_err_at(struct cfg_ctx *ctx, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 char *cfg_printf(struct cfg_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* config_yaml.c: node helpers */
-yaml_node_t *cfg_node(struct cfg_ctx *ctx, int index);
-int cfg_mapping(struct cfg_ctx *ctx, yaml_node_t *n, const char *what);
-int cfg_fields(struct cfg_ctx *ctx, yaml_node_t *map, const char *what,
-	       const char *const *names, struct cfg_kv *out);
-int cfg_dup_key(struct cfg_ctx *ctx, yaml_node_t *map, yaml_node_pair_t *pair);
-const char *cfg_scalar(struct cfg_ctx *ctx, yaml_node_t *n);
-int cfg_seq_len(struct cfg_ctx *ctx, yaml_node_t *n);
-yaml_node_t *cfg_item(struct cfg_ctx *ctx, yaml_node_t *seq, int i);
+/* config_yaml.c: value helpers (the node helpers are yamldoc's) */
 int cfg_uint(struct cfg_ctx *ctx, yaml_node_t *n, unsigned min, unsigned max,
 	     unsigned *out);
 bool cfg_chars(const char *s, const char *first, const char *rest);

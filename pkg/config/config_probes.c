@@ -9,12 +9,12 @@
 
 static const char *const probe_keys[] = {
 	"name", "tracepoint", "function", "kprobe", "fetchargs", "labels",
-	"metric", "help", "filter", "max_series", NULL
+	"metric", "help", "filter", "max_series", "mode", NULL
 };
 
 enum {
 	PK_NAME, PK_TRACEPOINT, PK_FUNCTION, PK_KPROBE, PK_FETCHARGS,
-	PK_LABELS, PK_METRIC, PK_HELP, PK_FILTER, PK_MAX_SERIES, PK_N
+	PK_LABELS, PK_METRIC, PK_HELP, PK_FILTER, PK_MAX_SERIES, PK_MODE, PK_N
 };
 
 #define KPROBE_GROUP_MAX 63	/* the kernel's MAX_EVENT_NAME_LEN - 1 */
@@ -35,14 +35,14 @@ static void parse_name(struct cfg_ctx *ctx, yaml_node_t *map, yaml_node_t *n,
 	const struct probe_spec *q;
 
 	if (!n) {
-		cfg_err(ctx, map, "probe needs a name");
+		yamldoc_err(ctx->yd, map, "probe needs a name");
 		return;
 	}
 	p->name = cfg_name(ctx, n, &cfg_probe_name);
 	for (q = ctx->cfg->probes; p->name && q < p; q++) {
 		if (q->name && !strcmp(q->name, p->name)) {
-			cfg_err(ctx, n, "duplicate probe name \"%s\" (first at line %d)",
-				p->name, q->line);
+			yamldoc_err(ctx->yd, n, "duplicate probe name \"%s\" (first at line %d)",
+				    p->name, q->line);
 			return;
 		}
 	}
@@ -56,8 +56,8 @@ static void split_tracepoint(struct cfg_ctx *ctx, yaml_node_t *n,
 
 	if (!sys || strspn(p->target, CFG_ALNUM "_") != sys ||
 	    !cfg_chars(colon + 1, CFG_ALNUM "_", CFG_ALNUM "_")) {
-		cfg_err(ctx, n, "invalid tracepoint \"%s\": expected system:event, as in skb:kfree_skb",
-			p->target);
+		yamldoc_err(ctx->yd, n, "invalid tracepoint \"%s\": expected system:event, as in skb:kfree_skb",
+			    p->target);
 		return;
 	}
 	p->system = cfg_printf(ctx, "%.*s", (int)sys, p->target);
@@ -83,8 +83,8 @@ static void split_kprobe(struct cfg_ctx *ctx, yaml_node_t *n,
 
 	if (!sym || strchr(CFG_DIGIT ".", p->target[0]) ||
 	    (*off && (*off != '+' || !valid_offset(off + 1)))) {
-		cfg_err(ctx, n, "invalid kprobe target \"%s\": expected SYMBOL or SYMBOL+OFFSET",
-			p->target);
+		yamldoc_err(ctx->yd, n, "invalid kprobe target \"%s\": expected SYMBOL or SYMBOL+OFFSET",
+			    p->target);
 		return;
 	}
 	group = cfg_printf(ctx, "fte_%s", ctx->cfg->instance);
@@ -93,8 +93,8 @@ static void split_kprobe(struct cfg_ctx *ctx, yaml_node_t *n,
 			*c = '_';
 	}
 	if (group && strlen(group) > KPROBE_GROUP_MAX)
-		cfg_err(ctx, n, "kprobe group \"%s\" is longer than %d characters: shorten tracing.instance",
-			group, KPROBE_GROUP_MAX);
+		yamldoc_err(ctx->yd, n, "kprobe group \"%s\" is longer than %d characters: shorten tracing.instance",
+			    group, KPROBE_GROUP_MAX);
 	p->system = group;
 	p->event = p->name;
 }
@@ -102,7 +102,7 @@ static void split_kprobe(struct cfg_ctx *ctx, yaml_node_t *n,
 static void parse_target(struct cfg_ctx *ctx, yaml_node_t *n,
 			 struct probe_spec *p)
 {
-	const char *s = cfg_scalar(ctx, n);
+	const char *s = yamldoc_scalar(ctx->yd, n);
 
 	p->target = s ? cfg_printf(ctx, "%s", s) : NULL;
 	if (!p->target)
@@ -112,13 +112,13 @@ static void parse_target(struct cfg_ctx *ctx, yaml_node_t *n,
 	else if (p->kind == PROBE_KPROBE)
 		split_kprobe(ctx, n, p);
 	else if (!cfg_chars(s, CFG_ALPHA "_", CFG_ALNUM "_."))
-		cfg_err(ctx, n, "invalid function name \"%s\": expected a C identifier, as in tcp_sendmsg or foo.isra.0",
-			s);
+		yamldoc_err(ctx->yd, n, "invalid function name \"%s\": expected a C identifier, as in tcp_sendmsg or foo.isra.0",
+			    s);
 }
 
 /* Finds the one key of tracepoint/function/kprobe and parses its value. */
 static void parse_kind(struct cfg_ctx *ctx, yaml_node_t *map,
-		       struct cfg_kv *kv, struct probe_spec *p)
+		       struct yamldoc_kv *kv, struct probe_spec *p)
 {
 	int found = -1;
 
@@ -126,14 +126,14 @@ static void parse_kind(struct cfg_ctx *ctx, yaml_node_t *map,
 		if (!kv[k].key)
 			continue;
 		if (found >= 0) {
-			cfg_err(ctx, kv[k].key, "probe has both %s and %s: use exactly one",
-				probe_keys[found], probe_keys[k]);
+			yamldoc_err(ctx->yd, kv[k].key, "probe has both %s and %s: use exactly one",
+				    probe_keys[found], probe_keys[k]);
 			return;
 		}
 		found = k;
 	}
 	if (found < 0) {
-		cfg_err(ctx, map, "probe needs exactly one of tracepoint, function, kprobe");
+		yamldoc_err(ctx->yd, map, "probe needs exactly one of tracepoint, function, kprobe");
 		return;
 	}
 	p->kind = found - PK_TRACEPOINT;
@@ -163,7 +163,7 @@ static bool fetcharg_field(const char *args, const char *label)
 	return false;
 }
 
-static void parse_fetchargs(struct cfg_ctx *ctx, struct cfg_kv *kv,
+static void parse_fetchargs(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
 			    struct probe_spec *p)
 {
 	const char *s;
@@ -171,12 +171,12 @@ static void parse_fetchargs(struct cfg_ctx *ctx, struct cfg_kv *kv,
 	if (!kv[PK_FETCHARGS].val)
 		return;
 	if (p->kind != PROBE_KPROBE) {
-		cfg_err(ctx, kv[PK_FETCHARGS].key, "fetchargs is only allowed on kprobe probes");
+		yamldoc_err(ctx->yd, kv[PK_FETCHARGS].key, "fetchargs is only allowed on kprobe probes");
 		return;
 	}
-	s = cfg_scalar(ctx, kv[PK_FETCHARGS].val);
+	s = yamldoc_scalar(ctx->yd, kv[PK_FETCHARGS].val);
 	if (s && strcspn(s, "\n\r") != strlen(s)) {
-		cfg_err(ctx, kv[PK_FETCHARGS].val, "fetchargs must be on one line");
+		yamldoc_err(ctx->yd, kv[PK_FETCHARGS].val, "fetchargs must be on one line");
 		return;
 	}
 	p->fetchargs = s ? cfg_printf(ctx, "%s", s) : NULL;
@@ -190,16 +190,16 @@ static void parse_label(struct cfg_ctx *ctx, yaml_node_t *n,
 	if (!l)
 		return;
 	if (!strncmp(l, "__", 2))
-		cfg_err(ctx, n, "label names starting with \"__\" are reserved: \"%s\"",
-			l);
+		yamldoc_err(ctx->yd, n, "label names starting with \"__\" are reserved: \"%s\"",
+			    l);
 	else if (p->kind == PROBE_FUNCTION && strcmp(l, "caller"))
-		cfg_err(ctx, n, "function probes support only the label \"caller\", not \"%s\"",
-			l);
+		yamldoc_err(ctx->yd, n, "function probes support only the label \"caller\", not \"%s\"",
+			    l);
 	else if (p->kind == PROBE_KPROBE && !fetcharg_field(p->fetchargs, l))
-		cfg_err(ctx, n, "label \"%s\" is not a field of this kprobe: name it in fetchargs, as in %s=%%di",
-			l, l);
+		yamldoc_err(ctx->yd, n, "label \"%s\" is not a field of this kprobe: name it in fetchargs, as in %s=%%di",
+			    l, l);
 	else if (cfg_has_label(p, l))
-		cfg_err(ctx, n, "duplicate label \"%s\"", l);
+		yamldoc_err(ctx->yd, n, "duplicate label \"%s\"", l);
 	else
 		p->labels[p->nlabels++] = l;
 }
@@ -207,15 +207,15 @@ static void parse_label(struct cfg_ctx *ctx, yaml_node_t *n,
 static void parse_labels(struct cfg_ctx *ctx, yaml_node_t *seq,
 			 struct probe_spec *p)
 {
-	int count = cfg_seq_len(ctx, seq);
+	int count = yamldoc_seq_len(ctx->yd, seq);
 
 	if (count > CONFIG_MAX_LABELS) {
-		cfg_err(ctx, seq, "too many labels (%d): at most %d are allowed",
-			count, CONFIG_MAX_LABELS);
+		yamldoc_err(ctx->yd, seq, "too many labels (%d): at most %d are allowed",
+			    count, CONFIG_MAX_LABELS);
 		return;
 	}
 	for (int i = 0; i < count; i++)
-		parse_label(ctx, cfg_item(ctx, seq, i), p);
+		parse_label(ctx, yamldoc_item(ctx->yd, seq, i), p);
 }
 
 /* Returns the labels of p joined with ", " (owned by the config). */
@@ -233,11 +233,11 @@ static void check_metric(struct cfg_ctx *ctx, yaml_node_t *n, const char *m)
 	size_t len = strlen(m);
 
 	if (len < 6 || strcmp(m + len - 6, "_total"))
-		cfg_err(ctx, n, "metric \"%s\" must end in _total (it is a counter)", m);
+		yamldoc_err(ctx->yd, n, "metric \"%s\" must end in _total (it is a counter)", m);
 	else if (!strcmp(m, "ftrace_function_hits_total") ||
 		 !strcmp(m, "ftrace_event_hits_total") ||
 		 !strncmp(m, "ftrace_exporter_", 16))
-		cfg_err(ctx, n, "metric \"%s\" is reserved for the exporter's own families", m);
+		yamldoc_err(ctx->yd, n, "metric \"%s\" is reserved for the exporter's own families", m);
 }
 
 /* True if seq is a non-empty sequence: the probe has a labelled family. */
@@ -249,7 +249,7 @@ static bool has_family(yaml_node_t *seq)
 
 /* Sets metric and help, with their defaults, when the probe has labels. */
 static void parse_family(struct cfg_ctx *ctx, yaml_node_t *map,
-			 struct cfg_kv *kv, struct probe_spec *p)
+			 struct yamldoc_kv *kv, struct probe_spec *p)
 {
 	yaml_node_t *metric = kv[PK_METRIC].val, *help = kv[PK_HELP].val;
 	const char *s;
@@ -257,8 +257,8 @@ static void parse_family(struct cfg_ctx *ctx, yaml_node_t *map,
 	if (!has_family(kv[PK_LABELS].val)) {
 		for (int k = PK_METRIC; k <= PK_HELP; k++)
 			if (kv[k].key)
-				cfg_err(ctx, kv[k].key, "%s needs labels: a probe without labels only feeds ftrace_event_hits_total or ftrace_function_hits_total",
-					probe_keys[k]);
+				yamldoc_err(ctx->yd, kv[k].key, "%s needs labels: a probe without labels only feeds ftrace_event_hits_total or ftrace_function_hits_total",
+					    probe_keys[k]);
 		return;
 	}
 	if (metric)
@@ -267,37 +267,57 @@ static void parse_family(struct cfg_ctx *ctx, yaml_node_t *map,
 		p->metric = cfg_printf(ctx, "ftrace_%s_total", p->name);
 	if (p->metric)
 		check_metric(ctx, metric ? metric : map, p->metric);
-	s = help ? cfg_scalar(ctx, help) : NULL;
+	s = help ? yamldoc_scalar(ctx->yd, help) : NULL;
 	if (s)
 		p->help = cfg_printf(ctx, "%s", s);
 	else if (!help && p->name && (s = join_labels(ctx, p)))
 		p->help = cfg_printf(ctx, "Events of probe %s by %s.", p->name, s);
 }
 
-static void parse_extras(struct cfg_ctx *ctx, struct cfg_kv *kv,
+static void parse_extras(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
 			 struct probe_spec *p)
 {
 	const char *s;
 
 	if (kv[PK_FILTER].val && p->kind == PROBE_FUNCTION) {
-		cfg_err(ctx, kv[PK_FILTER].key, "filter is not supported on function probes");
+		yamldoc_err(ctx->yd, kv[PK_FILTER].key, "filter is not supported on function probes");
 	} else if (kv[PK_FILTER].val) {
-		s = cfg_scalar(ctx, kv[PK_FILTER].val);
+		s = yamldoc_scalar(ctx->yd, kv[PK_FILTER].val);
 		p->filter = s ? cfg_printf(ctx, "%s", s) : NULL;
 	}
 	if (kv[PK_MAX_SERIES].val)
 		cfg_uint(ctx, kv[PK_MAX_SERIES].val, 1, 1000000, &p->max_series);
 }
 
+/* mode: count (the default: records read and counted by the exporter) or
+ * hist (a kernel hist trigger counts; tracepoints only). */
+static void parse_mode(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
+		       struct probe_spec *p)
+{
+	const char *s;
+
+	if (!kv[PK_MODE].val)
+		return;
+	s = yamldoc_scalar(ctx->yd, kv[PK_MODE].val);
+	if (!s)
+		return;
+	if (!strcmp(s, "hist"))
+		p->hist = true;
+	else if (strcmp(s, "count"))
+		yamldoc_err(ctx->yd, kv[PK_MODE].val, "mode must be count or hist, not \"%s\"", s);
+	if (p->hist && p->kind != PROBE_TRACEPOINT)
+		yamldoc_err(ctx->yd, kv[PK_MODE].key, "mode: hist is only for tracepoint probes");
+}
+
 static void parse_probe(struct cfg_ctx *ctx, yaml_node_t *n,
 			struct probe_spec *p)
 {
-	struct cfg_kv kv[PK_N] = { { 0 } };
+	struct yamldoc_kv kv[PK_N] = { { 0 } };
 
 	p->line = (int)n->start_mark.line + 1;
 	p->col = (int)n->start_mark.column + 1;
 	p->max_series = ctx->cfg->max_series;
-	if (cfg_fields(ctx, n, "a probe", probe_keys, kv) < 0)
+	if (yamldoc_fields(ctx->yd, n, "a probe", probe_keys, NULL, kv) < 0)
 		return;
 	parse_name(ctx, n, kv[PK_NAME].val, p);
 	parse_kind(ctx, n, kv, p);
@@ -306,6 +326,7 @@ static void parse_probe(struct cfg_ctx *ctx, yaml_node_t *n,
 		parse_labels(ctx, kv[PK_LABELS].val, p);
 	parse_family(ctx, n, kv, p);
 	parse_extras(ctx, kv, p);
+	parse_mode(ctx, kv, p);
 }
 
 static bool same_labels(const struct probe_spec *a, const struct probe_spec *b)
@@ -331,10 +352,11 @@ static void check_families(struct cfg_ctx *ctx)
 			if (!q->metric || !q->name || strcmp(p->metric, q->metric))
 				continue;
 			if (!same_labels(p, q))
-				cfg_err_at(ctx, p->line, p->col,
-					   "probe \"%s\" feeds metric \"%s\" with labels [%s], but probe \"%s\" (line %d) feeds it with labels [%s]",
-					   p->name, p->metric, join_labels(ctx, p),
-					   q->name, q->line, join_labels(ctx, q));
+				yamldoc_err_at(ctx->yd, p->line, p->col,
+					       "probe \"%s\" feeds metric \"%s\" with labels [%s], but probe \"%s\" (line %d) feeds it with labels [%s]",
+					       p->name, p->metric,
+					       join_labels(ctx, p), q->name,
+					       q->line, join_labels(ctx, q));
 			break;
 		}
 	}
@@ -347,22 +369,23 @@ void cfg_parse_probes(struct cfg_ctx *ctx, yaml_node_t *root, yaml_node_t *n)
 	int count;
 
 	if (!n) {
-		cfg_err(ctx, root, "no probes: the \"probes\" key is missing");
+		yamldoc_err(ctx->yd, root,
+			    "no probes: the \"probes\" key is missing");
 		return;
 	}
-	count = cfg_seq_len(ctx, n);
+	count = yamldoc_seq_len(ctx->yd, n);
 	if (count == 0)
-		cfg_err(ctx, n, "no probes: \"probes\" is empty");
+		yamldoc_err(ctx->yd, n, "no probes: \"probes\" is empty");
 	if (count <= 0)
 		return;
 	cfg->probes = calloc(count, sizeof(*cfg->probes));
 	if (!cfg->probes) {
-		cfg_err(ctx, n, "out of memory");
+		yamldoc_err(ctx->yd, n, "out of memory");
 		return;
 	}
 	for (int i = 0; i < count; i++) {
 		cfg->nprobes = i + 1;
-		parse_probe(ctx, cfg_item(ctx, n, i), &cfg->probes[i]);
+		parse_probe(ctx, yamldoc_item(ctx->yd, n, i), &cfg->probes[i]);
 	}
 	check_families(ctx);
 }

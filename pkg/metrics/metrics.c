@@ -1,36 +1,10 @@
 /* metrics: see metrics.h for the threading design. */
 #include "metrics/metrics.h"
+#include "metrics/metrics_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct entry {
-	uint32_t probe;		/* probe + 1; 0 = empty. Release-published. */
-	uint32_t hash;
-	uint64_t count;
-	struct series_key key;
-};
-
-struct shard {
-	uint64_t events, missed, parse_errors;
-	uint64_t *hits;		/* [nprobes] */
-	uint64_t *dropped;	/* [nprobes] series over the cap */
-	struct entry **last;	/* [nprobes] last series hit: bursts repeat */
-	struct entry *table;
-	uint32_t mask;
-	struct metrics *m;
-} __attribute__((aligned(64)));
-
-struct metrics {
-	int nprobes, ncpus;
-	unsigned *caps;
-	unsigned *series;	/* [nprobes] series created, all shards */
-	struct shard *shards;
-};
-
-#define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define BUMP(p, n) __atomic_store_n((p), *(p) + (n), __ATOMIC_RELAXED)
 
 /* Table size: a power of two at least twice the sum of the caps. */
 static uint32_t table_size(const unsigned *caps, int nprobes)
@@ -74,14 +48,15 @@ struct metrics *metrics_new(int nprobes, const unsigned *caps, int ncpus)
 		return NULL;
 	m->nprobes = nprobes;
 	m->ncpus = ncpus;
+	m->nshards = ncpus + 1;
 	m->caps = calloc(nprobes + 1, sizeof(*m->caps));
 	m->series = calloc(nprobes + 1, sizeof(*m->series));
-	m->shards = aligned_alloc(64, ncpus * sizeof(*m->shards));
+	m->shards = aligned_alloc(64, m->nshards * sizeof(*m->shards));
 	if (!m->caps || !m->series || !m->shards)
 		goto err_free;
-	memset(m->shards, 0, ncpus * sizeof(*m->shards));
+	memset(m->shards, 0, m->nshards * sizeof(*m->shards));
 	memcpy(m->caps, caps, nprobes * sizeof(*caps));
-	for (int i = 0; i < ncpus; i++)
+	for (int i = 0; i < m->nshards; i++)
 		if (shard_init(&m->shards[i], m, size))
 			goto err_free;
 	return m;
@@ -95,7 +70,7 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
-	for (int i = 0; m->shards && i < m->ncpus; i++)
+	for (int i = 0; m->shards && i < m->nshards; i++)
 		shard_fini(&m->shards[i]);
 	free(m->shards);
 	free(m->caps);
@@ -173,10 +148,9 @@ static int entry_claim(struct shard *s, struct entry *e, int probe,
 	return 1;
 }
 
-/* The probe's series with key k, claimed with a count of 0 if new; NULL
- * when it is new and the cap is reached or the table is full. */
-static struct entry *series_find(struct shard *s, int probe,
-				 const struct series_key *k)
+/* See metrics_int.h. */
+struct entry *series_find(struct shard *s, int probe,
+			  const struct series_key *k)
 {
 	uint32_t h = key_hash(probe, k);
 
@@ -221,7 +195,7 @@ int metrics_cpu_count(const struct metrics *m)
 #define SUM_SHARDS(m, expr)                                 \
 	({                                                  \
 		uint64_t sum_ = 0;                          \
-		for (int c_ = 0; c_ < (m)->ncpus; c_++) {   \
+		for (int c_ = 0; c_ < (m)->nshards; c_++) { \
 			const struct shard *s = &(m)->shards[c_]; \
 			sum_ += LOAD(&(expr));              \
 		}                                           \
@@ -256,7 +230,7 @@ uint64_t metrics_cpu_missed(const struct metrics *m, int cpu)
 void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    void *ctx)
 {
-	for (int c = 0; c < m->ncpus; c++) {
+	for (int c = 0; c < m->nshards; c++) {
 		const struct shard *s = &m->shards[c];
 
 		for (uint32_t i = 0; i <= s->mask; i++) {
@@ -266,43 +240,5 @@ void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    (uint32_t)probe + 1)
 				fn(&e->key, LOAD(&e->count), ctx);
 		}
-	}
-}
-
-/* Adds src shard's series of probe sp into dst shard as probe dp; a series
- * over dst's cap (or a full table) counts as dropped there. */
-static void shard_carry(struct shard *dst, int dp, const struct shard *src,
-			int sp)
-{
-	for (uint32_t i = 0; i <= src->mask; i++) {
-		const struct entry *e = &src->table[i];
-		struct entry *d;
-
-		if (e->probe != (uint32_t)sp + 1)
-			continue;
-		d = series_find(dst, dp, &e->key);
-		if (d)
-			BUMP(&d->count, e->count);
-		else
-			BUMP(&dst->dropped[dp], e->count);
-	}
-	BUMP(&dst->hits[dp], src->hits[sp]);
-	BUMP(&dst->dropped[dp], src->dropped[sp]);
-}
-
-void metrics_carry(struct metrics *dst, int dst_probe,
-		   const struct metrics *src, int src_probe)
-{
-	for (int c = 0; c < dst->ncpus && c < src->ncpus; c++)
-		shard_carry(&dst->shards[c], dst_probe, &src->shards[c],
-			    src_probe);
-}
-
-void metrics_carry_totals(struct metrics *dst, const struct metrics *src)
-{
-	for (int c = 0; c < dst->ncpus && c < src->ncpus; c++) {
-		BUMP(&dst->shards[c].events, src->shards[c].events);
-		BUMP(&dst->shards[c].missed, src->shards[c].missed);
-		BUMP(&dst->shards[c].parse_errors, src->shards[c].parse_errors);
 	}
 }

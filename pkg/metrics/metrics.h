@@ -11,6 +11,7 @@
 #ifndef FTE_METRICS_H
 #define FTE_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -39,6 +40,16 @@ void shard_series_add(struct shard *s, int probe, const struct series_key *k);
 void shard_events(struct shard *s, uint64_t n);
 void shard_missed(struct shard *s, uint64_t n);
 void shard_parse_error(struct shard *s);
+
+/* The hist shard: counts the kernel keeps itself (mode: hist), stored as
+ * absolute values by the one thread that polls them, under the scrape lock.
+ * Summed with the CPU shards like any other. */
+struct shard *metrics_hist_shard(struct metrics *m);
+void shard_hits_set(struct shard *s, int probe, uint64_t n);
+void shard_dropped_set(struct shard *s, int probe, uint64_t n);
+/* Sets the series' count; false when it is new and over the probe's cap. */
+bool shard_series_set(struct shard *s, int probe, const struct series_key *k,
+		      uint64_t count);
 
 /* Scrape side: sums over shards. */
 int metrics_probe_count(const struct metrics *m);

@@ -234,6 +234,26 @@ static const char *enum_name(const struct label *l, uint64_t v)
 	return hit ? hit->name : NULL;
 }
 
+void label_from_text(const struct label *l, const char *text, size_t len,
+		     struct series_key *key, int i)
+{
+	char num[24];
+
+	switch (l->kind) {
+	case LBL_ABSENT:
+		break;
+	case LBL_STR:
+	case LBL_DATALOC:
+	case LBL_RELLOC:
+		copy_str(key->v[i].str, text, (int)len, 0, (int)len);
+		break;
+	default:
+		snprintf(num, sizeof(num), "%.*s", (int)len, text);
+		key->v[i].num = strtoull(num, NULL, 10);
+		break;
+	}
+}
+
 void label_render(const struct label *l, const struct render_env *env,
 		  const struct series_key *key, int i, char *out, size_t size)
 {

@@ -3,6 +3,7 @@
 #ifndef FTE_PARSE_LABELS_H
 #define FTE_PARSE_LABELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "parse/parse.h"
@@ -41,6 +42,13 @@ void label_fini(struct label *l);
 /* Reads l's raw value from a record of rsize bytes into *v. */
 void label_read(const struct label *l, const void *rec, int rsize,
 		struct series_key *key, int i);
+/* Stores label l's value printed as text (len bytes, as a hist file shows
+ * it: decimal for numbers, the string itself) into key slot i, the same
+ * way label_read() stores it from a record. */
+void label_from_text(const struct label *l, const char *text, size_t len,
+		     struct series_key *key, int i);
+/* The resolved label l of probe (pkg/parse only). */
+const struct label *parser_label(const struct parser *p, int probe, int l);
 /* What rendering needs besides the label: the kernel's text symbols (NULL
  * when no label names addresses), and the kernel text range, so a plain %p
  * code address (kfree_skb `location` before Linux 5.x printed it with %pS)

@@ -21,6 +21,7 @@
 struct probe_rt {
 	int id;			/* event id, -1 when unusable */
 	bool on;
+	bool hist;		/* counted by the kernel: no records here */
 	int nlabels;
 	struct label labels[CONFIG_MAX_LABELS];
 	bool missing[CONFIG_MAX_LABELS];
@@ -75,6 +76,7 @@ static int resolve_event_probe(struct parser *p, struct probe_rt *r,
 		return probe_fail(r, "event %s:%s not found", spec->system,
 				  spec->event);
 	r->id = ev->id;
+	r->hist = spec->hist;
 	for (int i = 0; i < spec->nlabels; i++) {
 		r->missing[i] = label_resolve(&r->labels[i], ev,
 					      spec->labels[i]) != 0;
@@ -180,7 +182,8 @@ static void link_probes(struct parser *p)
 	for (int i = p->nprobes - 1; i >= 0; i--) {
 		struct probe_rt *r = &p->probes[i];
 
-		if (r->id < 0 || r->id >= MAX_EVENT_ID || r->id == p->func_id)
+		if (r->id < 0 || r->id >= MAX_EVENT_ID ||
+		    r->id == p->func_id || r->hist)
 			continue;
 		r->next = p->first[r->id];
 		p->first[r->id] = i;
@@ -382,6 +385,11 @@ int parse_page(struct parse_thread *t, void *page)
 	}
 	shard_events(t->shard, n);
 	return n;
+}
+
+const struct label *parser_label(const struct parser *p, int probe, int l)
+{
+	return &p->probes[probe].labels[l];
 }
 
 void parser_render(const struct parser *p, int probe,

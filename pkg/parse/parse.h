@@ -47,6 +47,20 @@ void parser_render(const struct parser *p, int probe,
 		   const struct series_key *key,
 		   char vals[][LABEL_VALUE_MAX]);
 
+/* Counts a kernel hist trigger keeps (mode: hist): every hit, and the hits
+ * of entries that did not fit in its table. */
+struct hist_totals {
+	uint64_t hits, dropped;
+};
+typedef void (*hist_fn)(const struct series_key *k, uint64_t count,
+			void *ctx);
+/* Reads text, the hist file of probe's trigger (spec is its config): calls
+ * fn with each entry as a series of probe's labels, and fills *t. Returns
+ * the entries read, or -1 at a malformed entry line. Scrape side only. */
+int parser_hist_parse(const struct parser *p, int probe,
+		      const struct probe_spec *spec, const char *text,
+		      hist_fn fn, void *ctx, struct hist_totals *t);
+
 /* The kernel's names of an enum label (__print_symbolic, such as kfree_skb
  * `reason`): parser_enum_count() is 0 when the label is no enum or missing;
  * parser_enum_at() gives the i-th name in value order. parser_enum_name()

@@ -7,7 +7,7 @@
 
 #include "tracefs/session_priv.h"
 
-static const char *errno_reason(const char *what)
+const char *session_errno_reason(const char *what)
 {
 	static __thread char buf[160];
 
@@ -42,12 +42,12 @@ static int enable_event(struct session *s, const struct probe_spec *p,
 	errno = 0;
 	if (p->filter && tracefs_event_file_write(s->inst, p->system, p->event,
 						  "filter", p->filter) < 0) {
-		*why = errno_reason("filter rejected");
+		*why = session_errno_reason("filter rejected");
 		return -1;
 	}
 	errno = 0;
 	if (tracefs_event_enable(s->inst, p->system, p->event)) {
-		*why = errno_reason("cannot enable event");
+		*why = session_errno_reason("cannot enable event");
 		return -1;
 	}
 	return 0;
@@ -102,7 +102,7 @@ int session_enable_functions(struct session *s, const bool *on,
 	errno = 0;
 	s->filter_set = true;
 	if (session_write_functions(s, on, tracefs_function_filter)) {
-		*why = errno_reason("function filter refused");
+		*why = session_errno_reason("function filter refused");
 		return -1;
 	}
 	if (s->muted && tracefs_function_notrace(s->inst, NULL, NULL,
@@ -110,7 +110,7 @@ int session_enable_functions(struct session *s, const bool *on,
 		s->muted = false;	/* after the new filter: see update.c */
 	errno = 0;
 	if (tracefs_tracer_set(s->inst, TRACEFS_TRACER_FUNCTION)) {
-		*why = errno_reason("function tracer refused");
+		*why = session_errno_reason("function tracer refused");
 		return -1;
 	}
 	s->tracer_set = true;

@@ -16,8 +16,9 @@
 /* Readers wake when the buffer is this % full, or at their poll timeout. */
 #define BUFFER_PERCENT "10"
 
-/* Leaves a stale instance of ours (from a killed run) quiet and removes it. */
-static int instance_clean(const char *name)
+/* Leaves a stale instance of ours (from a killed run) quiet and removes it.
+ * Its hist triggers are found on the events cfg's hist probes use. */
+static int instance_clean(const char *name, const struct config *cfg)
 {
 	struct tracefs_instance *old = tracefs_instance_alloc(NULL, name);
 	int ret;
@@ -28,6 +29,7 @@ static int instance_clean(const char *name)
 	tracefs_event_disable(old, NULL, NULL);
 	tracefs_instance_file_write(old, "current_tracer", "nop");
 	tracefs_function_filter(old, NULL, NULL, TRACEFS_FL_RESET);
+	session_hist_clear(old, cfg);
 	ret = tracefs_instance_destroy(old);
 	tracefs_instance_free(old);
 	log_msg(ret ? LOG_ERROR : LOG_WARN,
@@ -70,7 +72,7 @@ static int instance_open(struct session *s)
 {
 	const char *name = config_instance(s->cfg);
 
-	if (instance_exists(name) && instance_clean(name))
+	if (instance_exists(name) && instance_clean(name, s->cfg))
 		return -1;
 	s->inst = tracefs_instance_create(name);
 	if (!s->inst)
@@ -131,6 +133,7 @@ void session_close(struct session *s)
 		if (s->muted)
 			tracefs_function_notrace(s->inst, NULL, NULL,
 						 TRACEFS_FL_RESET);
+		session_hist_clear(s->inst, s->cfg);
 	}
 	kprobes_remove(s);
 	if (s->free_fd >= 0)

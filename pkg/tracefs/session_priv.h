@@ -17,6 +17,14 @@ struct session {
 };
 
 int kprobes_create(struct session *s);
+/* "what: strerror(errno)" in a per-thread buffer. */
+const char *session_errno_reason(const char *what);
+/* Removes every hist trigger from the events of cfg's hist probes in inst
+ * (ours, or a stale instance's) so that it can be removed. */
+void session_hist_clear(struct tracefs_instance *inst,
+			const struct config *cfg);
+/* Removes p's hist trigger from the instance if it is there. */
+void session_hist_remove(struct session *s, const struct probe_spec *p);
 typedef int (*ftrace_list_fn)(struct tracefs_instance *inst, const char *filter,
 			      const char *module, unsigned int flags);
 /* Writes the targets of the function probes marked on[] (NULL: all of the

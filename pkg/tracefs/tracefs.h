@@ -49,6 +49,15 @@ void session_retire(struct session *s, const struct config *next);
  * uses it; NULL with errno on failure (the session keeps its config).
  * Probes are then turned on with session_enable*() as at start. */
 struct tep_handle *session_switch(struct session *s, const struct config *next);
+/* mode: hist. Appends probe's hist trigger to its event (left disabled:
+ * the kernel counts, nothing reaches the readers); 0 when it is there
+ * already. -1 with *why when the kernel refuses it or has no hist
+ * triggers. */
+int session_hist_enable(struct session *s, int probe, const char **why);
+/* The event's hist file (malloc'd text), NULL with errno. */
+char *session_hist_read(struct session *s, int probe);
+/* The hist trigger text of p, as the kernel lists it; -1 if too long. */
+int session_hist_trigger(const struct probe_spec *p, char *buf, size_t size);
 int session_start(struct session *s);
 int session_stop(struct session *s);
 

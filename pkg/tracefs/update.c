@@ -2,7 +2,7 @@
  * without stopping what both configs trace. Probes are matched by their
  * kernel-side definition: an event stays enabled while a probe of the new
  * config uses it with the same filter, a kprobe stays while one defines it
- * the same way. The function tracer, once on, stays on: its filter is
+ * the same way, a hist trigger while one spells it the same way. The function tracer, once on, stays on: its filter is
  * rewritten atomically by session_enable_functions(), and without function
  * probes it is muted (set_ftrace_notrace = the filter), because changing
  * the tracer would reset the ring buffer under the probes that stay.
@@ -24,8 +24,9 @@ static bool same_str(const char *a, const char *b)
  * same filter, or a kprobe with the same definition. */
 static bool same_event(const struct probe_spec *p, const struct probe_spec *q)
 {
-	if (p->kind != q->kind || p->kind == PROBE_FUNCTION ||
-	    strcmp(p->system, q->system) || strcmp(p->event, q->event))
+	if (p->kind != q->kind || p->kind == PROBE_FUNCTION || p->hist ||
+	    q->hist || strcmp(p->system, q->system) ||
+	    strcmp(p->event, q->event))
 		return false;
 	if (p->kind == PROBE_KPROBE)
 		return !strcmp(p->target, q->target) &&
@@ -33,7 +34,25 @@ static bool same_event(const struct probe_spec *p, const struct probe_spec *q)
 	return same_str(p->filter, q->filter);
 }
 
-/* The probe of cfg that needs p's event, or -1. */
+/* True when a hist probe of cfg has hist probe p's trigger. */
+static bool hist_kept(const struct config *cfg, const struct probe_spec *p)
+{
+	char a[1024], b[1024];
+
+	if (session_hist_trigger(p, a, sizeof(a)))
+		return false;
+	for (int i = 0; i < config_probe_count(cfg); i++) {
+		const struct probe_spec *q = config_probe(cfg, i);
+
+		if (q->hist && !strcmp(q->system, p->system) &&
+		    !strcmp(q->event, p->event) &&
+		    !session_hist_trigger(q, b, sizeof(b)) && !strcmp(a, b))
+			return true;
+	}
+	return false;
+}
+
+/* The probe of cfg that needs p's event enabled, or -1. */
 static int event_user(const struct config *cfg, const struct probe_spec *p)
 {
 	for (int i = 0; i < config_probe_count(cfg); i++)
@@ -80,7 +99,10 @@ void session_retire(struct session *s, const struct config *next)
 	for (int i = 0; i < config_probe_count(s->cfg); i++) {
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
-		if (p->kind != PROBE_FUNCTION && event_user(next, p) < 0)
+		if (p->hist && !hist_kept(next, p))
+			session_hist_remove(s, p);
+		else if (!p->hist && p->kind != PROBE_FUNCTION &&
+			 event_user(next, p) < 0)
 			event_retire(s, p);
 	}
 	if (s->tracer_set && !s->muted && !has_functions(next))

@@ -1,9 +1,8 @@
 /* webcfg: see webcfg.h. This file holds the lifecycle (load, parse, free),
- * file reading and the top level of the document. The sections live in
- * webcfg_tls.c (tls_server_config, with the PEM checks of webcfg_pem.c) and
- * webcfg_http.c (http_server_config, basic_auth_users); the document in
- * webcfg_doc.c, the YAML helpers in webcfg_yaml.c and the accessors in
- * webcfg_get.c.
+ * the top level of the document and what every section shares; the document
+ * itself is read by pkg/yamldoc. The sections live in webcfg_tls.c
+ * (tls_server_config, with the PEM checks of webcfg_pem.c) and webcfg_http.c
+ * (http_server_config, basic_auth_users); the accessors in webcfg_get.c.
  */
 #include "webcfg_int.h"
 
@@ -45,35 +44,6 @@ void webcfg_free(struct webcfg *wc)
 	free(wc);
 }
 
-/* Reads all of path (at most WC_MAX_FILE bytes) into a malloc'd,
- * NUL-terminated buffer the caller frees; its length goes to *len. NULL
- * with errno on failure: EFBIG when too large, EILSEQ for a NUL byte. */
-char *wc_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0;
-	int err;
-
-	if (!f)
-		return NULL;
-	buf = malloc(WC_MAX_FILE + 1);
-	if (buf)
-		n = fread(buf, 1, WC_MAX_FILE + 1, f);
-	err = !buf ? ENOMEM : ferror(f) ? errno : n > WC_MAX_FILE ? EFBIG : 0;
-	fclose(f);
-	if (!err && memchr(buf, '\0', n))
-		err = EILSEQ;
-	if (err) {
-		free(buf);
-		errno = err;
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /* Returns name resolved against the web config's directory (absolute
  * names are kept), malloc'd; NULL after reporting "out of memory". */
 char *wc_path_in_dir(struct wc_ctx *ctx, const char *name)
@@ -85,7 +55,7 @@ char *wc_path_in_dir(struct wc_ctx *ctx, const char *name)
 	else if (asprintf(&s, "%s/%s", ctx->dir, name) < 0)
 		s = NULL;
 	if (!s)
-		wc_err_at(ctx, 1, 1, "out of memory");
+		yamldoc_err_at(ctx->yd, 1, 1, "out of memory");
 	return s;
 }
 
@@ -101,11 +71,29 @@ static char *dir_of(const char *path)
 	return strndup(path, slash - path);
 }
 
-/* Walks the top-level mapping; an empty document is a valid empty file. */
-static void parse_root(struct wc_ctx *ctx)
+/* yamldoc_fields() for a section of the web config: null (an empty
+ * section) has no keys, and a key in unsupported (may be NULL) is
+ * exporter-toolkit's but not implemented here: an error naming it. Returns
+ * -1 only when map is neither a mapping nor null. */
+int wc_fields(struct wc_ctx *ctx, yaml_node_t *map, const char *what,
+	      const char *const *names, const char *const *unsupported,
+	      struct yamldoc_kv *out)
 {
-	yaml_node_t *root = yaml_document_get_root_node(&ctx->doc);
-	struct wc_kv kv[TOP_N] = { { 0 } };
+	const struct yamldoc_refused refused = {
+		unsupported, "exporter-toolkit has it; remove it"
+	};
+
+	if (yamldoc_is_null(map))
+		return 0;
+	return yamldoc_fields(ctx->yd, map, what, names, &refused, out);
+}
+
+/* Walks the top-level mapping; an empty document is a valid empty file.
+ * A yamldoc_walk_fn on a struct wc_ctx. */
+static void parse_root(void *arg, yaml_node_t *root)
+{
+	struct yamldoc_kv kv[TOP_N] = { { 0 } };
+	struct wc_ctx *ctx = arg;
 
 	if (!root || wc_fields(ctx, root, "the top level", top_keys,
 			       top_unsupported, kv) < 0)
@@ -118,69 +106,58 @@ static void parse_root(struct wc_ctx *ctx)
 		wc_parse_users(ctx, kv[TOP_USERS].val);
 }
 
-/* Parses YAML text; path names the source in messages, and its directory
- * is the base of relative file names. Returns a webcfg the caller frees
- * with webcfg_free(), or NULL with errno (EINVAL: problems were printed to
- * errs; ENOMEM). */
-struct webcfg *webcfg_parse(const char *path, const char *text, FILE *errs)
+/* Parses text, or the file at path when text is NULL; path names the
+ * source in messages, and its directory is the base of relative file
+ * names. Returns a webcfg the caller frees with webcfg_free(), or NULL with
+ * errno (EINVAL: problems were printed to errs; ENOMEM; or why the file
+ * could not be read, printed too). */
+static struct webcfg *parse(const char *path, const char *text, FILE *errs)
 {
-	struct wc_ctx ctx = { .path = path, .errs = errs };
+	struct wc_ctx ctx = { 0 };
+	int err;
 
 	ctx.wc = calloc(1, sizeof(*ctx.wc));
 	ctx.dir = dir_of(path);
-	if (!ctx.wc || !ctx.dir)
+	ctx.yd = yamldoc_new(path, errs);
+	if (!ctx.wc || !ctx.dir || !ctx.yd)
 		goto err_nomem;
 	ctx.wc->path = strdup(path);
 	if (!ctx.wc->path)
 		goto err_nomem;
 	ctx.wc->min_version = WEBCFG_TLS12;
 	ctx.wc->max_version = WEBCFG_TLS13;
-	if (wc_load_doc(&ctx, text) < 0)
-		goto err_invalid;
-	parse_root(&ctx);
-	yaml_document_delete(&ctx.doc);
-	if (ctx.nerr)
-		goto err_invalid;
+	if (yamldoc_parse(ctx.yd, text, WC_MAX_FILE, "cannot read web config: ",
+			  parse_root, &ctx) < 0) {
+		err = errno;
+		goto err_free;
+	}
 	free(ctx.dir);
+	yamldoc_free(ctx.yd);
 	return ctx.wc;
 
 err_nomem:
 	if (errs)
 		fprintf(errs, "%s: out of memory\n", path);
+	err = ENOMEM;
+err_free:
 	free(ctx.dir);
+	yamldoc_free(ctx.yd);
 	webcfg_free(ctx.wc);
-	errno = ENOMEM;
-	return NULL;
-err_invalid:
-	free(ctx.dir);
-	webcfg_free(ctx.wc);
-	errno = EINVAL;
+	errno = err;
 	return NULL;
 }
 
+/* Parses YAML text (not NULL) as if read from path. See webcfg.h. */
+struct webcfg *webcfg_parse(const char *path, const char *text, FILE *errs)
+{
+	return parse(path, text, errs);
+}
+
 /* Loads and validates the web config file at path, printing every problem
- * to errs ("FILE: reason" when the file cannot be read). Returns a webcfg
- * the caller frees with webcfg_free(), or NULL with errno. */
+ * to errs ("FILE: cannot read web config: reason" when the file cannot be
+ * read). Returns a webcfg the caller frees with webcfg_free(), or NULL with
+ * errno. */
 struct webcfg *webcfg_load(const char *path, FILE *errs)
 {
-	struct webcfg *wc;
-	size_t len;
-	char *text;
-	int err;
-
-	text = wc_read_file(path, &len);
-	if (!text) {
-		err = errno;
-		if (errs)
-			fprintf(errs, "%s: cannot read web config: %s\n", path,
-				err == EILSEQ ? "contains a NUL byte" :
-				strerror(err));
-		errno = err;
-		return NULL;
-	}
-	wc = webcfg_parse(path, text, errs);
-	err = errno;
-	free(text);
-	errno = err;
-	return wc;
+	return parse(path, NULL, errs);
 }

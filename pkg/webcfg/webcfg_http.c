@@ -54,24 +54,24 @@ static bool check_header(struct wc_ctx *ctx, yaml_node_t *key,
 	while (r < header_rules + NRULES && strcmp(r->name, name))
 		r++;
 	if (r == header_rules + NRULES) {
-		wc_err(ctx, key, "header \"%s\" cannot be configured (allowed: "
-		       "Strict-Transport-Security, X-Content-Type-Options, "
-		       "X-Frame-Options, X-XSS-Protection, "
-		       "Content-Security-Policy)", name);
+		yamldoc_err(ctx->yd, key, "header \"%s\" cannot be configured "
+			    "(allowed: Strict-Transport-Security, "
+			    "X-Content-Type-Options, X-Frame-Options, "
+			    "X-XSS-Protection, Content-Security-Policy)", name);
 		return false;
 	}
 	if (!*value || !printable(value)) {
-		wc_err(ctx, val, "header %s needs a value without control "
-		       "characters", name);
+		yamldoc_err(ctx->yd, val, "header %s needs a value without "
+			    "control characters", name);
 		return false;
 	}
 	for (v = r->values; *v && strcmp(*v, value); v++)
 		;
 	if (!*v && r->values[0]) {
-		wc_err(ctx, val, "invalid value \"%s\" for header %s (allowed: "
-		       "%s%s%s)", value, name, r->values[0],
-		       r->values[1] ? ", " : "",
-		       r->values[1] ? r->values[1] : "");
+		yamldoc_err(ctx->yd, val, "invalid value \"%s\" for header %s "
+			    "(allowed: %s%s%s)", value, name, r->values[0],
+			    r->values[1] ? ", " : "",
+			    r->values[1] ? r->values[1] : "");
 		return false;
 	}
 	return true;
@@ -97,15 +97,16 @@ static bool check_user(struct wc_ctx *ctx, yaml_node_t *key,
 		       const char *name, yaml_node_t *val, const char *value)
 {
 	if (!*name || strchr(name, ':') || !printable(name)) {
-		wc_err(ctx, key, "invalid user name \"%s\": it must be "
-		       "non-empty, without ':' or control characters", name);
+		yamldoc_err(ctx->yd, key, "invalid user name \"%s\": it must "
+			    "be non-empty, without ':' or control characters",
+			    name);
 		return false;
 	}
 	if (!is_bcrypt(value)) {
-		wc_err(ctx, val, "password of user %s is not a bcrypt hash "
-		       "($2a$, $2b$ or $2y$, cost 04 to 31, 60 characters; "
-		       "make one with: htpasswd -nBC 10 \"\" | tr -d ':\\n')",
-		       name);
+		yamldoc_err(ctx->yd, val, "password of user %s is not a bcrypt "
+			    "hash ($2a$, $2b$ or $2y$, cost 04 to 31, 60 "
+			    "characters; make one with: htpasswd -nBC 10 \"\" "
+			    "| tr -d ':\\n')", name);
 		return false;
 	}
 	return true;
@@ -121,7 +122,7 @@ static int add_pair(struct wc_ctx *ctx, struct webcfg_pair *out, int *n,
 	if (!k || !v) {
 		free(k);
 		free(v);
-		wc_err_at(ctx, 1, 1, "out of memory");
+		yamldoc_err_at(ctx->yd, 1, 1, "out of memory");
 		return -1;
 	}
 	out[*n].name = k;
@@ -139,22 +140,23 @@ static void parse_pairs(struct wc_ctx *ctx, yaml_node_t *n, const char *what,
 	yaml_node_t *key, *val;
 	const char *name, *value;
 
-	if (wc_null(n) || wc_mapping(ctx, n, what) < 0)
+	if (yamldoc_is_null(n) || yamldoc_mapping(ctx->yd, n, what) < 0)
 		return;
 	*out = calloc(n->data.mapping.pairs.top - n->data.mapping.pairs.start
 		      + 1, sizeof(**out));
 	if (!*out) {
-		wc_err_at(ctx, 1, 1, "out of memory");
+		yamldoc_err_at(ctx->yd, 1, 1, "out of memory");
 		return;
 	}
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
-		key = wc_node(ctx, p->key);
-		val = wc_node(ctx, p->value);
-		name = wc_scalar(ctx, key);
-		if (!name || wc_dup_key(ctx, n, p) < 0)
+		key = yamldoc_node(ctx->yd, p->key);
+		val = yamldoc_node(ctx->yd, p->value);
+		name = yamldoc_scalar(ctx->yd, key);
+		if (!name || yamldoc_dup_key(ctx->yd, n, p) < 0)
 			continue;
-		value = wc_null(val) ? "" : wc_scalar(ctx, val);
+		value = yamldoc_is_null(val) ? "" :
+			yamldoc_scalar(ctx->yd, val);
 		if (value && check(ctx, key, name, val, value))
 			add_pair(ctx, *out, nout, name, value);
 	}
@@ -163,7 +165,7 @@ static void parse_pairs(struct wc_ctx *ctx, yaml_node_t *n, const char *what,
 /* Parses http_server_config: headers added to every response. */
 void wc_parse_http(struct wc_ctx *ctx, yaml_node_t *n)
 {
-	struct wc_kv kv[1] = { { 0 } };
+	struct yamldoc_kv kv[1] = { { 0 } };
 
 	if (wc_fields(ctx, n, "http_server_config", http_keys,
 		      http_unsupported, kv) < 0 || !kv[0].val)

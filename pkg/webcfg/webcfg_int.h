@@ -5,9 +5,9 @@
 #define FTE_WEBCFG_INT_H
 
 #include "webcfg.h"
+#include "yamldoc/yamldoc.h"
 
 #include <stddef.h>
-#include <yaml.h>
 
 /* Largest file (web config, certificate, key, CA bundle) we read. */
 #define WC_MAX_FILE (1 << 20)
@@ -25,47 +25,27 @@ struct webcfg {
 	int nusers;
 };
 
-/* State of one parse: the document, where errors go and how many. */
+/* State of one parse: the webcfg being built, the document with its error
+ * reporting, and the base of relative file names. */
 struct wc_ctx {
 	struct webcfg *wc;
-	yaml_document_t doc;
-	const char *path;
-	char *dir;	/* directory of path: base of relative file names */
-	FILE *errs;
-	int nerr;
-};
-
-/* Key and value node of one allowed key of a mapping; NULL when absent. */
-struct wc_kv {
-	yaml_node_t *key, *val;
+	struct yamldoc *yd;
+	char *dir;	/* directory of the web config's path */
 };
 
 /* webcfg.c */
-char *wc_read_file(const char *path, size_t *len);
 char *wc_path_in_dir(struct wc_ctx *ctx, const char *name);
-
-/* webcfg_yaml.c: errors and node helpers; webcfg_doc.c: the document */
-void wc_err(struct wc_ctx *ctx, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void wc_err_at(struct wc_ctx *ctx, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int wc_load_doc(struct wc_ctx *ctx, const char *text);
-yaml_node_t *wc_node(struct wc_ctx *ctx, int index);
-bool wc_null(const yaml_node_t *n);
-int wc_mapping(struct wc_ctx *ctx, yaml_node_t *n, const char *what);
-int wc_dup_key(struct wc_ctx *ctx, yaml_node_t *map, yaml_node_pair_t *pair);
-const char *wc_scalar(struct wc_ctx *ctx, yaml_node_t *n);
 int wc_fields(struct wc_ctx *ctx, yaml_node_t *map, const char *what,
 	      const char *const *names, const char *const *unsupported,
-	      struct wc_kv *out);
+	      struct yamldoc_kv *out);
 
 /* webcfg_tls.c */
 void wc_parse_tls(struct wc_ctx *ctx, yaml_node_t *n);
 
 /* webcfg_pem.c */
-void wc_check_key_pair(struct wc_ctx *ctx, const struct wc_kv *cert,
-		       const struct wc_kv *key);
-void wc_check_ca(struct wc_ctx *ctx, const struct wc_kv *ca);
+void wc_check_key_pair(struct wc_ctx *ctx, const struct yamldoc_kv *cert,
+		       const struct yamldoc_kv *key);
+void wc_check_ca(struct wc_ctx *ctx, const struct yamldoc_kv *ca);
 
 /* webcfg_http.c */
 void wc_parse_http(struct wc_ctx *ctx, yaml_node_t *n);

@@ -67,8 +67,8 @@ static int check_match(const char *cert, const char *key)
 }
 
 /* Checks the loaded cert_file and key_file, reporting at their values. */
-void wc_check_key_pair(struct wc_ctx *ctx, const struct wc_kv *cert,
-		       const struct wc_kv *key)
+void wc_check_key_pair(struct wc_ctx *ctx, const struct yamldoc_kv *cert,
+		       const struct yamldoc_kv *key)
 {
 	const struct webcfg *wc = ctx->wc;
 	int rc_cert = count_certs(wc->cert_pem);
@@ -76,28 +76,29 @@ void wc_check_key_pair(struct wc_ctx *ctx, const struct wc_kv *cert,
 	int rc;
 
 	if (rc_cert < 0)
-		wc_err(ctx, cert->val, "cert_file holds no usable PEM "
-		       "certificate: %s", gnutls_strerror(rc_cert));
+		yamldoc_err(ctx->yd, cert->val, "cert_file holds no usable PEM "
+			    "certificate: %s", gnutls_strerror(rc_cert));
 	if (rc_key < 0)
-		wc_err(ctx, key->val, "key_file holds no usable PEM private key "
-		       "(encrypted keys are not supported): %s",
-		       gnutls_strerror(rc_key));
+		yamldoc_err(ctx->yd, key->val, "key_file holds no usable PEM "
+			    "private key (encrypted keys are not supported): "
+			    "%s", gnutls_strerror(rc_key));
 	if (rc_cert < 0 || rc_key < 0)
 		return;
 	rc = check_match(wc->cert_pem, wc->key_pem);
 	if (rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
-		wc_err(ctx, key->val, "key_file does not match cert_file");
+		yamldoc_err(ctx->yd, key->val, "key_file does not match "
+			    "cert_file");
 	else if (rc < 0)
-		wc_err(ctx, key->val, "cannot use cert_file and key_file: %s",
-		       gnutls_strerror(rc));
+		yamldoc_err(ctx->yd, key->val, "cannot use cert_file and "
+			    "key_file: %s", gnutls_strerror(rc));
 }
 
 /* Checks the loaded client_ca_file, reporting at its value. */
-void wc_check_ca(struct wc_ctx *ctx, const struct wc_kv *ca)
+void wc_check_ca(struct wc_ctx *ctx, const struct yamldoc_kv *ca)
 {
 	int rc = count_certs(ctx->wc->ca_pem);
 
 	if (rc < 0)
-		wc_err(ctx, ca->val, "client_ca_file holds no usable PEM "
-		       "certificate: %s", gnutls_strerror(rc));
+		yamldoc_err(ctx->yd, ca->val, "client_ca_file holds no usable "
+			    "PEM certificate: %s", gnutls_strerror(rc));
 }

@@ -26,7 +26,7 @@ static const char *const tls_unsupported[] = {
 /* The section as read: each key's nodes, whether it was given (not null),
  * and its text (NULL when absent, null, or not a scalar). */
 struct tls_in {
-	struct wc_kv kv[TLS_N];
+	struct yamldoc_kv kv[TLS_N];
 	bool set[TLS_N];
 	const char *s[TLS_N];
 	bool auth_ok;	/* client_auth_type absent or valid */
@@ -40,11 +40,11 @@ static int read_values(struct wc_ctx *ctx, struct tls_in *in)
 	for (int i = 0; i < TLS_N; i++) {
 		yaml_node_t *v = in->kv[i].val;
 
-		in->set[i] = v && !wc_null(v);
+		in->set[i] = v && !yamldoc_is_null(v);
 		if (!in->set[i])
 			continue;
 		n++;
-		in->s[i] = wc_scalar(ctx, v);
+		in->s[i] = yamldoc_scalar(ctx->yd, v);
 	}
 	return n;
 }
@@ -75,21 +75,23 @@ static void parse_auth(struct wc_ctx *ctx, struct tls_in *in)
 
 	in->auth_ok = a >= 0 && (in->s[TLS_AUTH] || !in->set[TLS_AUTH]);
 	if (a < 0)
-		wc_err(ctx, in->kv[TLS_AUTH].val, "invalid client_auth_type "
-		       "\"%s\" (allowed: NoClientCert, RequestClientCert, "
-		       "RequireAnyClientCert, VerifyClientCertIfGiven, "
-		       "RequireAndVerifyClientCert)", in->s[TLS_AUTH]);
+		yamldoc_err(ctx->yd, in->kv[TLS_AUTH].val,
+			    "invalid client_auth_type \"%s\" (allowed: "
+			    "NoClientCert, RequestClientCert, "
+			    "RequireAnyClientCert, VerifyClientCertIfGiven, "
+			    "RequireAndVerifyClientCert)", in->s[TLS_AUTH]);
 	if (!in->auth_ok)
 		return;
 	wc->client_auth = a;
 	if (a == WEBCFG_NO_CLIENT_CERT && in->set[TLS_CA])
-		wc_err(ctx, in->kv[TLS_CA].key, "client_ca_file is set but "
-		       "client_auth_type is NoClientCert (the default); set "
-		       "client_auth_type or remove client_ca_file");
+		yamldoc_err(ctx->yd, in->kv[TLS_CA].key, "client_ca_file is "
+			    "set but client_auth_type is NoClientCert (the "
+			    "default); set client_auth_type or remove "
+			    "client_ca_file");
 	if (auth_verifies(a) && !in->set[TLS_CA])
-		wc_err(ctx, in->kv[TLS_AUTH].val, "client_auth_type %s "
-		       "verifies client certificates and needs client_ca_file",
-		       in->s[TLS_AUTH]);
+		yamldoc_err(ctx->yd, in->kv[TLS_AUTH].val, "client_auth_type "
+			    "%s verifies client certificates and needs "
+			    "client_ca_file", in->s[TLS_AUTH]);
 }
 
 /* Reads version key i into *out; false (reported) when invalid. */
@@ -108,8 +110,8 @@ static bool parse_version(struct wc_ctx *ctx, struct tls_in *in, int i,
 			return true;
 		}
 	}
-	wc_err(ctx, in->kv[i].val, "invalid %s \"%s\" (allowed: TLS10, TLS11, "
-	       "TLS12, TLS13)", tls_keys[i], s);
+	yamldoc_err(ctx->yd, in->kv[i].val, "invalid %s \"%s\" (allowed: "
+		    "TLS10, TLS11, TLS12, TLS13)", tls_keys[i], s);
 	return false;
 }
 
@@ -121,10 +123,11 @@ static void parse_versions(struct wc_ctx *ctx, struct tls_in *in)
 
 	if (parse_version(ctx, in, TLS_MAX, &wc->max_version) && ok &&
 	    wc->max_version < wc->min_version)
-		wc_err(ctx, in->kv[in->set[TLS_MAX] ? TLS_MAX : TLS_MIN].val,
-		       "max_version %s is below min_version %s",
-		       webcfg_tls_version_name(wc->max_version),
-		       webcfg_tls_version_name(wc->min_version));
+		yamldoc_err(ctx->yd,
+			    in->kv[in->set[TLS_MAX] ? TLS_MAX : TLS_MIN].val,
+			    "max_version %s is below min_version %s",
+			    webcfg_tls_version_name(wc->max_version),
+			    webcfg_tls_version_name(wc->min_version));
 }
 
 /* A certificate needs its key and the reverse; TLS needs both. */
@@ -132,14 +135,14 @@ static void check_pairing(struct wc_ctx *ctx, struct tls_in *in,
 			  yaml_node_t *section)
 {
 	if (in->set[TLS_CERT] && !in->set[TLS_KEY])
-		wc_err(ctx, in->kv[TLS_CERT].key, "cert_file is set but "
-		       "key_file is not");
+		yamldoc_err(ctx->yd, in->kv[TLS_CERT].key, "cert_file is set "
+			    "but key_file is not");
 	else if (in->set[TLS_KEY] && !in->set[TLS_CERT])
-		wc_err(ctx, in->kv[TLS_KEY].key, "key_file is set but "
-		       "cert_file is not");
+		yamldoc_err(ctx->yd, in->kv[TLS_KEY].key, "key_file is set but "
+			    "cert_file is not");
 	else if (!in->set[TLS_CERT])
-		wc_err(ctx, section, "tls_server_config needs cert_file and "
-		       "key_file");
+		yamldoc_err(ctx->yd, section, "tls_server_config needs "
+			    "cert_file and key_file");
 }
 
 /* Reads the file named by key i into *out (and its length into *len, when
@@ -154,17 +157,17 @@ static int load_file(struct wc_ctx *ctx, struct tls_in *in, int i,
 	if (!s)
 		return -1;
 	if (!*s) {
-		wc_err(ctx, in->kv[i].val, "%s is empty", tls_keys[i]);
+		yamldoc_err(ctx->yd, in->kv[i].val, "%s is empty", tls_keys[i]);
 		return -1;
 	}
 	path = wc_path_in_dir(ctx, s);
 	if (!path)
 		return -1;
-	*out = wc_read_file(path, &n);
+	*out = yamldoc_read_file(path, WC_MAX_FILE, &n);
 	if (!*out)
-		wc_err(ctx, in->kv[i].val, "cannot read %s %s: %s", tls_keys[i],
-		       path, errno == EILSEQ ? "contains a NUL byte" :
-		       strerror(errno));
+		yamldoc_err(ctx->yd, in->kv[i].val, "cannot read %s %s: %s",
+			    tls_keys[i], path, errno == EILSEQ ?
+			    "contains a NUL byte" : strerror(errno));
 	else if (len)
 		*len = n;
 	free(path);

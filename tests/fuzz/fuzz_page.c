@@ -1,7 +1,8 @@
 /* libFuzzer target: pkg/parse on arbitrary ring-buffer pages. The input is
  * one sub-buffer (header, commit, records) parsed against event formats
  * saved from a 6.18 kernel; every series it makes is then rendered, so
- * enum, symbol, string and __data_loc labels all meet hostile bytes. */
+ * enum, symbol, string and __data_loc labels all meet hostile bytes. The
+ * same bytes, as text, are also read as a kernel hist file (mode: hist). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,22 @@ static void render(const struct series_key *k, uint64_t count, void *arg)
 	parser_render(parser, *(int *)arg, k, vals);
 }
 
+/* data as the hist text of each labelled tracepoint probe. */
+static void hist_text(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	struct hist_totals t;
+
+	if (!text)
+		return;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	for (int p = 0; p < 2; p++)
+		parser_hist_parse(parser, p, config_probe(cfg, p), text, render,
+				  &p, &t);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned caps[3] = { 64, 64, 64 };
@@ -78,5 +95,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_thread_free(t);
 	metrics_free(m);
 	free(page);
+	hist_text(data, size);
 	return 0;
 }

@@ -306,7 +306,7 @@ static void test_ticker(void **state)
 	double r[8];
 
 	(void)state;
-	assert_int_equal(causes_start(e->c, &lock), 0);
+	assert_int_equal(causes_start(e->c, &lock, NULL, NULL), 0);
 	usleep(100 * 1000);
 	pthread_mutex_lock(&lock);
 	drops(e, 3, 0x1000, 1000);

@@ -144,6 +144,33 @@ static void test_carry_to_new_index(void **state)
 	metrics_free(m);
 }
 
+/* The hist shard holds absolute counts (set, not added) and is summed with
+ * the CPU shards; a new series over the cap is refused. */
+static void test_hist_shard_is_absolute(void **state)
+{
+	unsigned caps[1] = { 1 };
+	struct metrics *m = metrics_new(1, caps, 2);
+	struct shard *h = metrics_hist_shard(m);
+	struct series_key k3 = key_num(3), k5 = key_num(5);
+	struct tally t = { 0 };
+
+	(void)state;
+	assert_ptr_not_equal(h, metrics_shard(m, 0));
+	assert_ptr_not_equal(h, metrics_shard(m, 1));
+	shard_hits_set(h, 0, 10);
+	shard_hits_set(h, 0, 12);
+	shard_hit(metrics_shard(m, 1), 0);
+	assert_true(shard_series_set(h, 0, &k3, 7));
+	assert_true(shard_series_set(h, 0, &k3, 9));
+	assert_false(shard_series_set(h, 0, &k5, 1));
+	shard_dropped_set(h, 0, 1);
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[3], 9);
+	assert_int_equal(metrics_hits(m, 0), 13);
+	assert_int_equal(metrics_series_dropped(m, 0), 1);
+	metrics_free(m);
+}
+
 #define RACE_EVENTS 200000
 
 static void *writer(void *arg)
@@ -196,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_series_per_shard_and_probe),
 		cmocka_unit_test(test_series_cap_counts_dropped),
 		cmocka_unit_test(test_carry_to_new_index),
+		cmocka_unit_test(test_hist_shard_is_absolute),
 		cmocka_unit_test(test_writers_race_scraper),
 	};
 

@@ -304,6 +304,85 @@ static void test_kfree_skb_510_no_reason(void **state)
 	env_free(e);
 }
 
+/* ---- hist: the kernel's hist text read back as series ---- */
+
+struct hist_seen {
+	const struct parser *parser;
+	int probe, n;
+	char vals[4][CONFIG_MAX_LABELS][LABEL_VALUE_MAX];
+	uint64_t counts[4];
+};
+
+static void hist_collect(const struct series_key *k, uint64_t count,
+			 void *arg)
+{
+	struct hist_seen *s = arg;
+
+	assert_true(s->n < 4);
+	parser_render(s->parser, s->probe, k, s->vals[s->n]);
+	s->counts[s->n++] = count;
+}
+
+/* Numbers (enum, %pS address) and padded strings, as 6.1 prints them, in
+ * the trigger's key order; totals from the footer. */
+static void test_hist_text_to_series(void **state)
+{
+	struct env *e = env_new("6.18", drops_yaml);
+	const struct probe_spec *spec = config_probe(e->cfg, 0);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "# event histogram\n#\n# trigger info: hist:keys=reason,"
+		 "location,protocol:vals=hitcount:sort=hitcount:size=1024 "
+		 "[active]\n#\n\n"
+		 "{ reason:          3, location: %llu, protocol:       2048 }"
+		 " hitcount:         50\n"
+		 "{ reason:       9999, location: %llu, protocol:         34 }"
+		 " hitcount:          7\n\nTotals:\n    Hits: 58\n"
+		 "    Entries: 2\n    Dropped: 1\n",
+		 (unsigned long long)location, (unsigned long long)location);
+	assert_int_equal(parser_hist_parse(e->parser, 0, spec, text,
+					   hist_collect, &s, &t), 2);
+	assert_string_equal(s.vals[0][0], "NO_SOCKET");
+	assert_string_equal(s.vals[0][1], location_name);
+	assert_string_equal(s.vals[0][2], "2048");
+	assert_int_equal(s.counts[0], 50);
+	assert_string_equal(s.vals[1][0], "9999");
+	assert_int_equal(s.counts[1], 7);
+	assert_true(t.hits == 58 && t.dropped == 1);
+	assert_int_equal(parser_hist_parse(e->parser, 0, spec,
+					   "{ reason: 3 } hitcount: 1\n",
+					   hist_collect, &s, &t), -1);
+	env_free(e);
+}
+
+static void test_hist_string_key(void **state)
+{
+	struct env *e = env_new("6.18",
+		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+		"    labels: [name, len]\n");
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+
+	(void)state;
+	assert_int_equal(parser_hist_parse(e->parser, 0,
+		config_probe(e->cfg, 0),
+		"{ name: lo                                   , len:         92 }"
+		" hitcount:  5\n"
+		"{ name: veth-a.b, c                          , len:       1500 }"
+		" hitcount:  2\nTotals:\n    Hits: 7\n    Dropped: 0\n",
+		hist_collect, &s, &t), 2);
+	assert_string_equal(s.vals[0][0], "lo");
+	assert_string_equal(s.vals[0][1], "92");
+	assert_string_equal(s.vals[1][0], "veth-a.b, c");
+	assert_string_equal(s.vals[1][1], "1500");
+	assert_true(t.hits == 7 && t.dropped == 0);
+	env_free(e);
+}
+
 /* ---- funcs and ksyms: one pass over a saved kallsyms ---- */
 
 #define KALLSYMS "tests/fixtures/kallsyms/small"
@@ -399,6 +478,8 @@ int main(void)
 		cmocka_unit_test(test_disabled_probe_not_counted),
 		cmocka_unit_test(test_missing_event_marks_probe),
 		cmocka_unit_test(test_kfree_skb_510_no_reason),
+		cmocka_unit_test(test_hist_text_to_series),
+		cmocka_unit_test(test_hist_string_key),
 		cmocka_unit_test(test_ksyms_names_text),
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),

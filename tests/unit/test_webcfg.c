@@ -23,6 +23,12 @@
 #define DIR "tests/fixtures/webcfg"
 #define F DIR "/t.yml"
 
+#define CAPTURE_TYPE struct webcfg
+#define CAPTURE_PARSE webcfg_parse
+#define CAPTURE_FREE webcfg_free
+#define CAPTURE_PATH F
+#include "capture.h"
+
 /* alice's password is "secret" (bcrypt, cost 4). */
 #define HASH "$2y$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW"
 
@@ -30,80 +36,6 @@
 #define TLS "tls_server_config:\n" \
 	    "  cert_file: server.crt\n" \
 	    "  key_file: server.key\n"
-
-/* Parses text as F; *errs gets what was printed (caller frees). */
-static struct webcfg *parse(const char *text, char **errs)
-{
-	struct webcfg *wc;
-	size_t len;
-	FILE *f;
-
-	f = open_memstream(errs, &len);
-	assert_non_null(f);
-	wc = webcfg_parse(F, text, f);
-	fclose(f);
-	return wc;
-}
-
-/* True if some line of errs starts with prefix and contains fragment. */
-static int has_line(const char *errs, const char *prefix, const char *fragment)
-{
-	const char *line, *end;
-
-	for (line = errs; *line; line = *end ? end + 1 : end) {
-		end = strchrnul(line, '\n');
-		if (strncmp(line, prefix, strlen(prefix)))
-			continue;
-		if (memmem(line, end - line, fragment, strlen(fragment)))
-			return 1;
-	}
-	return 0;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* Asserts that text is rejected with a line "F:LINE:COL: ...fragment...". */
-static void expect_error(const char *text, const char *where,
-			 const char *fragment)
-{
-	char prefix[128], *errs;
-	struct webcfg *wc;
-	int ok;
-
-	snprintf(prefix, sizeof(prefix), "%s:%s: ", F, where);
-	wc = parse(text, &errs);
-	ok = has_line(errs, prefix, fragment);
-	if (!ok || wc)
-		print_message("wanted %s...%s, got:\n%s", prefix, fragment,
-			      errs);
-	webcfg_free(wc);
-	free(errs);
-	assert_null(wc);
-	assert_int_equal(errno, EINVAL);
-	assert_true(ok);
-}
-
-/* Parses text that must be valid; fails the test with the errors if not. */
-static struct webcfg *expect_ok(const char *text)
-{
-	struct webcfg *wc;
-	char *errs;
-
-	wc = parse(text, &errs);
-	if (!wc || *errs)
-		print_message("unexpected errors:\n%s", errs);
-	assert_string_equal(errs, "");
-	free(errs);
-	assert_non_null(wc);
-	return wc;
-}
 
 /* Asserts wc is plain HTTP without users or headers. */
 static void assert_plain(struct webcfg *wc)

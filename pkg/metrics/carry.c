@@ -1,0 +1,69 @@
+/* metrics carry: writes that are not the per-event path, made while the
+ * shard has no other writer: counters carried across a reload, and the
+ * absolute counts of the hist shard (mode: hist). */
+#include "metrics/metrics_int.h"
+
+struct shard *metrics_hist_shard(struct metrics *m)
+{
+	return &m->shards[m->ncpus];
+}
+
+#define SET(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+void shard_hits_set(struct shard *s, int probe, uint64_t n)
+{
+	SET(&s->hits[probe], n);
+}
+
+void shard_dropped_set(struct shard *s, int probe, uint64_t n)
+{
+	SET(&s->dropped[probe], n);
+}
+
+bool shard_series_set(struct shard *s, int probe, const struct series_key *k,
+		      uint64_t count)
+{
+	struct entry *e = series_find(s, probe, k);
+
+	if (e)
+		SET(&e->count, count);
+	return e != NULL;
+}
+
+/* Adds src shard's series of probe sp into dst shard as probe dp; a series
+ * over dst's cap (or a full table) counts as dropped there. */
+static void shard_carry(struct shard *dst, int dp, const struct shard *src,
+			int sp)
+{
+	for (uint32_t i = 0; i <= src->mask; i++) {
+		const struct entry *e = &src->table[i];
+		struct entry *d;
+
+		if (e->probe != (uint32_t)sp + 1)
+			continue;
+		d = series_find(dst, dp, &e->key);
+		if (d)
+			BUMP(&d->count, e->count);
+		else
+			BUMP(&dst->dropped[dp], e->count);
+	}
+	BUMP(&dst->hits[dp], src->hits[sp]);
+	BUMP(&dst->dropped[dp], src->dropped[sp]);
+}
+
+void metrics_carry(struct metrics *dst, int dst_probe,
+		   const struct metrics *src, int src_probe)
+{
+	for (int c = 0; c < dst->nshards && c < src->nshards; c++)
+		shard_carry(&dst->shards[c], dst_probe, &src->shards[c],
+			    src_probe);
+}
+
+void metrics_carry_totals(struct metrics *dst, const struct metrics *src)
+{
+	for (int c = 0; c < dst->nshards && c < src->nshards; c++) {
+		BUMP(&dst->shards[c].events, src->shards[c].events);
+		BUMP(&dst->shards[c].missed, src->shards[c].missed);
+		BUMP(&dst->shards[c].parse_errors, src->shards[c].parse_errors);
+	}
+}

@@ -1,0 +1,133 @@
+/* tracefs hist: kernel hist triggers for probes with mode: hist. The
+ * trigger is appended to the event in our instance, which stays disabled:
+ * the kernel counts in the trigger (soft-enabled event) and nothing reaches
+ * the ring buffer or the readers. The counts are read from the event's hist
+ * file when wanted. Triggers are always appended, never written with
+ * O_TRUNC, which would remove every trigger of the event.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tracefs.h>
+
+#include "tracefs/session_priv.h"
+
+/* Table sizes the kernel accepts (TRACING_MAP_BITS 7..17). The trigger is
+ * spelled as the kernel lists it (keys, vals, sort, size, filter), so a
+ * kept one is found again in the trigger file. */
+#define HIST_SIZE_MIN 128u
+#define HIST_SIZE_MAX 131072u
+
+/* The smallest table size that holds max_series entries. */
+static unsigned hist_size(unsigned max_series)
+{
+	unsigned size = HIST_SIZE_MIN;
+
+	while (size < max_series && size < HIST_SIZE_MAX)
+		size <<= 1;
+	return size;
+}
+
+int session_hist_trigger(const struct probe_spec *p, char *buf, size_t size)
+{
+	size_t len = snprintf(buf, size, "hist:keys=");
+
+	for (int l = 0; l < p->nlabels && len < size; l++)
+		len += snprintf(buf + len, size - len, "%s%s", l ? "," : "",
+				p->labels[l]);
+	if (!p->nlabels && len < size)
+		len += snprintf(buf + len, size - len, "common_type");
+	if (len < size)
+		len += snprintf(buf + len, size - len,
+				":vals=hitcount:sort=hitcount:size=%u%s%s",
+				hist_size(p->max_series), p->filter ? " if " : "",
+				p->filter ? p->filter : "");
+	return len < size ? 0 : -1;
+}
+
+/* True when the event's trigger file lists trigger (kept by a reload). */
+static bool trigger_present(struct session *s, const struct probe_spec *p,
+			    const char *trigger)
+{
+	char *list = tracefs_event_file_read(s->inst, p->system, p->event,
+					     "trigger", NULL);
+	bool found = false;
+	size_t len = strlen(trigger);
+
+	for (char *line = list; line && *line && !found;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		found = !strncmp(line, trigger, len) &&
+			(line[len] == '\n' || line[len] == ' ');
+	free(list);
+	return found;
+}
+
+int session_hist_enable(struct session *s, int probe, const char **why)
+{
+	const struct probe_spec *p = config_probe(s->cfg, probe);
+	char trigger[1024];
+
+	if (!tracefs_event_file_exists(s->inst, p->system, p->event, "hist")) {
+		*why = "this kernel has no hist triggers (CONFIG_HIST_TRIGGERS)";
+		return -1;
+	}
+	if (session_hist_trigger(p, trigger, sizeof(trigger))) {
+		*why = "hist trigger too long";
+		return -1;
+	}
+	if (trigger_present(s, p, trigger))
+		return 0;
+	errno = 0;
+	if (tracefs_event_file_append(s->inst, p->system, p->event, "trigger",
+				      trigger) < 0) {
+		*why = session_errno_reason("hist trigger refused");
+		return -1;
+	}
+	return 0;
+}
+
+void session_hist_remove(struct session *s, const struct probe_spec *p)
+{
+	char trigger[1024] = "!";
+
+	if (!session_hist_trigger(p, trigger + 1, sizeof(trigger) - 1) &&
+	    trigger_present(s, p, trigger + 1))
+		tracefs_event_file_append(s->inst, p->system, p->event,
+					  "trigger", trigger);
+}
+
+char *session_hist_read(struct session *s, int probe)
+{
+	const struct probe_spec *p = config_probe(s->cfg, probe);
+
+	return tracefs_event_file_read(s->inst, p->system, p->event, "hist",
+				       NULL);
+}
+
+/* Removes every hist trigger listed for the event of p in inst. */
+static void event_hist_clear(struct tracefs_instance *inst,
+			     const struct probe_spec *p)
+{
+	char *list = tracefs_event_file_read(inst, p->system, p->event,
+					     "trigger", NULL);
+	char *line, *save = NULL, rm[1024];
+
+	for (line = strtok_r(list, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "hist:", 5))
+			continue;
+		line[strcspn(line, "[")] = '\0';	/* " [active]" */
+		snprintf(rm, sizeof(rm), "!%s", line);
+		tracefs_event_file_append(inst, p->system, p->event, "trigger",
+					  rm);
+	}
+	free(list);
+}
+
+void session_hist_clear(struct tracefs_instance *inst,
+			const struct config *cfg)
+{
+	for (int i = 0; i < config_probe_count(cfg); i++)
+		if (config_probe(cfg, i)->hist)
+			event_hist_clear(inst, config_probe(cfg, i));
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# guest-hist.sh: probes with mode: hist on a kernel with hist triggers (6.1).
+#   1. N UDP datagrams to a closed port: the hist probes count exactly N drops
+#      (reason NO_SOCKET at __udp4_lib_rcv, names from the kernel's enum and kallsyms) and N
+#      received packets on lo, equal to the counted probe on the same packets;
+#   2. the hist-only event skb:kfree_skb is only soft-enabled: nothing of it reaches the ring
+#      buffer;
+#   3. a reload keeps the unchanged trigger (its count goes on) and replaces the changed one;
+#   4. kill -9 leaves the triggers in a stale instance; the next start removes them with it;
+#      SIGTERM removes triggers and instance.
+# Hist counts are live (the kernel counts even while tracing_on is 0), so the test reads
+# deltas of series that scrapes themselves never touch (UDP drops, 92-byte packets on lo).
+. /lib/vmtest.sh
+X=/usr/local/bin/ftrace_exporter
+W=/usr/local/bin/workload
+C=/tmp/hist.yaml
+V=/etc/ftrace_exporter/vm
+ADDR=127.0.0.1:9103
+I=$T/instances/vmhist
+M=/tmp/metrics.txt
+SETTLE=0.6
+N=1000
+DROPS='ftrace_vm_hist_drops_total{reason="NO_SOCKET",location="__udp4_lib_rcv"}'
+HRX='ftrace_vm_hist_rx_total{name="lo"}'
+CRX='ftrace_vm_count_rx_total{name="lo"}'
+
+[ -x "$X" ] || { skip exporter "no $X"; vm_done; }
+if [ ! -e $T/events/skb/kfree_skb/hist ]; then skip hist "no hist triggers here"; vm_done; fi
+
+# traffic NAME: N datagrams between scrapes NAME0 and NAME1 (readers given time to drain)
+traffic() { sleep $SETTLE; scrape; keep "${1}0"; $W udp-send 127.0.0.1 9 $N > /dev/null
+            sleep $SETTLE; scrape; keep "${1}1"; }
+hist_triggers() { grep -c '^hist:' "$I/events/$1/trigger"; }
+
+note "kernel $(uname -r)"
+cp "$V/hist.yaml" "$C"
+start_exporter "$ADDR" || { not_ok "exporter starts" "$(tail -n 5 /tmp/exporter.log)"; vm_done; }
+ok "exporter starts"
+check_eq "probes up" "$(grep -c '^ftrace_exporter_probe_up{.*} 1$' "$M")" 3
+traffic a
+check_eq "hist: $N drops NO_SOCKET at __udp4_lib_rcv" "$(d "$DROPS" a0 a1)" $N
+check_eq "hist: $N packets of 92 bytes on lo" "$(d "$HRX" a0 a1)" $N
+check_eq "counted probe on the same packets agrees" "$(d "$CRX" a0 a1)" $N
+check_eq "hist event hits = its family" "$(d 'ftrace_event_hits_total{event="skb:kfree_skb"}' a0 a1)" \
+    "$(dsum ftrace_vm_hist_drops_total a0 a1)"
+check_eq "skb:kfree_skb only soft-enabled (no ring-buffer records)" \
+    "$(cat $I/events/skb/kfree_skb/enable)" "0*"
+check_eq "one trigger on skb:kfree_skb" "$(hist_triggers skb/kfree_skb)" 1
+note "trigger: $(cat $I/events/net/netif_receive_skb/trigger | grep '^hist:')"
+
+cp "$V/hist-2.yaml" "$C"
+kill -HUP "$xpid"; sleep 1
+check "reload logged" grep -q 'msg="config reloaded"' /tmp/exporter.log
+traffic b
+check_eq "kept trigger: drops go on (2 x $N in all)" "$(val "$DROPS" /tmp/b1.txt)" $((2 * N))
+check_eq "changed trigger: no 93-byte packet counted" "$(val "$HRX" /tmp/b1.txt)" 0
+check_eq "changed trigger replaced the old one" "$(hist_triggers net/netif_receive_skb)" 1
+check "the new trigger has the new filter" grep -q 'len == 93' "$I/events/net/netif_receive_skb/trigger"
+check_eq "no parse errors" "$(val ftrace_exporter_parse_errors_total)" 0
+
+stop_exporter KILL
+check_eq "kill -9 leaves the triggers" "$(hist_triggers skb/kfree_skb)" 1
+start_exporter "$ADDR" || { not_ok "restart over the stale instance" "$(tail -n 5 /tmp/exporter.log)"; vm_done; }
+ok "restart over the stale instance"
+check_eq "after restart: one trigger per hist probe" "$(hist_triggers skb/kfree_skb)" 1
+check_eq "after restart: counts start from zero" "$(val "$DROPS")" 0
+stop_exporter TERM
+check_eq "SIGTERM: exit status" "$xrc" 0
+check "instance (and its triggers) removed" test ! -d "$I"
+vm_done
