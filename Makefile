@@ -71,6 +71,7 @@ test:
 	@scripts/test-all.sh
 
 bench: $(BIN) tools $(BENCH_BIN)
+	@scripts/deps.sh --bench
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bench/drop_rate.sh
 	@bench/scrape_latency.sh

@@ -7,6 +7,7 @@ BUILD_PKGS="gcc make pkg-config libtracefs-dev libtraceevent-dev libmicrohttpd-d
 TEST_PKGS="libcmocka-dev prometheus curl iproute2 iptables procps valgrind cppcheck
  nodejs npm openssl clang libclang-rt-14-dev"
 [ "${1:-}" = --build-only ] && TEST_PKGS=""
+[ "${1:-}" = --bench ] && TEST_PKGS="$TEST_PKGS bpftrace"   # make bench's yardstick
 missing=()
 for p in $BUILD_PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
