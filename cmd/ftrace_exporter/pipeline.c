@@ -255,6 +255,7 @@ struct pipeline *pipeline_start(const struct flags *f)
 		return NULL;
 	p->flags = f;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->reload_lock, NULL);
 	p->cfg = config_load(f->config_file, stderr);
 	if (f->web_config)
 		p->web = webcfg_load(f->web_config, stderr);
@@ -299,5 +300,6 @@ void pipeline_stop(struct pipeline *p)
 	free(p->probe_up);
 	free(p->cpus);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->reload_lock);
 	free(p);
 }

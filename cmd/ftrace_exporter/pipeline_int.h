@@ -26,6 +26,7 @@ struct pipeline {
 	struct scrape_src src;
 	bool *probe_up, *cpus;
 	pthread_mutex_t lock;
+	pthread_mutex_t reload_lock;	/* one reload at a time (reload.c) */
 	bool ready;
 	bool failed;	/* a reload failed midway: exit 1 */
 };

@@ -160,7 +160,9 @@ static int refuse(struct pipeline *p, char *msg, size_t len, const char *why)
 	return -1;
 }
 
-int pipeline_reload(struct pipeline *p, char *msg, size_t len)
+/* Reloads under reload_lock: a SIGHUP and a POST /-/reload at once run one
+ * after the other. */
+static int reload(struct pipeline *p, char *msg, size_t len)
 {
 	struct config *next = config_load(p->flags->config_file, stderr);
 
@@ -180,6 +182,21 @@ int pipeline_reload(struct pipeline *p, char *msg, size_t len)
 	kill(getpid(), SIGTERM);
 	snprintf(msg, len, "reload failed midway; the exporter stops");
 	return -1;
+}
+
+int pipeline_reload(struct pipeline *p, char *msg, size_t len)
+{
+	int ret;
+
+	pthread_mutex_lock(&p->reload_lock);
+	if (pipeline_failed(p)) {
+		snprintf(msg, len, "the exporter is stopping");
+		ret = -1;
+	} else {
+		ret = reload(p, msg, len);
+	}
+	pthread_mutex_unlock(&p->reload_lock);
+	return ret;
 }
 
 bool pipeline_failed(const struct pipeline *p)

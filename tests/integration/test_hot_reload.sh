@@ -67,6 +67,22 @@ check "kept probe exact across reloads ($N)" [ "$(wait_delta "$drops" "$v0" "$N"
 check "no events lost" [ "$(sum_of ftrace_exporter_events_lost_total)" = 0 ]
 check "no parse errors" [ "$(value ftrace_exporter_parse_errors_total)" = 0 ]
 
+# SIGHUP and POST /-/reload at the same moment run one after the other.
+v2=$(value "$drops")
+n=$(grep -c 'msg="config reloaded"' "$LOG")
+for _ in 1 2 3 4 5; do
+	curl -s -o /dev/null -X POST "http://127.0.0.1:$PORT/-/reload" &
+	kill -HUP "$EXPORTER_PID"
+	wait $!
+done
+for _ in $(seq 50); do
+	[ "$(grep -c 'msg="config reloaded"' "$LOG")" -ge $((n + 10)) ] && break
+	sleep 0.1
+done
+check "10 concurrent reloads all applied" [ "$(grep -c 'msg="config reloaded"' "$LOG")" = $((n + 10)) ]
+"$UDPFLOOD" 127.0.0.1 9 1000 1000 >/dev/null
+check "still exact after concurrent reloads" [ "$(wait_delta "$drops" "$v2" 1000 2)" = 1000 ]
+
 sed 's/buffer_size_kb: 4096/buffer_size_kb: 1024/' "$B" >"$cfg"
 v1=$(value "$drops")
 kill -HUP "$EXPORTER_PID"
