@@ -141,6 +141,10 @@ static int render(void *ctx, char **text, size_t *len)
 	struct pipeline *p = ctx;
 
 	pthread_mutex_lock(&p->lock);
+	if (pipeline_failed(p)) {	/* a reload broke it: stopping */
+		pthread_mutex_unlock(&p->lock);
+		return -1;
+	}
 	hist_refresh(p);
 	expo_collect(p->expo, p->table, p->ncollectors);
 	*text = expo_detach(p->expo, len);

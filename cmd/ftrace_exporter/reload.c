@@ -145,7 +145,9 @@ static int reload_locked(struct pipeline *p, struct config *next)
 	if (ret == 0) {
 		fill_scrape_src(p, ncpus);
 		generation_free(&old, ncpus);
-	}	/* else the session may still use old: the exporter stops */
+	} else {	/* the session may still use old: the exporter stops */
+		__atomic_store_n(&p->failed, true, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&p->lock);
 	return ret;
 }
@@ -178,7 +180,6 @@ static int reload(struct pipeline *p, char *msg, size_t len)
 	log_msg(LOG_ERROR, "reload failed midway; stopping so a restart "
 		"applies the new config", "err", strerror(errno ? errno : ENOMEM),
 		NULL);
-	__atomic_store_n(&p->failed, true, __ATOMIC_RELEASE);
 	kill(getpid(), SIGTERM);
 	snprintf(msg, len, "reload failed midway; the exporter stops");
 	return -1;
