@@ -15,13 +15,13 @@ const char *session_errno_reason(const char *what)
 	return buf;
 }
 
-static bool same_str(const char *a, const char *b)
+bool session_same_str(const char *a, const char *b)
 {
-	return (!a && !b) || (a && b && !strcmp(a, b));
+	return a == b || (a && b && !strcmp(a, b));
 }
-
 /* A tracepoint has one filter per instance: two probes on one event must
- * agree on it. Returns the earlier probe that disagrees, or NULL. */
+ * agree on it (hist probes filter in their own trigger). Returns the earlier
+ * probe that disagrees, or NULL. */
 static const struct probe_spec *filter_conflict(const struct session *s, int i)
 {
 	const struct probe_spec *p = config_probe(s->cfg, i);
@@ -29,8 +29,10 @@ static const struct probe_spec *filter_conflict(const struct session *s, int i)
 	for (int j = 0; j < i; j++) {
 		const struct probe_spec *q = config_probe(s->cfg, j);
 
-		if (q->kind != PROBE_FUNCTION && !strcmp(q->system, p->system) &&
-		    !strcmp(q->event, p->event) && !same_str(q->filter, p->filter))
+		if (q->kind != PROBE_FUNCTION && !q->hist &&
+		    !strcmp(q->system, p->system) &&
+		    !strcmp(q->event, p->event) &&
+		    !session_same_str(q->filter, p->filter))
 			return q;
 	}
 	return NULL;

@@ -17,6 +17,8 @@ struct session {
 };
 
 int kprobes_create(struct session *s);
+/* Equal strings, or both NULL. */
+bool session_same_str(const char *a, const char *b);
 /* "what: strerror(errno)" in a per-thread buffer. */
 const char *session_errno_reason(const char *what);
 /* Removes every hist trigger from the events of cfg's hist probes in inst

@@ -2,10 +2,11 @@
  * without stopping what both configs trace. Probes are matched by their
  * kernel-side definition: an event stays enabled while a probe of the new
  * config uses it with the same filter, a kprobe stays while one defines it
- * the same way, a hist trigger while one spells it the same way. The function tracer, once on, stays on: its filter is
- * rewritten atomically by session_enable_functions(), and without function
- * probes it is muted (set_ftrace_notrace = the filter), because changing
- * the tracer would reset the ring buffer under the probes that stay.
+ * the same way, a hist trigger while one spells it the same way. The
+ * function tracer, once on, stays on: its filter is rewritten atomically by
+ * session_enable_functions(), and without function probes it is muted
+ * (set_ftrace_notrace = the filter), because changing the tracer would
+ * reset the ring buffer under the probes that stay.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +15,6 @@
 
 #include "log/log.h"
 #include "tracefs/session_priv.h"
-
-static bool same_str(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
 
 /* True when p and q need the same event in the kernel: a tracepoint with the
  * same filter, or a kprobe with the same definition. */
@@ -30,8 +26,8 @@ static bool same_event(const struct probe_spec *p, const struct probe_spec *q)
 		return false;
 	if (p->kind == PROBE_KPROBE)
 		return !strcmp(p->target, q->target) &&
-		       same_str(p->fetchargs, q->fetchargs);
-	return same_str(p->filter, q->filter);
+		       session_same_str(p->fetchargs, q->fetchargs);
+	return session_same_str(p->filter, q->filter);
 }
 
 /* True when a hist probe of cfg has hist probe p's trigger. */

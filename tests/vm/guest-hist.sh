@@ -54,6 +54,7 @@ check "reload logged" grep -q 'msg="config reloaded"' /tmp/exporter.log
 traffic b
 check_eq "kept trigger: drops go on (2 x $N in all)" "$(val "$DROPS" /tmp/b1.txt)" $((2 * N))
 check_eq "changed trigger: no 93-byte packet counted" "$(val "$HRX" /tmp/b1.txt)" 0
+check_eq "counted probe beside a hist trigger with another filter: $N" "$(d "$CRX" b0 b1)" $N
 check_eq "changed trigger replaced the old one" "$(hist_triggers net/netif_receive_skb)" 1
 check "the new trigger has the new filter" grep -q 'len == 93' "$I/events/net/netif_receive_skb/trigger"
 check_eq "no parse errors" "$(val ftrace_exporter_parse_errors_total)" 0
