@@ -80,6 +80,16 @@ sum_of() {
 	scrape | awk -v s="$1" 'index($0, s) == 1 { t += $NF } END { print t + 0 }'
 }
 
+# value_becomes SERIES WANT [SECONDS]: true once SERIES reads WANT (within
+# SECONDS, default 2).
+value_becomes() {
+	for _ in $(seq $((${3:-2} * 10))); do
+		[ "$(value "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_delta SERIES BASE WANT SECONDS: waits until SERIES - BASE >= WANT,
 # then prints the final delta.
 wait_delta() {

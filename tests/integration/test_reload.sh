@@ -28,11 +28,7 @@ check "the problem is logged with file:line:col" grep -q "reload.yaml:3:" "$LOG"
 
 cp "$TMP/good.yaml" "$cfg"
 kill -HUP "$EXPORTER_PID"
-for _ in $(seq 20); do
-	[ "$(value ftrace_exporter_config_last_reload_successful)" = 1 ] && break
-	sleep 0.1
-done
 check "SIGHUP with a good config is successful" \
-	[ "$(value ftrace_exporter_config_last_reload_successful)" = 1 ]
+	value_becomes ftrace_exporter_config_last_reload_successful 1
 check "exit 0 on SIGTERM" stop_exporter
 finish
