@@ -12,7 +12,8 @@
 struct pipeline {
 	const struct flags *flags;
 	struct config *cfg;
-	struct webcfg *web;	/* NULL without --web.config.file */
+	struct webcfg *web;	/* last applied (the server copies it);
+				 * NULL without --web.config.file */
 	struct session *session;
 	struct parser *parser;
 	struct metrics *metrics;

@@ -15,6 +15,15 @@
  * A bad config, or a changed `tracing:` section, changes nothing. A failure
  * after step 2 (out of memory) leaves no consistent state to serve: the
  * exporter then stops with status 1 so its supervisor restarts it.
+ *
+ * The web config (--web.config.file: TLS material, users, headers) is read
+ * again with the config, and is applied before step 1, so that whatever
+ * refuses the reload changes nothing: an invalid file (its problems printed
+ * as FILE:LINE:COL like the config's), or a web config the web server
+ * cannot start with. http_server_set_web() starts a new daemon on the same
+ * listening socket and retires the old one once its requests are through
+ * (also the POST /-/reload running this); the server keeps its own copy,
+ * so the previous p->web is freed at once.
  */
 #include <errno.h>
 #include <event-parse.h>
@@ -27,11 +36,13 @@
 #include "pipeline_int.h"
 #include "causes/causes.h"
 #include "config/config.h"
+#include "http/http.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
 #include "parse/parse.h"
 #include "reader/reader.h"
 #include "tracefs/tracefs.h"
+#include "webcfg/webcfg.h"
 
 /* The per-config state a reload replaces. */
 struct generation {
@@ -162,18 +173,64 @@ static int refuse(struct pipeline *p, char *msg, size_t len, const char *why)
 	return -1;
 }
 
+/* Loads --web.config.file again into *web (NULL without the flag), its
+ * problems printed to stderr as FILE:LINE:COL. 0, or -1 when invalid. */
+static int load_web(const struct pipeline *p, struct webcfg **web)
+{
+	*web = NULL;
+	if (!p->flags->web_config)
+		return 0;
+	*web = webcfg_load(p->flags->web_config, stderr);
+	return *web ? 0 : -1;
+}
+
+/* Serves with web from now on and makes it p->web, freeing the previous
+ * one (the server has its own copy). Nothing to do without the flag. 0,
+ * or -1 with the running web config still serving and web the caller's. */
+static int apply_web(struct pipeline *p, struct webcfg *web)
+{
+	if (!p->flags->web_config)
+		return 0;
+	if (http_server_set_web(p->http, web))
+		return -1;
+	webcfg_free(p->web);
+	p->web = web;
+	log_msg(LOG_INFO, "web config reloaded", "file", p->flags->web_config,
+		"tls", webcfg_tls(web) ? "true" : "false", "basic_auth",
+		webcfg_user_count(web) ? "true" : "false", NULL);
+	return 0;
+}
+
+/* Why the loaded next and web (web_ok: valid or not asked for) cannot be
+ * applied, or NULL when they can. */
+static const char *refusal(const struct pipeline *p, const struct config *next,
+			   bool web_ok)
+{
+	if (!next)
+		return web_ok ? "invalid config" :
+				"invalid config and web config";
+	if (!web_ok)
+		return "invalid web config";
+	if (!config_tracing_same(p->cfg, next))
+		return "the tracing: section changed (it applies at restart)";
+	return NULL;
+}
+
 /* Reloads under reload_lock: a SIGHUP and a POST /-/reload at once run one
  * after the other. */
 static int reload(struct pipeline *p, char *msg, size_t len)
 {
 	struct config *next = config_load(p->flags->config_file, stderr);
+	struct webcfg *web;
+	bool web_ok = load_web(p, &web) == 0;
+	const char *why = refusal(p, next, web_ok);
 
-	if (!next)
-		return refuse(p, msg, len, "invalid config");
-	if (!config_tracing_same(p->cfg, next)) {
+	if (!why && apply_web(p, web))
+		why = "the web server cannot start with the new web config";
+	if (why) {
 		config_free(next);
-		return refuse(p, msg, len, "the tracing: section changed (it "
-			      "applies at restart)");
+		webcfg_free(web);
+		return refuse(p, msg, len, why);
 	}
 	if (reload_locked(p, next) == 0)
 		return 0;

@@ -9,7 +9,9 @@
  * bcrypt; an unknown user costs one too (against a decoy of the highest
  * configured cost), so timing does not tell which users exist. Results are
  * compared in constant time. One mutex serialises the cache and the
- * crypt_data (libmicrohttpd runs one thread anyway).
+ * crypt_data (libmicrohttpd runs one thread anyway). Each daemon has its
+ * own state over its own copy of the web config (daemon.c), so a new web
+ * config starts with an empty cache.
  */
 #include <crypt.h>
 #include <errno.h>
@@ -193,7 +195,7 @@ bool http_auth_ok(struct http_auth *a, struct MHD_Connection *c)
 }
 
 /* Replies 401 with the challenge, to a request without valid credentials. */
-enum MHD_Result http_auth_refuse(const struct http_server *srv,
+enum MHD_Result http_auth_refuse(const struct http_daemon *d,
 				 struct MHD_Connection *c)
 {
 	static const char text[] = "Unauthorized\n";
@@ -206,5 +208,5 @@ enum MHD_Result http_auth_refuse(const struct http_server *srv,
 		MHD_destroy_response(r);
 		r = NULL;
 	}
-	return http_queue(srv, c, MHD_HTTP_UNAUTHORIZED, r);
+	return http_queue(d, c, MHD_HTTP_UNAUTHORIZED, r);
 }

@@ -1,11 +1,24 @@
-/* http: see http.h. One libmicrohttpd daemon with an internal poll thread;
- * every callback (render, reload, ready) runs on that thread. TLS lives in
- * tls.c, basic auth in auth.c. */
+/* http: see http.h. The server owns the listening socket for its whole
+ * life and serves it with one libmicrohttpd daemon at a time (daemon.c);
+ * TLS lives in tls.c, basic auth in auth.c.
+ *
+ * DESIGN, replacing the web config (http_server_set_web()): a new daemon
+ * starts on a duplicate of the same socket first, so a config it cannot
+ * start with changes nothing. Then the old daemon is quiesced (it accepts
+ * no more) and retired; connections that arrive meanwhile wait in the
+ * socket's backlog for whichever daemon accepts them, none is refused, and
+ * the port stays. A retired daemon may be running the very callback that
+ * asked for the change (POST /-/reload), and MHD_stop_daemon() cuts the
+ * requests in progress, so it is not stopped there: the reaper thread
+ * stops it once its busy connections are through and it has settled (see
+ * http_daemon_retire()), or at its deadline, closing the idle keep-alive
+ * connections, and frees its web config. srv->lock guards the daemon
+ * list; MHD_stop_daemon() is never called with it held, because MHD's
+ * callbacks take it.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "http/internal.h"
@@ -14,48 +27,12 @@
 
 #define DEFAULT_CONTENT_TYPE "text/plain; charset=utf-8"
 
-/* Serves a request whose body has been read: 403 when the client
- * certificate does not satisfy the policy, 401 without valid credentials,
- * else the route. */
-static enum MHD_Result serve(struct http_server *srv, struct MHD_Connection *c,
-			     const char *url, const char *method)
-{
-	if (!http_tls_peer_ok(srv, c))
-		return http_reply_text(srv, c, MHD_HTTP_FORBIDDEN,
-				       "Client certificate missing or not "
-				       "trusted\n");
-	if (srv->auth && !http_auth_ok(srv->auth, c))
-		return http_auth_refuse(srv, c);
-	return http_route(srv, c, url, method);
-}
-
-/* MHD calls this first with the headers (we just note the request), then
- * once per chunk of body (discarded), then once more to get the reply. */
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-				  const char *url, const char *method,
-				  const char *version, const char *data,
-				  size_t *size, void **state)
-{
-	static int started;
-
-	(void)version;
-	(void)data;
-	if (!*state) {
-		*state = &started;
-		return MHD_YES;
-	}
-	if (*size) {
-		*size = 0;
-		return MHD_YES;
-	}
-	return serve(cls, c, url, method);
-}
-
-/* Copies opts into srv with defaults, and makes the basic auth state when
- * the web config has users; -1 with errno (EINVAL, ENOMEM, ...). */
+/* Copies opts' strings into srv with defaults; -1 with errno (EINVAL,
+ * ENOMEM). The web config is not kept: each daemon copies it. */
 static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 {
 	srv->opts = *opts;
+	srv->opts.web = NULL;
 	if (!opts->listen || !opts->render) {
 		errno = EINVAL;
 		return -1;
@@ -71,12 +48,7 @@ static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 		return -1;
 	}
 	srv->landing = http_landing_page(srv->path);
-	if (!srv->landing)
-		return -1;
-	if (!opts->web || !webcfg_user_count(opts->web))
-		return 0;
-	srv->auth = http_auth_new(opts->web);
-	return srv->auth ? 0 : -1;
+	return srv->landing ? 0 : -1;
 }
 
 /* Frees what copy_opts made; srv's other fields are the caller's. */
@@ -85,81 +57,150 @@ static void free_opts(struct http_server *srv)
 	free(srv->path);
 	free(srv->content_type);
 	free(srv->landing);
-	http_auth_free(srv->auth);
 }
 
-/* Closes dup_fd if it is still the duplicate of fd that we made: MHD
- * closes the listening socket on some of its failures and not on others,
- * and the number may already belong to another thread's file. */
-static void close_if_duplicate(int dup_fd, int fd)
+/* Sets up srv->lock and srv->wake (on the monotonic clock); 0, or -1
+ * with errno and nothing to destroy. */
+static int init_sync(struct http_server *srv)
 {
-	struct stat a, b;
-	int err = errno;
+	pthread_condattr_t attr;
+	int err;
 
-	if (!fstat(dup_fd, &a) && !fstat(fd, &b) && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino)
-		close(dup_fd);
+	err = pthread_condattr_init(&attr);
+	if (err)
+		goto err_out;
+	err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!err)
+		err = pthread_cond_init(&srv->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (err)
+		goto err_out;
+	pthread_mutex_init(&srv->lock, NULL);
+	return 0;
+
+err_out:
 	errno = err;
-}
-
-/* Starts MHD on a duplicate of fd, which stays the caller's to close, with
- * TLS when the web config asks for it. Returns 0, or -1 with errno (EIO
- * when MHD gives no reason). */
-static int start_daemon(struct http_server *srv, int fd)
-{
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
-	struct MHD_OptionItem tls[HTTP_TLS_ITEMS];
-	const struct http_opts *o = &srv->opts;
-	int mhd_fd;
-
-	if (http_tls_options(srv, tls, &flags))
-		return -1;
-	mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (mhd_fd < 0)
-		return -1;
-	errno = 0;
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-		MHD_OPTION_LISTEN_SOCKET, mhd_fd,
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)(o->max_connections ? o->max_connections : 64),
-		MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)(o->timeout_seconds ? o->timeout_seconds : 30),
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
-		MHD_OPTION_ARRAY, tls,
-		MHD_OPTION_END);
-	if (srv->mhd)
-		return 0;
-	if (!errno)
-		errno = EIO;
-	close_if_duplicate(mhd_fd, fd);
 	return -1;
 }
 
-/* Validates opts, opens the listening socket and starts the daemon. The
- * server keeps opts' callbacks and contexts, not its strings. On failure
- * nothing is left open, errno says why and the reason is logged. */
+static void destroy_sync(struct http_server *srv)
+{
+	pthread_cond_destroy(&srv->wake);
+	pthread_mutex_destroy(&srv->lock);
+}
+
+/* True when a is earlier than b. */
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* When retired daemon d may be stopped: settled and idle, or at its
+ * deadline. */
+static const struct timespec *stop_time(const struct http_daemon *d)
+{
+	return d->busy ? &d->deadline : &d->settle;
+}
+
+/* Unlinks and returns the first retired daemon that may be stopped at
+ * now (any of them once the server stops), or NULL. srv->lock held. */
+static struct http_daemon *take_done(struct http_server *srv,
+				     const struct timespec *now)
+{
+	struct http_daemon **pp, *d;
+
+	for (pp = &srv->retired; *pp; pp = &(*pp)->next) {
+		d = *pp;
+		if (srv->quit || !before(now, stop_time(d))) {
+			*pp = d->next;
+			return d;
+		}
+	}
+	return NULL;
+}
+
+/* Waits for a wake-up, at most until the earliest stop time of a retired
+ * daemon. srv->lock held. */
+static void wait_event(struct http_server *srv)
+{
+	struct timespec until;
+	bool timed = false;
+
+	for (struct http_daemon *d = srv->retired; d; d = d->next) {
+		if (!timed || before(stop_time(d), &until))
+			until = *stop_time(d);
+		timed = true;
+	}
+	if (timed)
+		pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
+	else
+		pthread_cond_wait(&srv->wake, &srv->lock);
+}
+
+/* The reaper thread: stops retired daemons when they may be, and all of
+ * them when the server stops; then returns. */
+static void *reap(void *arg)
+{
+	struct http_server *srv = arg;
+	struct http_daemon *d;
+	struct timespec now;
+
+	pthread_mutex_lock(&srv->lock);
+	while (!srv->quit || srv->retired) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		d = take_done(srv, &now);
+		if (!d) {
+			wait_event(srv);
+			continue;
+		}
+		pthread_mutex_unlock(&srv->lock);
+		http_daemon_stop(d);
+		pthread_mutex_lock(&srv->lock);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+/* Validates opts, opens the listening socket and starts the first daemon
+ * and the reaper. The server keeps opts' callbacks and contexts, not its
+ * strings nor its web config (copied). On failure nothing is left open,
+ * errno says why and the reason is logged. */
 struct http_server *http_server_start(const struct http_opts *opts)
 {
 	struct http_server *srv;
-	int fd, err;
+	int err;
 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		goto err_log;
 	if (copy_opts(srv, opts))
 		goto err_free_opts;
-	fd = listen_open(opts->listen, &srv->port);
-	if (fd < 0)
+	if (init_sync(srv))
 		goto err_free_opts;
-	if (start_daemon(srv, fd))
+	srv->fd = listen_open(opts->listen, &srv->port);
+	if (srv->fd < 0)
+		goto err_destroy_sync;
+	srv->cur = http_daemon_start(srv, opts->web);
+	if (!srv->cur)
 		goto err_close_fd;
-	close(fd);	/* MHD listens on its own duplicate */
+	err = pthread_create(&srv->reaper, NULL, reap, srv);
+	if (err) {
+		errno = err;
+		goto err_stop_daemon;
+	}
 	return srv;
 
+err_stop_daemon:
+	err = errno;
+	http_daemon_stop(srv->cur);
+	errno = err;
 err_close_fd:
 	err = errno;
-	close(fd);
+	close(srv->fd);
 	errno = err;
+err_destroy_sync:
+	destroy_sync(srv);
 err_free_opts:
 	err = errno;
 	free_opts(srv);
@@ -174,12 +215,60 @@ err_log:
 	return NULL;
 }
 
-/* Stops the daemon, waiting for callbacks in flight, and frees srv. */
+/* Serves the same socket with a new daemon using a copy of web (NULL:
+ * plain HTTP, no auth), which stays the caller's to free at once; the old
+ * daemon finishes its requests and is stopped by the reaper. Runs on any
+ * thread, a callback of the server's included. Returns 0, or -1 with
+ * errno (the new daemon's start error, logged; ECANCELED when the server
+ * is stopping) with the old daemon still serving. */
+int http_server_set_web(struct http_server *srv, const struct webcfg *web)
+{
+	struct http_daemon *d = http_daemon_start(srv, web);
+	int err;
+
+	if (!d)
+		goto err_log;
+	pthread_mutex_lock(&srv->lock);
+	if (srv->quit) {
+		pthread_mutex_unlock(&srv->lock);
+		errno = ECANCELED;
+		goto err_stop;
+	}
+	http_daemon_retire(srv->cur);
+	srv->cur->next = srv->retired;
+	srv->retired = srv->cur;
+	srv->cur = d;
+	pthread_cond_signal(&srv->wake);
+	pthread_mutex_unlock(&srv->lock);
+	return 0;
+
+err_stop:
+	err = errno;
+	http_daemon_stop(d);
+	errno = err;
+err_log:
+	err = errno;
+	log_msg(LOG_ERROR, "cannot serve with the new web config; the old one "
+		"stays", "err", strerror(err), NULL);
+	errno = err;
+	return -1;
+}
+
+/* Stops the reaper and every daemon, waiting for callbacks in flight
+ * (requests still in progress are cut), closes the socket and frees srv.
+ * NULL is fine. */
 void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	MHD_stop_daemon(srv->mhd);
+	pthread_mutex_lock(&srv->lock);
+	srv->quit = true;
+	pthread_cond_signal(&srv->wake);
+	pthread_mutex_unlock(&srv->lock);
+	pthread_join(srv->reaper, NULL);
+	http_daemon_stop(srv->cur);	/* no longer changes: quit is set */
+	close(srv->fd);
+	destroy_sync(srv);
 	free_opts(srv);
 	free(srv);
 }

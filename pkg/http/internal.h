@@ -1,54 +1,91 @@
-/* http/internal: private to pkg/http (http.c, routes.c, reply.c, listen.c,
- * tls.c, auth.c). */
+/* http/internal: private to pkg/http (http.c, daemon.c, routes.c, reply.c,
+ * listen.c, tls.c, auth.c). */
 #ifndef FTE_HTTP_INTERNAL_H
 #define FTE_HTTP_INTERNAL_H
 
 #include <microhttpd.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "http/http.h"
 
 struct http_auth;
+struct http_server;
+
+/* One libmicrohttpd daemon and the web config it serves with. The server
+ * replaces it whole when the web config changes (http_server_set_web()):
+ * every callback gets its own daemon's struct, so a request is served from
+ * start to end with one web config, and nothing here changes after start
+ * but the fields marked otherwise. */
+struct http_daemon {
+	struct MHD_Daemon *mhd;
+	struct http_server *srv;
+	struct webcfg *web;	/* own copy; NULL: plain HTTP, no auth */
+	struct http_auth *auth;	/* NULL: no basic auth */
+	char priorities[96];	/* gnutls priority string, with TLS */
+	int fd;			/* MHD's duplicate of srv->fd */
+	bool quiesced;		/* MHD handed fd back: ours to close */
+	/* changed under srv->lock (retired also read atomically): */
+	bool retired;		/* no longer accepting; replies close */
+	int busy;		/* connections before or in a request */
+	struct timespec settle;		/* retired: not stopped before */
+	struct timespec deadline;	/* retired: stopped by then at last */
+	struct http_daemon *next;	/* in srv->retired */
+};
 
 struct http_server {
-	struct MHD_Daemon *mhd;
-	struct http_opts opts;	/* the caller's, with the strings below */
+	struct http_opts opts;	/* the caller's callbacks; opts.web unused */
 	char *path;		/* telemetry path */
 	char *content_type;
 	char *landing;		/* landing page HTML */
-	char priorities[96];	/* gnutls priority string, with TLS */
-	struct http_auth *auth;	/* NULL: no basic auth */
+	int fd;			/* the listening socket, kept for life */
 	int port;
+	pthread_mutex_t lock;	/* cur, retired, quit, busy, retired flags */
+	pthread_cond_t wake;	/* the reaper's: a daemon went idle, quit */
+	pthread_t reaper;
+	struct http_daemon *cur;	/* the one accepting */
+	struct http_daemon *retired;	/* quiesced, finishing requests */
+	bool quit;
 };
+
+/* daemon.c */
+struct http_daemon *http_daemon_start(struct http_server *srv,
+				      const struct webcfg *web);
+void http_daemon_retire(struct http_daemon *d);
+void http_daemon_stop(struct http_daemon *d);
+bool http_daemon_retired(const struct http_daemon *d);
 
 /* Answers a request whose body (if any) has been read. Returns what MHD's
  * access handler must return. */
-enum MHD_Result http_route(struct http_server *srv, struct MHD_Connection *c,
-			   const char *url, const char *method);
+enum MHD_Result http_route(const struct http_daemon *d,
+			   struct MHD_Connection *c, const char *url,
+			   const char *method);
 
 /* reply.c: every response goes out through http_queue(), which adds the
  * web config's headers. */
 struct MHD_Response *http_response(const char *body, size_t len,
 				   enum MHD_ResponseMemoryMode mode,
 				   const char *ctype);
-enum MHD_Result http_queue(const struct http_server *srv,
+enum MHD_Result http_queue(const struct http_daemon *d,
 			   struct MHD_Connection *c, unsigned status,
 			   struct MHD_Response *r);
-enum MHD_Result http_reply_text(const struct http_server *srv,
+enum MHD_Result http_reply_text(const struct http_daemon *d,
 				struct MHD_Connection *c, unsigned status,
 				const char *text);
 
 /* tls.c: at most HTTP_TLS_ITEMS options, the last one MHD_OPTION_END. */
-#define HTTP_TLS_ITEMS 6
-int http_tls_options(struct http_server *srv, struct MHD_OptionItem *items,
+#define HTTP_TLS_ITEMS 5
+int http_tls_options(struct http_daemon *d, struct MHD_OptionItem *items,
 		     unsigned int *flags);
-bool http_tls_peer_ok(const struct http_server *srv,
-		      struct MHD_Connection *c);
+void http_tls_session_start(const struct http_daemon *d,
+			    struct MHD_Connection *c);
+bool http_tls_peer_ok(const struct http_daemon *d, struct MHD_Connection *c);
 
 /* auth.c */
 struct http_auth *http_auth_new(const struct webcfg *web);
 void http_auth_free(struct http_auth *a);
 bool http_auth_ok(struct http_auth *a, struct MHD_Connection *c);
-enum MHD_Result http_auth_refuse(const struct http_server *srv,
+enum MHD_Result http_auth_refuse(const struct http_daemon *d,
 				 struct MHD_Connection *c);
 
 /* Builds the landing page linking path, malloc'd; NULL with ENOMEM. */

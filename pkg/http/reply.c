@@ -1,6 +1,7 @@
 /* http/reply: making and queueing responses. Every response of the server
  * (pages, errors, 401, 403) leaves through http_queue(), which adds the
- * headers of the web config's http_server_config, so none can miss them.
+ * headers of the daemon's web config (http_server_config), so none can
+ * miss them, and "Connection: close" once the daemon is retired.
  */
 #include <string.h>
 
@@ -26,11 +27,13 @@ struct MHD_Response *http_response(const char *body, size_t len,
 	return r;
 }
 
-/* Adds the web config's extra headers to r; false on failure. */
-static bool add_web_headers(const struct http_server *srv,
+/* Adds d's web config's extra headers to r, and "Connection: close" when
+ * d is retired (the client reconnects to its successor); false on
+ * failure. */
+static bool add_web_headers(const struct http_daemon *d,
 			    struct MHD_Response *r)
 {
-	const struct webcfg *web = srv->opts.web;
+	const struct webcfg *web = d->web;
 	const struct webcfg_pair *h;
 
 	for (int i = 0; web && i < webcfg_header_count(web); i++) {
@@ -38,13 +41,15 @@ static bool add_web_headers(const struct http_server *srv,
 		if (MHD_add_response_header(r, h->name, h->value) == MHD_NO)
 			return false;
 	}
-	return true;
+	return !http_daemon_retired(d) ||
+	       MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
+				       "close") == MHD_YES;
 }
 
-/* Queues r (which may be NULL after a failed allocation) with the web
+/* Queues r (which may be NULL after a failed allocation) with d's web
  * config's headers, and drops our reference to it. MHD_NO closes the
  * connection. */
-enum MHD_Result http_queue(const struct http_server *srv,
+enum MHD_Result http_queue(const struct http_daemon *d,
 			   struct MHD_Connection *c, unsigned status,
 			   struct MHD_Response *r)
 {
@@ -52,18 +57,18 @@ enum MHD_Result http_queue(const struct http_server *srv,
 
 	if (!r)
 		return MHD_NO;
-	if (add_web_headers(srv, r))
+	if (add_web_headers(d, r))
 		ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 /* Replies with a static plain-text body. */
-enum MHD_Result http_reply_text(const struct http_server *srv,
+enum MHD_Result http_reply_text(const struct http_daemon *d,
 				struct MHD_Connection *c, unsigned status,
 				const char *text)
 {
-	return http_queue(srv, c, status,
+	return http_queue(d, c, status,
 			  http_response(text, strlen(text),
 					MHD_RESPMEM_PERSISTENT, TEXT_PLAIN));
 }

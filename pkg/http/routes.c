@@ -16,7 +16,7 @@
 #define GET_METHODS "GET, HEAD"
 #define POST_METHODS "POST, PUT"
 
-typedef enum MHD_Result (*serve_fn)(struct http_server *srv,
+typedef enum MHD_Result (*serve_fn)(const struct http_daemon *d,
 				    struct MHD_Connection *c);
 
 struct route {
@@ -26,7 +26,7 @@ struct route {
 };
 
 /* Replies 405 with the Allow header listing the methods allowed. */
-static enum MHD_Result reply_not_allowed(struct http_server *srv,
+static enum MHD_Result reply_not_allowed(const struct http_daemon *d,
 					 struct MHD_Connection *c,
 					 const char *allow)
 {
@@ -40,7 +40,7 @@ static enum MHD_Result reply_not_allowed(struct http_server *srv,
 		MHD_destroy_response(r);
 		r = NULL;
 	}
-	return http_queue(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	return http_queue(d, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 }
 
 /* True when an Accept-Encoding value names gzip without q=0. */
@@ -80,9 +80,10 @@ static bool metrics_headers(struct MHD_Response *r, const char *ctype,
 /* Renders the body, gzips it when the client accepts that (sending it
  * plain if compression fails), and hands the buffer over to MHD, which
  * frees it with the response. */
-static enum MHD_Result serve_metrics(struct http_server *srv,
+static enum MHD_Result serve_metrics(const struct http_daemon *d,
 				     struct MHD_Connection *c)
 {
+	const struct http_server *srv = d->srv;
 	struct MHD_Response *r;
 	unsigned char *gz = NULL;
 	char *text;
@@ -90,7 +91,7 @@ static enum MHD_Result serve_metrics(struct http_server *srv,
 
 	if (srv->opts.render(srv->opts.render_ctx, &text, &len)) {
 		log_msg(LOG_WARN, "render failed", "err", strerror(errno), NULL);
-		return http_reply_text(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return http_reply_text(d, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				       "Error rendering metrics\n");
 	}
 	if (accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -105,7 +106,7 @@ static enum MHD_Result serve_metrics(struct http_server *srv,
 		goto err_free_text;
 	if (!metrics_headers(r, srv->content_type, gz))
 		goto err_destroy_response;
-	return http_queue(srv, c, MHD_HTTP_OK, r);
+	return http_queue(d, c, MHD_HTTP_OK, r);
 
 err_destroy_response:
 	MHD_destroy_response(r);	/* frees text */
@@ -116,43 +117,47 @@ err_free_text:
 }
 
 /* The HTML page built at start, linking the telemetry path. */
-static enum MHD_Result serve_landing(struct http_server *srv,
+static enum MHD_Result serve_landing(const struct http_daemon *d,
 				     struct MHD_Connection *c)
 {
-	return http_queue(srv, c, MHD_HTTP_OK,
-			  http_response(srv->landing, strlen(srv->landing),
+	return http_queue(d, c, MHD_HTTP_OK,
+			  http_response(d->srv->landing,
+					strlen(d->srv->landing),
 					MHD_RESPMEM_PERSISTENT, TEXT_HTML));
 }
 
 /* Healthy as long as the server answers. */
-static enum MHD_Result serve_healthy(struct http_server *srv,
+static enum MHD_Result serve_healthy(const struct http_daemon *d,
 				     struct MHD_Connection *c)
 {
-	return http_reply_text(srv, c, MHD_HTTP_OK, "Healthy\n");
+	return http_reply_text(d, c, MHD_HTTP_OK, "Healthy\n");
 }
 
 /* Ready unless the ready callback says otherwise. */
-static enum MHD_Result serve_ready(struct http_server *srv,
+static enum MHD_Result serve_ready(const struct http_daemon *d,
 				   struct MHD_Connection *c)
 {
-	if (srv->opts.ready && !srv->opts.ready(srv->opts.ready_ctx))
-		return http_reply_text(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+	const struct http_opts *o = &d->srv->opts;
+
+	if (o->ready && !o->ready(o->ready_ctx))
+		return http_reply_text(d, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				       "Not ready\n");
-	return http_reply_text(srv, c, MHD_HTTP_OK, "Ready\n");
+	return http_reply_text(d, c, MHD_HTTP_OK, "Ready\n");
 }
 
 /* Runs the reload callback; its message becomes the body of a 500. */
-static enum MHD_Result serve_reload(struct http_server *srv,
+static enum MHD_Result serve_reload(const struct http_daemon *d,
 				    struct MHD_Connection *c)
 {
+	const struct http_opts *o = &d->srv->opts;
 	char msg[256] = "", body[sizeof(msg) + 32];
 
-	if (!srv->opts.reload(srv->opts.reload_ctx, msg, sizeof(msg)))
-		return http_reply_text(srv, c, MHD_HTTP_OK, "Reloaded\n");
+	if (!o->reload(o->reload_ctx, msg, sizeof(msg)))
+		return http_reply_text(d, c, MHD_HTTP_OK, "Reloaded\n");
 	msg[sizeof(msg) - 1] = '\0';
 	snprintf(body, sizeof(body), "Reload failed: %s\n",
 		 *msg ? msg : "unknown error");
-	return http_queue(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+	return http_queue(d, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			  http_response(body, strlen(body), MHD_RESPMEM_MUST_COPY,
 					TEXT_PLAIN));
 }
@@ -195,17 +200,18 @@ static bool method_allowed(const char *allow, const char *method)
 }
 
 /* Finds the route: unknown path 404, wrong method 405, else serve. */
-enum MHD_Result http_route(struct http_server *srv, struct MHD_Connection *c,
-			   const char *url, const char *method)
+enum MHD_Result http_route(const struct http_daemon *d,
+			   struct MHD_Connection *c, const char *url,
+			   const char *method)
 {
-	const struct route *r = find_route(srv, url);
+	const struct route *r = find_route(d->srv, url);
 
 	if (!r)
-		return http_reply_text(srv, c, MHD_HTTP_NOT_FOUND,
+		return http_reply_text(d, c, MHD_HTTP_NOT_FOUND,
 				       "Not found\n");
 	if (!method_allowed(r->allow, method))
-		return reply_not_allowed(srv, c, r->allow);
-	return r->serve(srv, c);
+		return reply_not_allowed(d, c, r->allow);
+	return r->serve(d, c);
 }
 
 /* Returns s with HTML's special characters escaped, malloc'd; NULL with

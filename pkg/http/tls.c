@@ -62,20 +62,21 @@ static int verify_required(gnutls_session_t s)
 	return peer_ok(s, WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT) ? 0 : -1;
 }
 
-/* MHD's connection hook: sets up the client certificate policy of a new
- * TLS session, before its handshake. Without a session it does nothing;
- * http_tls_peer_ok() then refuses the requests of that connection. */
-static void on_connection(void *cls, struct MHD_Connection *c,
-			  void **socket_ctx,
-			  enum MHD_ConnectionNotificationCode code)
+/* Sets up the client certificate policy of a new TLS connection, before
+ * its handshake (daemon.c's connection hook calls it). Without a policy,
+ * or without a session, it does nothing; http_tls_peer_ok() then refuses
+ * the requests of a connection that has no session. */
+void http_tls_session_start(const struct http_daemon *d,
+			    struct MHD_Connection *c)
 {
-	const struct http_server *srv = cls;
-	enum webcfg_client_auth a = webcfg_client_auth(srv->opts.web);
 	const union MHD_ConnectionInfo *ci;
+	enum webcfg_client_auth a;
 	gnutls_session_t s;
 
-	(void)socket_ctx;
-	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+	if (!d->web || !webcfg_tls(d->web))
+		return;
+	a = webcfg_client_auth(d->web);
+	if (a == WEBCFG_NO_CLIENT_CERT)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
@@ -91,18 +92,18 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 }
 
 /* Writes gnutls' NORMAL priorities restricted to the configured TLS
- * versions into srv->priorities. */
-static void build_priorities(struct http_server *srv)
+ * versions into d->priorities. */
+static void build_priorities(struct http_daemon *d)
 {
-	const struct webcfg *web = srv->opts.web;
+	const struct webcfg *web = d->web;
 	size_t len;
 
-	len = snprintf(srv->priorities, sizeof(srv->priorities),
+	len = snprintf(d->priorities, sizeof(d->priorities),
 		       "NORMAL:%%SERVER_PRECEDENCE:-VERS-ALL");
 	for (unsigned int v = webcfg_min_version(web);
 	     v <= webcfg_max_version(web); v++)
-		len += snprintf(srv->priorities + len,
-				sizeof(srv->priorities) - len, ":%s",
+		len += snprintf(d->priorities + len,
+				sizeof(d->priorities) - len, ":%s",
 				version_prio[v]);
 }
 
@@ -113,14 +114,14 @@ static struct MHD_OptionItem item(enum MHD_OPTION option, intptr_t value,
 }
 
 /* Fills items (HTTP_TLS_ITEMS of them, ending with MHD_OPTION_END) with
- * the TLS options of srv's web config and adds MHD_USE_TLS to *flags; with
+ * the TLS options of d's web config and adds MHD_USE_TLS to *flags; with
  * no web config or no TLS only the end. The strings stay the web
- * config's. Returns 0, or -1 with ENOTSUP when libmicrohttpd was built
- * without TLS. */
-int http_tls_options(struct http_server *srv, struct MHD_OptionItem *items,
+ * config's (d's copy). Returns 0, or -1 with ENOTSUP when libmicrohttpd
+ * was built without TLS. */
+int http_tls_options(struct http_daemon *d, struct MHD_OptionItem *items,
 		     unsigned int *flags)
 {
-	const struct webcfg *web = srv->opts.web;
+	const struct webcfg *web = d->web;
 	int n = 0;
 
 	if (!web || !webcfg_tls(web))
@@ -129,17 +130,14 @@ int http_tls_options(struct http_server *srv, struct MHD_OptionItem *items,
 		errno = ENOTSUP;
 		return -1;
 	}
-	build_priorities(srv);
+	build_priorities(d);
 	*flags |= MHD_USE_TLS;
 	items[n++] = item(MHD_OPTION_HTTPS_MEM_CERT, 0, webcfg_cert_pem(web));
 	items[n++] = item(MHD_OPTION_HTTPS_MEM_KEY, 0, webcfg_key_pem(web));
-	items[n++] = item(MHD_OPTION_HTTPS_PRIORITIES, 0, srv->priorities);
+	items[n++] = item(MHD_OPTION_HTTPS_PRIORITIES, 0, d->priorities);
 	if (webcfg_client_ca_pem(web))
 		items[n++] = item(MHD_OPTION_HTTPS_MEM_TRUST, 0,
 				  webcfg_client_ca_pem(web));
-	if (webcfg_client_auth(web) != WEBCFG_NO_CLIENT_CERT)
-		items[n++] = item(MHD_OPTION_NOTIFY_CONNECTION,
-				  (intptr_t)on_connection, srv);
 end:
 	items[n] = item(MHD_OPTION_END, 0, NULL);
 	return 0;
@@ -147,9 +145,9 @@ end:
 
 /* True when the connection's client certificate satisfies the policy
  * (always without TLS or when the policy does not require or verify). */
-bool http_tls_peer_ok(const struct http_server *srv, struct MHD_Connection *c)
+bool http_tls_peer_ok(const struct http_daemon *d, struct MHD_Connection *c)
 {
-	const struct webcfg *web = srv->opts.web;
+	const struct webcfg *web = d->web;
 	const union MHD_ConnectionInfo *ci;
 	enum webcfg_client_auth a;
 

@@ -44,6 +44,71 @@ void webcfg_free(struct webcfg *wc)
 	free(wc);
 }
 
+/* Copies the n pairs of in into a new array (*out stays NULL when n is 0).
+ * Returns 0, or -1 with ENOMEM after freeing what it copied. */
+static int dup_pairs(const struct webcfg_pair *in, int n,
+		     struct webcfg_pair **out)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		(*out)[i].name = strdup(in[i].name);
+		(*out)[i].value = strdup(in[i].value);
+		if (!(*out)[i].name || !(*out)[i].value) {
+			free_pairs(*out, i + 1);
+			*out = NULL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* strdup() of s, NULL for NULL; sets *failed when the copy fails. */
+static char *dup_str(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
+/* Returns a deep copy of wc (PEM text, headers, users included) that the
+ * caller frees with webcfg_free(); wc may be freed meanwhile. NULL with
+ * ENOMEM. */
+struct webcfg *webcfg_dup(const struct webcfg *wc)
+{
+	struct webcfg *c = calloc(1, sizeof(*c));
+	bool failed = false;
+
+	if (!c)
+		return NULL;
+	*c = *wc;
+	c->headers = c->users = NULL;
+	c->nheaders = c->nusers = 0;
+	c->path = dup_str(wc->path, &failed);
+	c->cert_pem = dup_str(wc->cert_pem, &failed);
+	c->key_pem = dup_str(wc->key_pem, &failed);
+	c->key_len = c->key_pem ? strlen(c->key_pem) : 0;
+	c->ca_pem = dup_str(wc->ca_pem, &failed);
+	if (failed || dup_pairs(wc->headers, wc->nheaders, &c->headers))
+		goto err_free;
+	c->nheaders = wc->nheaders;
+	if (dup_pairs(wc->users, wc->nusers, &c->users))
+		goto err_free;
+	c->nusers = wc->nusers;
+	return c;
+
+err_free:
+	webcfg_free(c);
+	errno = ENOMEM;
+	return NULL;
+}
+
 /* Returns name resolved against the web config's directory (absolute
  * names are kept), malloc'd; NULL after reporting "out of memory". */
 char *wc_path_in_dir(struct wc_ctx *ctx, const char *name)

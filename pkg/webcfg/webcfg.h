@@ -50,6 +50,9 @@ struct webcfg;
 struct webcfg *webcfg_load(const char *path, FILE *errs);
 struct webcfg *webcfg_parse(const char *path, const char *text, FILE *errs);
 void webcfg_free(struct webcfg *wc);
+/* A deep copy of wc, independent of it; NULL with ENOMEM. The caller frees
+ * it with webcfg_free(). */
+struct webcfg *webcfg_dup(const struct webcfg *wc);
 
 /* Accessors; every string belongs to wc and lives until webcfg_free(). */
 

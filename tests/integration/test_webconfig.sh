@@ -7,6 +7,7 @@
 # checks the TLS scrape; a real Prometheus (when installed) scrapes over TLS
 # with basic auth and reports up 1 (and up 0 with a wrong password).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pki.sh"
 INSTANCE=fte_test_web
 CFG=$ROOT/tests/integration/configs/webconfig.yaml
 PKI=$TMP/pki
@@ -18,44 +19,17 @@ for tool in openssl curl promtool; do
 done
 
 # ---- throwaway PKI -------------------------------------------------------
-# ca SUBJECT NAME: a self-signed CA NAME.crt/NAME.key.
-ca() {
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
-		-keyout "$PKI/$2.key" -out "$PKI/$2.crt" 2>/dev/null
-}
-# leaf NAME CN EXT: NAME.crt/NAME.key signed by ca.crt with extensions EXT.
-leaf() {
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$PKI/$1.key" \
-		-out "$PKI/$1.csr" 2>/dev/null &&
-	printf '%b' "$3" >"$PKI/$1.ext" &&
-	openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
-		-CAcreateserial -days 2 -extfile "$PKI/$1.ext" -out "$PKI/$1.crt" 2>/dev/null
-}
 mkdir -p "$PKI"
-ca "fte test CA" ca &&
-leaf server localhost 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' &&
-leaf client scraper 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' &&
-ca "rogue" rogue
+pki_ca ca &&
+pki_leaf server localhost "$SERVER_EXT" ca &&
+pki_leaf client scraper "$CLIENT_EXT" ca &&
+pki_ca rogue
 pki_ok() {
 	[ -s "$PKI/rogue.crt" ] && openssl verify -CAfile "$PKI/ca.crt" \
 		"$PKI/server.crt" "$PKI/client.crt" >/dev/null
 }
 check "openssl made the CA, server, client and rogue certificates" pki_ok
 
-# bcrypt PASSWORD: a bcrypt hash, cost 10, with whatever is installed.
-bcrypt() {
-	if command -v htpasswd >/dev/null; then
-		htpasswd -nbBC 10 "" "$1" | tr -d ':\n'
-	elif python3 -c 'import crypt' 2>/dev/null; then
-		python3 -W ignore -c 'import crypt, sys
-print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10)),
-      end="")' "$1"
-	else	# perl's crypt() is libcrypt's, which does bcrypt on Debian
-		perl -e 'my @a = (".", "/", "A".."Z", "a".."z", "0".."9");
-			my $s = join("", map { $a[rand @a] } 1..21) . "u";
-			print crypt($ARGV[0], "\$2b\$10\$$s")' "$1"
-	fi
-}
 HASH=$(bcrypt "$PASS")
 check "bcrypt hash made ($HASH)" grep -qE '^\$2[aby]\$10\$.{53}$' <<<"$HASH"
 

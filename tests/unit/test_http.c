@@ -10,10 +10,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <crypt.h>
@@ -26,6 +28,7 @@
 #include "http/http.h"
 #include "log/log.h"
 #include "webcfg/webcfg.h"
+#include "dir_count.h"
 
 #define BODY "# HELP up Up.\n# TYPE up gauge\nup 1\n"
 
@@ -840,6 +843,255 @@ static void test_client_certs(void **state)
 	}
 }
 
+/* ---- http_server_set_web: a new web config on the same socket ---- */
+
+/* A webcfg parsed from yaml (as if in FIX), for http_server_set_web(). */
+static struct webcfg *web_of(const char *yaml)
+{
+	struct webcfg *web = webcfg_parse(FIX "/t.yml", yaml, stderr);
+
+	assert_non_null(web);
+	return web;
+}
+
+/* Applies yaml (NULL: plain HTTP) to srv and frees the webcfg at once:
+ * the server must keep its own copy. */
+static void set_web(struct http_server *srv, const char *yaml)
+{
+	struct webcfg *web = yaml ? web_of(yaml) : NULL;
+	int port = http_server_port(srv);
+
+	assert_int_equal(http_server_set_web(srv, web), 0);
+	webcfg_free(web);
+	assert_int_equal(http_server_port(srv), port);
+}
+
+static int fd_count(void)
+{
+	return dir_count("/proc/self/fd");
+}
+
+/* Waits up to 10 s for the descriptor count to fall back to want (the
+ * reaper stops retired daemons asynchronously); returns the last count. */
+static int wait_fd_count(int want)
+{
+	int n = fd_count();
+
+	for (int i = 0; i < 200 && n != want; i++) {
+		usleep(50000);
+		n = fd_count();
+	}
+	return n;
+}
+
+/* Plain -> basic auth with headers -> other users -> plain again, on one
+ * port; each webcfg is freed as soon as it is applied. */
+static void test_set_web_auth(void **state)
+{
+	struct http_opts o = base_opts();
+	struct http_server *srv;
+	struct resp r;
+	int port, fds;
+
+	(void)state;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	port = http_server_port(srv);
+	fds = fd_count();
+	assert_int_equal(get_status(port, "/metrics", NULL, &r), 200);
+	assert_null(header(&r, "X-Frame-Options"));
+	resp_free(&r);
+
+	set_web(srv, USERS HEADERS);
+	assert_int_equal(get_status(port, "/metrics", NULL, &r), 401);
+	assert_string_equal(header(&r, "X-Frame-Options"), "deny");
+	resp_free(&r);
+	assert_int_equal(get_status(port, "/metrics", AUTH_OK, &r), 200);
+	assert_string_equal(r.body, BODY);
+	resp_free(&r);
+
+	/* alice gone, bob with alice's old password */
+	set_web(srv, "basic_auth_users:\n  bob: " HASH "\n");
+	assert_int_equal(get_status(port, "/metrics", AUTH_OK, &r), 401);
+	assert_null(header(&r, "X-Frame-Options"));
+	resp_free(&r);
+	assert_int_equal(get_status(port, "/metrics", AUTH_NOUSER, &r), 200);
+	resp_free(&r);
+
+	set_web(srv, NULL);
+	assert_int_equal(get_status(port, "/metrics", NULL, &r), 200);
+	resp_free(&r);
+	/* every retired daemon stopped, its socket duplicate closed */
+	assert_int_equal(wait_fd_count(fds), fds);
+	http_server_stop(srv);
+}
+
+/* Plain -> TLS -> plain on one port. */
+static void test_set_web_tls(void **state)
+{
+	struct http_opts o = base_opts();
+	struct http_server *srv;
+	struct resp r;
+	int port;
+
+	(void)state;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	port = http_server_port(srv);
+	set_web(srv, TLS_FILES USERS);
+	assert_int_equal(tls_get(port, NULL, NULL, "/metrics"), 200);
+	assert_int_equal(exchange(AF_INET, port, "GET / HTTP/1.1\r\n"
+				  "Host: x\r\n\r\n", 25, &r), -1);
+	resp_free(&r);
+	set_web(srv, NULL);
+	assert_int_equal(get_status(port, "/metrics", NULL, &r), 200);
+	resp_free(&r);
+	assert_int_equal(tls_get(port, NULL, NULL, "/metrics"), -1);
+	http_server_stop(srv);
+}
+
+static atomic_int in_render, release_render;
+
+/* A render that waits (at most 10 s) until the test releases it. */
+static int slow_render(void *ctx, char **text, size_t *len)
+{
+	(void)ctx;
+	in_render = 1;
+	for (int i = 0; i < 1000 && !release_render; i++)
+		usleep(10000);
+	*text = strdup(BODY);
+	*len = strlen(*text);
+	return 0;
+}
+
+/* A keep-alive request made on another thread. */
+struct bg_get {
+	pthread_t thread;
+	int port, rc;
+	struct resp r;
+};
+
+static void *bg_get_run(void *arg)
+{
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct bg_get *g = arg;
+
+	g->rc = exchange(AF_INET, g->port, req, sizeof(req) - 1, &g->r);
+	return NULL;
+}
+
+/* A request in progress when the web config changes completes with the old
+ * config, and its keep-alive connection is closed after the reply; the new
+ * config serves new connections meanwhile. */
+static void test_set_web_in_flight(void **state)
+{
+	struct http_opts o = base_opts();
+	struct bg_get g = { 0 };
+	struct http_server *srv;
+	struct resp r;
+
+	(void)state;
+	in_render = release_render = 0;
+	o.render = slow_render;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	g.port = http_server_port(srv);
+	assert_int_equal(pthread_create(&g.thread, NULL, bg_get_run, &g), 0);
+	for (int i = 0; i < 1000 && !in_render; i++)
+		usleep(10000);
+	assert_true(in_render);
+	set_web(srv, USERS);
+	/* the new daemon answers while the old one is busy */
+	assert_int_equal(get_status(g.port, "/-/healthy", NULL, &r), 401);
+	resp_free(&r);
+	release_render = 1;
+	pthread_join(g.thread, NULL);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(g.r.status, 200);
+	assert_string_equal(g.r.body, BODY);
+	assert_string_equal(header(&g.r, "Connection"), "close");
+	resp_free(&g.r);
+	assert_int_equal(get_status(g.port, "/metrics", AUTH_OK, &r), 200);
+	resp_free(&r);
+	http_server_stop(srv);
+}
+
+/* The reload callback of POST /-/reload replaces the web config of the
+ * very daemon running it. */
+struct swap {
+	struct http_server *_Atomic srv;
+	atomic_int rc;
+};
+
+static int reload_swap(void *ctx, char *msg, size_t len)
+{
+	struct swap *sw = ctx;
+	struct webcfg *web = webcfg_parse(FIX "/t.yml", USERS, NULL);
+
+	sw->rc = web ? http_server_set_web(sw->srv, web) : -1;
+	webcfg_free(web);
+	if (sw->rc)
+		snprintf(msg, len, "set_web failed");
+	return sw->rc;
+}
+
+static void test_set_web_from_callback(void **state)
+{
+	struct http_opts o = base_opts();
+	struct swap sw = { NULL, 1 };
+	struct resp r;
+	int port;
+
+	(void)state;
+	o.reload = reload_swap;
+	o.reload_ctx = &sw;
+	sw.srv = http_server_start(&o);
+	assert_non_null(sw.srv);
+	port = http_server_port(sw.srv);
+	expect(port, "POST", "/-/reload", 200, "Reloaded\n");
+	assert_int_equal(sw.rc, 0);
+	assert_int_equal(get_status(port, "/metrics", NULL, &r), 401);
+	resp_free(&r);
+	assert_int_equal(get_status(port, "/metrics", AUTH_OK, &r), 200);
+	resp_free(&r);
+	http_server_stop(sw.srv);
+}
+
+/* When the new daemon cannot start (here: no descriptor left for it), the
+ * old one keeps serving, unchanged, on the same port. */
+static void test_set_web_fails(void **state)
+{
+	struct http_opts o = base_opts();
+	struct webcfg *web = web_of(USERS);
+	struct rlimit old, lim;
+	struct http_server *srv;
+	struct resp r;
+	int port, lowest, rc, err;
+
+	(void)state;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	port = http_server_port(srv);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lowest = dup(0);	/* every descriptor below it is in use */
+	assert_true(lowest >= 0);
+	close(lowest);
+	lim = old;
+	lim.rlim_cur = lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	rc = http_server_set_web(srv, web);
+	err = errno;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc, -1);
+	assert_true(err == EMFILE || err == EINVAL);
+	webcfg_free(web);
+	assert_int_equal(http_server_port(srv), port);
+	assert_int_equal(get_status(port, "/metrics", NULL, &r), 200);
+	assert_string_equal(r.body, BODY);
+	resp_free(&r);
+	http_server_stop(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -864,6 +1116,11 @@ int main(void)
 		cmocka_unit_test(test_auth_cache),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_client_certs),
+		cmocka_unit_test(test_set_web_auth),
+		cmocka_unit_test(test_set_web_tls),
+		cmocka_unit_test(test_set_web_in_flight),
+		cmocka_unit_test(test_set_web_from_callback),
+		cmocka_unit_test(test_set_web_fails),
 	};
 
 	log_set_level("error");

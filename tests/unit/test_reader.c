@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +30,7 @@
 
 #include "reader/reader.h"
 #include "tracefs/session_priv.h"
+#include "dir_count.h"
 
 #define INSTANCE "fte_unit_reader"
 #define PAGE 4096		/* <= PIPE_BUF: a page is written atomically */
@@ -136,14 +136,7 @@ static int unread_bytes(struct fixture *f, int cpu)
 
 static int thread_count(void)
 {
-	DIR *d = opendir("/proc/self/task");
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
+	return dir_count("/proc/self/task");
 }
 
 /* Fake root with FIFOs for CPUs 0..NCPU-1 and a session on it. */
