@@ -7,6 +7,7 @@
  * except for the reload status fields.
  */
 #include <errno.h>
+#include <event-parse.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,9 +282,41 @@ err_stop:
 	return NULL;
 }
 
+/* Takes the per-config state out of p (the config stays p's too, until p
+ * gets another). */
+struct generation take_generation(struct pipeline *p)
+{
+	struct generation g = {
+		p->cfg, p->parser, p->metrics, p->threads, p->probe_up,
+		p->causes, NULL,
+	};
+
+	p->parser = NULL;
+	p->metrics = NULL;
+	p->threads = NULL;
+	p->probe_up = NULL;
+	p->causes = NULL;
+	return g;
+}
+
+/* Frees a generation; nothing may use it any more. */
+void generation_free(struct generation *g, int ncpus)
+{
+	causes_free(g->causes);
+	for (int c = 0; g->threads && c < ncpus; c++)
+		parse_thread_free(g->threads[c]);
+	free(g->threads);
+	metrics_free(g->metrics);
+	parser_free(g->parser);
+	tep_free(g->tep);
+	free(g->probe_up);
+	config_free(g->cfg);
+}
+
 void pipeline_stop(struct pipeline *p)
 {
 	int ncpus = session_cpu_count();
+	struct generation g;
 
 	if (!p)
 		return;
@@ -291,17 +324,11 @@ void pipeline_stop(struct pipeline *p)
 	if (p->session)
 		session_stop(p->session);
 	reader_stop(p->readers);
-	causes_free(p->causes);
-	for (int c = 0; p->threads && c < ncpus; c++)
-		parse_thread_free(p->threads[c]);
-	free(p->threads);
-	metrics_free(p->metrics);
-	parser_free(p->parser);
-	session_close(p->session);
+	g = take_generation(p);
+	session_close(p->session);	/* it reads g.cfg */
+	generation_free(&g, ncpus);
 	expo_free(p->expo);
-	config_free(p->cfg);
 	webcfg_free(p->web);
-	free(p->probe_up);
 	free(p->cpus);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->reload_lock);

@@ -32,6 +32,20 @@ struct pipeline {
 	bool failed;	/* a reload failed midway: exit 1 */
 };
 
+/* The per-config state a reload replaces. */
+struct generation {
+	struct config *cfg;
+	struct parser *parser;
+	struct metrics *metrics;
+	struct parse_thread **threads;
+	bool *probe_up;
+	struct causes *causes;
+	struct tep_handle *tep;
+};
+
+struct generation take_generation(struct pipeline *p);
+void generation_free(struct generation *g, int ncpus);
+
 /* Reader callback: parses one page with the CPU's parse thread. */
 void page_ready(void *ctx, void *page);
 /* Turns every probe of p->cfg on (p->probe_up, parser); -1 on ENOMEM. */

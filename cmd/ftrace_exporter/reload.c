@@ -26,7 +26,6 @@
  * so the previous p->web is freed at once.
  */
 #include <errno.h>
-#include <event-parse.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,45 +42,6 @@
 #include "reader/reader.h"
 #include "tracefs/tracefs.h"
 #include "webcfg/webcfg.h"
-
-/* The per-config state a reload replaces. */
-struct generation {
-	struct config *cfg;
-	struct parser *parser;
-	struct metrics *metrics;
-	struct parse_thread **threads;
-	bool *probe_up;
-	struct causes *causes;
-	struct tep_handle *tep;
-};
-
-static struct generation take_generation(struct pipeline *p)
-{
-	struct generation g = {
-		p->cfg, p->parser, p->metrics, p->threads, p->probe_up,
-		p->causes, NULL,
-	};
-
-	p->parser = NULL;
-	p->metrics = NULL;
-	p->threads = NULL;
-	p->probe_up = NULL;
-	p->causes = NULL;
-	return g;
-}
-
-static void generation_free(struct generation *g, int ncpus)
-{
-	causes_free(g->causes);
-	for (int c = 0; g->threads && c < ncpus; c++)
-		parse_thread_free(g->threads[c]);
-	free(g->threads);
-	metrics_free(g->metrics);
-	parser_free(g->parser);
-	tep_free(g->tep);
-	free(g->probe_up);
-	config_free(g->cfg);
-}
 
 /* The probe of old that next's probe j keeps, or -1. */
 static int kept_from(const struct config *old, const struct config *next,
