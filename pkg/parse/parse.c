@@ -152,12 +152,17 @@ static bool names_wanted(const struct parser *p)
 }
 
 /* Resolves every function probe's addresses, the text range and, when a
- * label needs them, the kernel's symbol names, in one pass over kallsyms; a
+ * label needs them, the kernel's symbol names, in one pass over kallsyms
+ * (skipped when there is neither a function probe nor such a label); a
  * function kallsyms does not name (or an unreadable kallsyms) marks its
  * probe unusable. -1 only on allocation failure. */
 static int resolve_functions(struct parser *p, const struct config *cfg)
 {
-	if (names_wanted(p) && !(p->syms = ksyms_new()))
+	bool names = names_wanted(p);
+
+	if (p->func_id < 0 && !names)
+		return 0;	/* kallsyms is not needed: not read */
+	if (names && !(p->syms = ksyms_new()))
 		return -1;
 	if (funcs_load(p->funcs, p->syms, NULL) && errno == ENOMEM)
 		return -1;
