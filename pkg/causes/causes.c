@@ -110,10 +110,7 @@ static int setup_rules(struct causes *c, const bool *probe_up)
 		const struct cause_rule *r = config_rule(cfg, i);
 		struct causes_rule *rt = &c->rules[c->nrules];
 
-		rt->cause = c->other;
-		for (int k = 0; k < c->ncauses; k++)
-			if (!strcmp(c->names[k], r->cause))
-				rt->cause = k;
+		rt->cause = cause_index(c, r->cause);
 		rt->probe = probe_index(cfg, r->probe);
 		rt->minus = r->minus ? probe_index(cfg, r->minus) : -1;
 		if (rt->probe < 0 || !probe_up[rt->probe] ||

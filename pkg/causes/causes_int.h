@@ -34,6 +34,8 @@ struct causes {
 
 /* Fills c->scratch with the current cumulative inputs of every cause. */
 void causes_sample(struct causes *c);
+/* Index of the cause named name, or c->other (sample.c). */
+int cause_index(const struct causes *c, const char *name);
 /* Clears the per-code cache. */
 void causes_cache_reset(struct causes *c);
 

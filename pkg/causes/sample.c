@@ -6,8 +6,7 @@
 
 #include <string.h>
 
-/* Index of the cause named name, or other. */
-static int cause_index(const struct causes *c, const char *name)
+int cause_index(const struct causes *c, const char *name)
 {
 	for (int i = 0; i < c->ncauses; i++)
 		if (!strcmp(c->names[i], name))

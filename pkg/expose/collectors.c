@@ -11,11 +11,14 @@ static const struct {
 	{ "self", collect_self },
 };
 
+_Static_assert(sizeof(registry) / sizeof(registry[0]) <= COLLECTORS_MAX,
+	       "collectors: raise COLLECTORS_MAX");
+
 int collectors_table(struct collector *table, struct scrape_src *src)
 {
 	int n = sizeof(registry) / sizeof(registry[0]);
 
-	for (int i = 0; i < n && i < COLLECTORS_MAX; i++) {
+	for (int i = 0; i < n; i++) {
 		table[i].name = registry[i].name;
 		table[i].collect = registry[i].collect;
 		table[i].ctx = src;

@@ -76,14 +76,16 @@ static int grow(struct merge *m)
 {
 	int cap = m->cap ? 2 * m->cap : 64;
 	struct row *rows = realloc(m->rows, cap * sizeof(*rows));
+	int *index;
 
 	if (!rows)
 		return -1;
 	m->rows = rows;
+	index = calloc(2 * cap, sizeof(*index));
+	if (!index)
+		return -1;	/* the old index still serves the old cap */
 	free(m->index);
-	m->index = calloc(2 * cap, sizeof(*m->index));
-	if (!m->index)
-		return -1;
+	m->index = index;
 	m->cap = cap;
 	for (int i = 0; i < m->n; i++)
 		index_put(m, i);

@@ -94,7 +94,7 @@ struct session *session_open(const char *dir, const struct config *cfg)
 		goto err_instance;
 	if (kprobes_create(s))
 		goto err_instance;
-	s->tep = session_load_tep(dir, cfg);
+	s->tep = session_load_tep(NULL, cfg);	/* dir is set above */
 	if (!s->tep)
 		goto err_instance;
 	return s;
