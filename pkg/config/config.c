@@ -147,6 +147,11 @@ const char *config_path(const struct config *cfg)
 	return cfg->path;
 }
 
+const char *config_kprobe_group(const struct config *cfg)
+{
+	return cfg->kprobe_group;
+}
+
 const char *config_instance(const struct config *cfg)
 {
 	return cfg->instance;
@@ -196,12 +201,9 @@ static bool str_same(const char *a, const char *b)
 
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b)
 {
-	if (a->kind != b->kind || a->nlabels != b->nlabels ||
-	    a->max_series != b->max_series || a->hist != b->hist)
+	if (a->kind != b->kind || a->max_series != b->max_series ||
+	    a->hist != b->hist || !cfg_same_labels(a, b))
 		return false;
-	for (int i = 0; i < a->nlabels; i++)
-		if (strcmp(a->labels[i], b->labels[i]))
-			return false;
 	return str_same(a->name, b->name) && str_same(a->target, b->target) &&
 	       str_same(a->fetchargs, b->fetchargs) &&
 	       str_same(a->metric, b->metric) && str_same(a->help, b->help) &&

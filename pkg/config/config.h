@@ -56,6 +56,9 @@ void config_free(struct config *cfg);
 
 const char *config_path(const struct config *cfg);
 const char *config_instance(const struct config *cfg);
+/* The instance's private kprobe group, "fte_<instance>": every kprobe probe
+ * is created there, and only that group is ever removed. */
+const char *config_kprobe_group(const struct config *cfg);
 unsigned config_buffer_size_kb(const struct config *cfg);
 const char *config_cpus(const struct config *cfg);
 bool config_cpu_enabled(const struct config *cfg, int cpu);

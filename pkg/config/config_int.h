@@ -22,6 +22,7 @@ struct cfg_str {
 struct config {
 	const char *path;
 	const char *instance;
+	const char *kprobe_group;	/* "fte_<instance>", see cfg_parse_probes */
 	unsigned buffer_size_kb;
 	const char *cpus;
 	bool cpu_mask[CONFIG_MAX_CPUS];
@@ -53,6 +54,8 @@ struct cfg_name_rule {
 	const char *pattern;
 };
 
+/* Same label names in the same order (config_probes.c). */
+bool cfg_same_labels(const struct probe_spec *a, const struct probe_spec *b);
 extern const struct cfg_name_rule cfg_instance_name, cfg_probe_name,
 	cfg_label_name, cfg_metric_name, cfg_cause_name, cfg_reason_name;
 

@@ -39,13 +39,10 @@ static void parse_name(struct cfg_ctx *ctx, yaml_node_t *map, yaml_node_t *n,
 		return;
 	}
 	p->name = cfg_name(ctx, n, &cfg_probe_name);
-	for (q = ctx->cfg->probes; p->name && q < p; q++) {
-		if (q->name && !strcmp(q->name, p->name)) {
-			yamldoc_err(ctx->yd, n, "duplicate probe name \"%s\" (first at line %d)",
-				    p->name, q->line);
-			return;
-		}
-	}
+	q = p->name ? config_probe_by_name(ctx->cfg, p->name) : NULL;
+	if (q && q != p)	/* the first probe of that name */
+		yamldoc_err(ctx->yd, n, "duplicate probe name \"%s\" (first at line %d)",
+			    p->name, q->line);
 }
 
 static void split_tracepoint(struct cfg_ctx *ctx, yaml_node_t *n,
@@ -73,24 +70,19 @@ static bool valid_offset(const char *s)
 	return cfg_chars(s, CFG_DIGIT, CFG_DIGIT);
 }
 
-/* Checks SYMBOL[+OFFSET] and names the private group "fte_<instance>". */
+/* Checks SYMBOL[+OFFSET]; the event goes to the instance's private group. */
 static void split_kprobe(struct cfg_ctx *ctx, yaml_node_t *n,
 			 struct probe_spec *p)
 {
 	size_t sym = strspn(p->target, CFG_ALNUM "_.");
 	const char *off = p->target + sym;
-	char *group;
+	const char *group = ctx->cfg->kprobe_group;
 
 	if (!sym || strchr(CFG_DIGIT ".", p->target[0]) ||
 	    (*off && (*off != '+' || !valid_offset(off + 1)))) {
 		yamldoc_err(ctx->yd, n, "invalid kprobe target \"%s\": expected SYMBOL or SYMBOL+OFFSET",
 			    p->target);
 		return;
-	}
-	group = cfg_printf(ctx, "fte_%s", ctx->cfg->instance);
-	for (char *c = group; c && *c; c++) {
-		if (!strchr(CFG_ALNUM "_", *c))
-			*c = '_';
 	}
 	if (group && strlen(group) > KPROBE_GROUP_MAX)
 		yamldoc_err(ctx->yd, n, "kprobe group \"%s\" is longer than %d characters: shorten tracing.instance",
@@ -329,7 +321,7 @@ static void parse_probe(struct cfg_ctx *ctx, yaml_node_t *n,
 	parse_mode(ctx, kv, p);
 }
 
-static bool same_labels(const struct probe_spec *a, const struct probe_spec *b)
+bool cfg_same_labels(const struct probe_spec *a, const struct probe_spec *b)
 {
 	if (a->nlabels != b->nlabels)
 		return false;
@@ -351,7 +343,7 @@ static void check_families(struct cfg_ctx *ctx)
 		for (q = cfg->probes; p->metric && p->name && q < p; q++) {
 			if (!q->metric || !q->name || strcmp(p->metric, q->metric))
 				continue;
-			if (!same_labels(p, q))
+			if (!cfg_same_labels(p, q))
 				yamldoc_err_at(ctx->yd, p->line, p->col,
 					       "probe \"%s\" feeds metric \"%s\" with labels [%s], but probe \"%s\" (line %d) feeds it with labels [%s]",
 					       p->name, p->metric,
@@ -362,12 +354,26 @@ static void check_families(struct cfg_ctx *ctx)
 	}
 }
 
+/* Names the instance's private kprobe group "fte_<instance>" (kprobes are
+ * global; a group name allows [A-Za-z0-9_]). */
+static void name_kprobe_group(struct cfg_ctx *ctx)
+{
+	char *group = cfg_printf(ctx, "fte_%s", ctx->cfg->instance);
+
+	for (char *c = group; c && *c; c++) {
+		if (!strchr(CFG_ALNUM "_", *c))
+			*c = '_';
+	}
+	ctx->cfg->kprobe_group = group;
+}
+
 /* Parses `probes:` (n may be NULL when the key is missing). */
 void cfg_parse_probes(struct cfg_ctx *ctx, yaml_node_t *root, yaml_node_t *n)
 {
 	struct config *cfg = ctx->cfg;
 	int count;
 
+	name_kprobe_group(ctx);
 	if (!n) {
 		yamldoc_err(ctx->yd, root,
 			    "no probes: the \"probes\" key is missing");

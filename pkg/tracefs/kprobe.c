@@ -8,15 +8,6 @@
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 
-/* The private group of this config, or NULL when it has no kprobe. */
-static const char *kprobe_group(const struct config *cfg)
-{
-	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (config_probe(cfg, i)->kind == PROBE_KPROBE)
-			return config_probe(cfg, i)->system;
-	return NULL;
-}
-
 /* Removes every kprobe in our group, e.g. left by a killed run. */
 static void group_clean(const char *group)
 {
@@ -40,31 +31,29 @@ bool kprobe_make(const struct probe_spec *p)
 	return true;
 }
 
-/* Creates the config's kprobes. A refused kprobe is logged and left out
- * (its probe reports down); -1 only on allocation failure. */
+/* Creates the config's kprobes, after removing any a killed run left in
+ * the group. A refused kprobe is logged and left out (its probe reports
+ * down); -1 only on allocation failure. */
 int kprobes_create(struct session *s)
 {
-	const char *group = kprobe_group(s->cfg);
-
 	s->kprobe_made = calloc(config_probe_count(s->cfg) + 1,
 				sizeof(*s->kprobe_made));
 	if (!s->kprobe_made)
 		return -1;
-	if (!group)
-		return 0;
-	group_clean(group);
+	group_clean(config_kprobe_group(s->cfg));
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		if (config_probe(s->cfg, i)->kind == PROBE_KPROBE)
 			s->kprobe_made[i] = kprobe_make(config_probe(s->cfg, i));
 	return 0;
 }
 
+/* Removes the whole group: also kprobes a failed reload made for a config
+ * the session never switched to (the group is the instance's, the same for
+ * every config a reload accepts). */
 void kprobes_remove(struct session *s)
 {
-	const char *group = kprobe_group(s->cfg);
-
-	if (group && s->kprobe_made)
-		group_clean(group);
+	if (s->kprobe_made)
+		group_clean(config_kprobe_group(s->cfg));
 	free(s->kprobe_made);
 	s->kprobe_made = NULL;
 }

@@ -150,7 +150,7 @@ struct tep_handle *session_switch(struct session *s, const struct config *next)
 		kprobe_retire(s, i, next);
 	kprobes_adopt(s, next, made);
 	tep = session_load_tep(NULL, next);
-	if (!tep) {	/* kprobes made for next go at session_close() */
+	if (!tep) {	/* kprobes made for next: see kprobes_remove() */
 		free(made);
 		return NULL;
 	}
