@@ -198,15 +198,8 @@ bool http_auth_ok(struct http_auth *a, struct MHD_Connection *c)
 enum MHD_Result http_auth_refuse(const struct http_daemon *d,
 				 struct MHD_Connection *c)
 {
-	static const char text[] = "Unauthorized\n";
-	struct MHD_Response *r;
-
-	r = http_response(text, sizeof(text) - 1, MHD_RESPMEM_PERSISTENT,
-			  "text/plain; charset=utf-8");
-	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-			"Basic realm=\"" AUTH_REALM "\"") == MHD_NO) {
-		MHD_destroy_response(r);
-		r = NULL;
-	}
-	return http_queue(d, c, MHD_HTTP_UNAUTHORIZED, r);
+	return http_reply_text_hdr(d, c, MHD_HTTP_UNAUTHORIZED,
+				   "Unauthorized\n",
+				   MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				   "Basic realm=\"" AUTH_REALM "\"");
 }

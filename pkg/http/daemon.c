@@ -20,7 +20,6 @@
 #include "http/internal.h"
 #include "webcfg/webcfg.h"
 
-#define DEFAULT_TIMEOUT 30	/* seconds */
 #define SETTLE_NS 200000000L	/* 0.2 s */
 
 /* Per connection, in MHD's socket context; NULL when it could not be
@@ -157,11 +156,8 @@ static int start_mhd(struct http_daemon *d)
 	errno = 0;
 	d->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, d,
 		MHD_OPTION_LISTEN_SOCKET, d->fd,
-		MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)(o->max_connections ? o->max_connections : 64),
-		MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)(o->timeout_seconds ? o->timeout_seconds :
-						DEFAULT_TIMEOUT),
+		MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_seconds,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
@@ -230,13 +226,11 @@ err_free:
  * accepting until it is stopped). */
 void http_daemon_retire(struct http_daemon *d)
 {
-	unsigned t = d->srv->opts.timeout_seconds;
-
 	d->quiesced = MHD_quiesce_daemon(d->mhd) != MHD_INVALID_SOCKET;
 	__atomic_store_n(&d->retired, true, __ATOMIC_RELEASE);
 	clock_gettime(CLOCK_MONOTONIC, &d->settle);
 	d->deadline = d->settle;
-	d->deadline.tv_sec += t ? t : DEFAULT_TIMEOUT;
+	d->deadline.tv_sec += d->srv->opts.timeout_seconds;
 	d->settle.tv_nsec += SETTLE_NS;
 	if (d->settle.tv_nsec >= 1000000000L) {
 		d->settle.tv_sec++;

@@ -25,14 +25,16 @@
 #include "log/log.h"
 #include "webcfg/webcfg.h"
 
-#define DEFAULT_CONTENT_TYPE "text/plain; charset=utf-8"
-
 /* Copies opts' strings into srv with defaults; -1 with errno (EINVAL,
  * ENOMEM). The web config is not kept: each daemon copies it. */
 static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 {
 	srv->opts = *opts;
 	srv->opts.web = NULL;
+	if (!srv->opts.max_connections)
+		srv->opts.max_connections = 64;
+	if (!srv->opts.timeout_seconds)
+		srv->opts.timeout_seconds = 30;
 	if (!opts->listen || !opts->render) {
 		errno = EINVAL;
 		return -1;
@@ -40,7 +42,7 @@ static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 	srv->path = strdup(opts->telemetry_path ? opts->telemetry_path
 						: "/metrics");
 	srv->content_type = strdup(opts->content_type ? opts->content_type
-						      : DEFAULT_CONTENT_TYPE);
+						      : HTTP_TEXT_PLAIN);
 	if (!srv->path || !srv->content_type)
 		return -1;
 	if (srv->path[0] != '/') {

@@ -69,9 +69,15 @@ struct MHD_Response *http_response(const char *body, size_t len,
 enum MHD_Result http_queue(const struct http_daemon *d,
 			   struct MHD_Connection *c, unsigned status,
 			   struct MHD_Response *r);
+#define HTTP_TEXT_PLAIN "text/plain; charset=utf-8"
 enum MHD_Result http_reply_text(const struct http_daemon *d,
 				struct MHD_Connection *c, unsigned status,
 				const char *text);
+/* Like http_reply_text() with one more header, name: value. */
+enum MHD_Result http_reply_text_hdr(const struct http_daemon *d,
+				    struct MHD_Connection *c, unsigned status,
+				    const char *text, const char *name,
+				    const char *value);
 
 /* tls.c: at most HTTP_TLS_ITEMS options, the last one MHD_OPTION_END. */
 #define HTTP_TLS_ITEMS 5

@@ -8,7 +8,6 @@
 #include "http/internal.h"
 #include "webcfg/webcfg.h"
 
-#define TEXT_PLAIN "text/plain; charset=utf-8"
 
 /* Makes a response carrying content type ctype from a body that stays
  * the caller's (mode PERSISTENT or MUST_COPY); NULL on failure. */
@@ -63,12 +62,27 @@ enum MHD_Result http_queue(const struct http_daemon *d,
 	return ret;
 }
 
-/* Replies with a static plain-text body. */
+/* Replies with a static plain-text body and, when name is not NULL, the
+ * header name: value. */
+enum MHD_Result http_reply_text_hdr(const struct http_daemon *d,
+				    struct MHD_Connection *c, unsigned status,
+				    const char *text, const char *name,
+				    const char *value)
+{
+	struct MHD_Response *r = http_response(text, strlen(text),
+					       MHD_RESPMEM_PERSISTENT,
+					       HTTP_TEXT_PLAIN);
+
+	if (r && name && MHD_add_response_header(r, name, value) == MHD_NO) {
+		MHD_destroy_response(r);
+		r = NULL;
+	}
+	return http_queue(d, c, status, r);
+}
+
 enum MHD_Result http_reply_text(const struct http_daemon *d,
 				struct MHD_Connection *c, unsigned status,
 				const char *text)
 {
-	return http_queue(d, c, status,
-			  http_response(text, strlen(text),
-					MHD_RESPMEM_PERSISTENT, TEXT_PLAIN));
+	return http_reply_text_hdr(d, c, status, text, NULL, NULL);
 }

@@ -11,7 +11,6 @@
 #include "http/internal.h"
 #include "log/log.h"
 
-#define TEXT_PLAIN "text/plain; charset=utf-8"
 #define TEXT_HTML "text/html; charset=utf-8"
 #define GET_METHODS "GET, HEAD"
 #define POST_METHODS "POST, PUT"
@@ -30,17 +29,9 @@ static enum MHD_Result reply_not_allowed(const struct http_daemon *d,
 					 struct MHD_Connection *c,
 					 const char *allow)
 {
-	static const char text[] = "Method not allowed\n";
-	struct MHD_Response *r;
-
-	r = http_response(text, sizeof(text) - 1, MHD_RESPMEM_PERSISTENT,
-			  TEXT_PLAIN);
-	if (r && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-					 allow) == MHD_NO) {
-		MHD_destroy_response(r);
-		r = NULL;
-	}
-	return http_queue(d, c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	return http_reply_text_hdr(d, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				   "Method not allowed\n", MHD_HTTP_HEADER_ALLOW,
+				   allow);
 }
 
 /* True when an Accept-Encoding value names gzip without q=0. */
@@ -159,7 +150,7 @@ static enum MHD_Result serve_reload(const struct http_daemon *d,
 		 *msg ? msg : "unknown error");
 	return http_queue(d, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			  http_response(body, strlen(body), MHD_RESPMEM_MUST_COPY,
-					TEXT_PLAIN));
+					HTTP_TEXT_PLAIN));
 }
 
 static const struct route metrics_route = { NULL, serve_metrics, GET_METHODS };

@@ -24,18 +24,6 @@ static const char *const version_prio[] = {
 	[WEBCFG_TLS13] = "+VERS-TLS1.3",
 };
 
-static bool requires_cert(enum webcfg_client_auth a)
-{
-	return a == WEBCFG_REQUIRE_ANY_CLIENT_CERT ||
-	       a == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
-}
-
-static bool verifies_cert(enum webcfg_client_auth a)
-{
-	return a == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN ||
-	       a == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
-}
-
 /* True when the peer of session s satisfies policy a: a certificate if
  * one is required, and a valid chain to the client CA if one is given
  * and the policy verifies. */
@@ -44,8 +32,8 @@ static bool peer_ok(gnutls_session_t s, enum webcfg_client_auth a)
 	unsigned int n = 0, status = 0;
 
 	if (!gnutls_certificate_get_peers(s, &n) || !n)
-		return !requires_cert(a);
-	if (!verifies_cert(a))
+		return !webcfg_client_auth_requires(a);
+	if (!webcfg_client_auth_verifies(a))
 		return true;
 	return gnutls_certificate_verify_peers2(s, &status) == 0 && !status;
 }
@@ -82,7 +70,7 @@ void http_tls_session_start(const struct http_daemon *d,
 	if (!ci || !ci->tls_session)
 		return;
 	s = ci->tls_session;
-	gnutls_certificate_server_set_request(s, requires_cert(a) ?
+	gnutls_certificate_server_set_request(s, webcfg_client_auth_requires(a) ?
 					      GNUTLS_CERT_REQUIRE :
 					      GNUTLS_CERT_REQUEST);
 	if (a == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN)
@@ -154,7 +142,7 @@ bool http_tls_peer_ok(const struct http_daemon *d, struct MHD_Connection *c)
 	if (!web || !webcfg_tls(web))
 		return true;
 	a = webcfg_client_auth(web);
-	if (!requires_cert(a) && !verifies_cert(a))
+	if (!webcfg_client_auth_requires(a) && !webcfg_client_auth_verifies(a))
 		return true;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	return ci && ci->tls_session && peer_ok(ci->tls_session, a);

@@ -34,7 +34,7 @@ void webcfg_free(struct webcfg *wc)
 	if (!wc)
 		return;
 	if (wc->key_pem)
-		explicit_bzero(wc->key_pem, wc->key_len);
+		explicit_bzero(wc->key_pem, strlen(wc->key_pem));
 	free(wc->key_pem);
 	free(wc->cert_pem);
 	free(wc->ca_pem);
@@ -93,7 +93,6 @@ struct webcfg *webcfg_dup(const struct webcfg *wc)
 	c->path = dup_str(wc->path, &failed);
 	c->cert_pem = dup_str(wc->cert_pem, &failed);
 	c->key_pem = dup_str(wc->key_pem, &failed);
-	c->key_len = c->key_pem ? strlen(c->key_pem) : 0;
 	c->ca_pem = dup_str(wc->ca_pem, &failed);
 	if (failed || dup_pairs(wc->headers, wc->nheaders, &c->headers))
 		goto err_free;
@@ -115,7 +114,7 @@ char *wc_path_in_dir(struct wc_ctx *ctx, const char *name)
 {
 	char *s = NULL;
 
-	if (name[0] == '/' || !ctx->dir)
+	if (name[0] == '/')
 		s = strdup(name);
 	else if (asprintf(&s, "%s/%s", ctx->dir, name) < 0)
 		s = NULL;

@@ -72,6 +72,9 @@ const char *webcfg_user_hash(const struct webcfg *wc, const char *user);
 
 /* The names used in the file: "RequireAndVerifyClientCert", "TLS12". */
 const char *webcfg_client_auth_name(enum webcfg_client_auth auth);
+/* The policy needs a client certificate / checks one against client_ca. */
+bool webcfg_client_auth_requires(enum webcfg_client_auth auth);
+bool webcfg_client_auth_verifies(enum webcfg_client_auth auth);
 const char *webcfg_tls_version_name(enum webcfg_tls_version v);
 
 #endif

@@ -106,3 +106,15 @@ const char *webcfg_tls_version_name(enum webcfg_tls_version v)
 {
 	return (unsigned)v <= WEBCFG_TLS13 ? version_names[v] : "?";
 }
+
+bool webcfg_client_auth_requires(enum webcfg_client_auth auth)
+{
+	return auth == WEBCFG_REQUIRE_ANY_CLIENT_CERT ||
+	       auth == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
+}
+
+bool webcfg_client_auth_verifies(enum webcfg_client_auth auth)
+{
+	return auth == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN ||
+	       auth == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
+}

@@ -16,7 +16,6 @@ struct webcfg {
 	char *path;
 	bool tls;
 	char *cert_pem, *key_pem, *ca_pem;	/* NUL-terminated PEM text */
-	size_t key_len;				/* wiped on free */
 	enum webcfg_client_auth client_auth;
 	enum webcfg_tls_version min_version, max_version;
 	struct webcfg_pair *headers;		/* name and value malloc'd */

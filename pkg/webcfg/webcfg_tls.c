@@ -61,12 +61,6 @@ static int auth_of(const char *name)
 	return -1;
 }
 
-static bool auth_verifies(enum webcfg_client_auth a)
-{
-	return a == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN ||
-	       a == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT;
-}
-
 /* client_auth_type, and whether client_ca_file goes with it. */
 static void parse_auth(struct wc_ctx *ctx, struct tls_in *in)
 {
@@ -88,7 +82,7 @@ static void parse_auth(struct wc_ctx *ctx, struct tls_in *in)
 			    "set but client_auth_type is NoClientCert (the "
 			    "default); set client_auth_type or remove "
 			    "client_ca_file");
-	if (auth_verifies(a) && !in->set[TLS_CA])
+	if (webcfg_client_auth_verifies(a) && !in->set[TLS_CA])
 		yamldoc_err(ctx->yd, in->kv[TLS_AUTH].val, "client_auth_type "
 			    "%s verifies client certificates and needs "
 			    "client_ca_file", in->s[TLS_AUTH]);
@@ -145,10 +139,10 @@ static void check_pairing(struct wc_ctx *ctx, struct tls_in *in,
 			    "cert_file and key_file");
 }
 
-/* Reads the file named by key i into *out (and its length into *len, when
- * not NULL). Returns 0, or -1 after reporting. */
+/* Reads the file named by key i into *out (a string: a NUL byte is
+ * refused). Returns 0, or -1 after reporting. */
 static int load_file(struct wc_ctx *ctx, struct tls_in *in, int i,
-		     char **out, size_t *len)
+		     char **out)
 {
 	const char *s = in->s[i];
 	size_t n;
@@ -168,8 +162,6 @@ static int load_file(struct wc_ctx *ctx, struct tls_in *in, int i,
 		yamldoc_err(ctx->yd, in->kv[i].val, "cannot read %s %s: %s",
 			    tls_keys[i], path, errno == EILSEQ ?
 			    "contains a NUL byte" : strerror(errno));
-	else if (len)
-		*len = n;
 	free(path);
 	return *out ? 0 : -1;
 }
@@ -181,12 +173,12 @@ static void load_files(struct wc_ctx *ctx, struct tls_in *in)
 	int cert = -1, key = -1;
 
 	if (in->set[TLS_CERT])
-		cert = load_file(ctx, in, TLS_CERT, &wc->cert_pem, NULL);
+		cert = load_file(ctx, in, TLS_CERT, &wc->cert_pem);
 	if (in->set[TLS_KEY])
-		key = load_file(ctx, in, TLS_KEY, &wc->key_pem, &wc->key_len);
+		key = load_file(ctx, in, TLS_KEY, &wc->key_pem);
 	if (!cert && !key)
 		wc_check_key_pair(ctx, &in->kv[TLS_CERT], &in->kv[TLS_KEY]);
-	if (in->set[TLS_CA] && !load_file(ctx, in, TLS_CA, &wc->ca_pem, NULL))
+	if (in->set[TLS_CA] && !load_file(ctx, in, TLS_CA, &wc->ca_pem))
 		wc_check_ca(ctx, &in->kv[TLS_CA]);
 }
 
