@@ -12,7 +12,7 @@ TMP=$(mktemp -d /tmp/fte-fuzz.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 SAN="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
 make -s CC=clang BUILD=$B OPT="$SAN -fsanitize=fuzzer-no-link" \
-	$B/fuzz/fuzz_config $B/fuzz/fuzz_page || exit 1
+	$B/fuzz/fuzz_config $B/fuzz/fuzz_page || { echo "not ok - fuzz build"; exit 1; }
 
 fuzz() { # fuzz TARGET MAX_LEN SEED_DIR...
 	local t=$1 len=$2; shift 2
@@ -23,9 +23,12 @@ fuzz() { # fuzz TARGET MAX_LEN SEED_DIR...
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$TMP/" \
 		"$TMP/$t" "$@" >"$TMP/$t.log" 2>&1; then
 		grep -E "^stat::(number_of_executed_units|new_units_added)" "$TMP/$t.log"
+		echo "ok - $t: $(awk '/^stat::number_of_executed_units/ { print $2 }' \
+			"$TMP/$t.log") inputs in $SECS s, no crash, leak, timeout or UB"
 		return 0
 	fi
 	tail -40 "$TMP/$t.log"
+	echo "not ok - $t: libFuzzer found a failing input"
 	for a in "$TMP"/crash-* "$TMP"/leak-* "$TMP"/timeout-* "$TMP"/oom-*; do
 		[ -f "$a" ] && { echo "input $a:"; od -A x -t x1z "$a" | head -40; }
 	done

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 pass=0 fail=0
 for t in tests/integration/test_*.sh; do
 	echo "== $t"
-	if bash "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
+	if scripts/run-checked.sh bash "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
-echo "integration: $pass passed, $fail failed"
+echo "integration: $pass scripts passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,7 +3,7 @@
 set -u
 pass=0 fail=0
 for t in "$@"; do
-	if "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $t"; fi
+	if "$(dirname "$0")/run-checked.sh" "$t"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
-echo "unit: $pass passed, $fail failed"
+echo "unit: $pass binaries passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -13,12 +13,13 @@
 #                       script with --target on the host-forwarded port. Nothing may be empty.
 #   --target HOST:PORT  only Prometheus and the queries, against an exporter that runs elsewhere
 #                       while something else generates traffic: waits for the first successful
-#                       scrape, scrapes for LIVE_SCRAPE_SECONDS (default 35: rate()[30s] windows
-#                       are full), then queries. No allow-list: every expression must return data.
+#                       scrape, then polls every expression until each returns data (at most
+#                       LIVE_QUERY_DEADLINE s, default 120), then queries each once and checks the
+#                       target is still up. No allow-list: every expression must return data.
 #   --host              exporter and drops on this host: starts ./ftrace_exporter on
 #                       127.0.0.1:<free port>, makes the kernel drop packets for LIVE_DROP_SECONDS
 #                       (default 20; UDP datagrams and TCP SYNs to a closed port on 127.0.0.1:
-#                       NO_SOCKET drops), then queries. Families that can legitimately stay empty
+#                       NO_SOCKET drops), then polls and queries as above. Families that can legitimately stay empty
 #                       on a host are skipped, not passed: no TCP retransmits happen
 #                       (ftrace_tcp_retransmits_total), the cardinality cap is not hit
 #                       (ftrace_exporter_series_dropped_total), and kernels that refuse the function
@@ -32,7 +33,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 BIN=${FTRACE_EXPORTER:-$ROOT/ftrace_exporter}
 DROP_SECONDS=${LIVE_DROP_SECONDS:-20}
-SCRAPE_SECONDS=${LIVE_SCRAPE_SECONDS:-35}
+QUERY_DEADLINE=${LIVE_QUERY_DEADLINE:-120}
 mode="" target=""
 case "${1:-}" in
     "") exec "$ROOT/tests/deploy/live-vm.sh" ;;
@@ -42,6 +43,10 @@ case "${1:-}" in
 esac
 pass=0 fail=0 skip=0
 say() { echo "live-prometheus: $*"; }
+# One line per check, as scripts/count-checks.sh counts them.
+say_ok() { echo "ok - live-prometheus: $*"; }
+say_bad() { echo "not ok - live-prometheus: $*"; }
+say_skip() { echo "ok - live-prometheus: $* # SKIP"; }
 finish() { say "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]; exit $?; }
 
 if [ "$mode" = target ]; then
@@ -98,9 +103,9 @@ start_host_exporter() {
     done
     target=127.0.0.1:${EXP_PORT:-0}
     if wait_http "http://$target/-/ready" 30 $EXP_PID; then
-        pass=$((pass + 1)); say "PASS exporter ready on $target"
+        pass=$((pass + 1)); say_ok "exporter ready on $target"
     else
-        fail=$((fail + 1)); say "FAIL exporter not ready in 30 s; log:"; tail -20 "$TMP/exporter.log"; finish
+        fail=$((fail + 1)); say_bad "exporter not ready in 30 s; log:"; tail -20 "$TMP/exporter.log"; finish
     fi
 }
 
@@ -128,9 +133,9 @@ YML
         --web.listen-address=127.0.0.1:$PROM_PORT --log.level=warn >"$TMP/prometheus.log" 2>&1 &
     pids+=($!); PROM_PID=$!
     if wait_http "$PROM/-/ready" 30 $PROM_PID; then
-        pass=$((pass + 1)); say "PASS prometheus ready on 127.0.0.1:$PROM_PORT, scraping $target every $1"
+        pass=$((pass + 1)); say_ok "prometheus ready on 127.0.0.1:$PROM_PORT, scraping $target every $1"
     else
-        fail=$((fail + 1)); say "FAIL prometheus not ready; log:"; tail -20 "$TMP/prometheus.log"; finish
+        fail=$((fail + 1)); say_bad "prometheus not ready; log:"; tail -20 "$TMP/prometheus.log"; finish
     fi
 }
 
@@ -149,7 +154,6 @@ host_drops() {
     ) &
     pids+=($!)
     wait $!
-    sleep 4   # a few more scrapes and rule evaluations after the last drop
 }
 
 # ---- target mode: scrape for a while ----------------------------------------------------------
@@ -161,15 +165,15 @@ target_scrapes() {
         sleep 1
     done
     if [ "$res" != "ok 1" ]; then
-        fail=$((fail + 1)); say "FAIL no successful scrape of $target in 60 s"; finish
+        fail=$((fail + 1)); say_bad "no successful scrape of $target in 60 s"; finish
     fi
-    pass=$((pass + 1)); say "PASS first scrape of $target; scraping for ${SCRAPE_SECONDS}s"
-    sleep "$SCRAPE_SECONDS" &
-    pids+=($!)
-    wait $!   # (a signal interrupts wait, not a foreground sleep)
+    pass=$((pass + 1)); say_ok "first scrape of $target"
+}
+target_last_scrape() { # after the queries had their data: is the target still up?
+    local res
     res=$(query 'up{job="ftrace_exporter"} == 1')
     if [ "$res" != "ok 1" ]; then
-        fail=$((fail + 1)); say "FAIL the last scrape of $target failed"; tail -5 "$TMP/prometheus.log"
+        fail=$((fail + 1)); say_bad "the last scrape of $target failed"; tail -5 "$TMP/prometheus.log"
     fi
 }
 
@@ -209,6 +213,25 @@ list_exprs() {
         deploy/prometheus/recording_rules.yml >>"$TMP/exprs.tsv"
 }
 
+# must_have_series EXPR: true unless EXPR may return nothing ($allow_empty)
+must_have_series() { [ -z "$allow_empty" ] || ! grep -Eq "$allow_empty" <<<"$1"; }
+# wait_for_series: polls until every expression that must return series
+# does, or $QUERY_DEADLINE seconds pass (rates need a few scrapes and rule
+# evaluations after the traffic); run_queries then checks each one once.
+wait_for_series() {
+    local deadline=$((SECONDS + $QUERY_DEADLINE)) name expr missing
+    while [ $SECONDS -lt $deadline ]; do
+        missing=""
+        while IFS=$'\t' read -r name expr; do
+            must_have_series "$expr" && [ "$(query "$expr")" = "ok 0" ] &&
+                { missing=$name; break; }
+        done <"$TMP/exprs.tsv"
+        [ -z "$missing" ] && return 0
+        sleep 1
+    done
+    say "still no series for $missing after $QUERY_DEADLINEs"
+}
+
 run_queries() { # every expression of $TMP/exprs.tsv; empty fails unless it matches $allow_empty
     local name expr res n=0 empty=0
     while IFS=$'\t' read -r name expr; do
@@ -217,11 +240,11 @@ run_queries() { # every expression of $TMP/exprs.tsv; empty fails unless it matc
         case $res in
             "ok 0")
                 empty=$((empty + 1))
-                if [ -n "$allow_empty" ] && grep -Eq "$allow_empty" <<<"$expr"; then
-                    skip=$((skip + 1)); say "SKIP (empty, allowed) $name: $expr"
-                else fail=$((fail + 1)); say "FAIL (no series) $name: $expr"; fi ;;
-            ok\ *) pass=$((pass + 1)); say "PASS (${res#ok } series) $name" ;;
-            *) fail=$((fail + 1)); say "FAIL ($res) $name: $expr" ;;
+                if ! must_have_series "$expr"; then
+                    skip=$((skip + 1)); say_skip "(empty, allowed) $name: $expr"
+                else fail=$((fail + 1)); say_bad "(no series) $name: $expr"; fi ;;
+            ok\ *) pass=$((pass + 1)); say_ok "(${res#ok } series) $name" ;;
+            *) fail=$((fail + 1)); say_bad "($res) $name: $expr" ;;
         esac
     done <"$TMP/exprs.tsv"
     say "$n expressions checked (dashboard and recording rules), $empty returned no series"
@@ -239,7 +262,9 @@ else
     target_scrapes
 fi
 list_exprs
+wait_for_series
 run_queries
+[ "$mode" = host ] || target_last_scrape
 if [ "$fail" -gt 0 ]; then
     [ "$mode" = host ] && { say "exporter log (tail):"; tail -15 "$TMP/exporter.log"; }
     say "a sample of /metrics:"; curl -sS --max-time 5 "http://$target/metrics" | grep -v '^#' | head -30

@@ -13,21 +13,21 @@
 #   3. the guest runs the exporter on config/default.yaml and generates TCP through netem loss
 #      across a veth pair, TCP over its loopback and UDP to a closed port (see live-guest.sh);
 #   4. once the exporter answers /-/ready through the forward, runs
-#      `live-prometheus.sh --target 127.0.0.1:<port>` (Prometheus scrapes for LIVE_SCRAPE_SECONDS,
-#      default 35, then every expression is queried);
+#      `live-prometheus.sh --target 127.0.0.1:<port>` (Prometheus scrapes until every expression
+#      returns data, at most LIVE_QUERY_DEADLINE s, then each is checked);
 #   5. connects to the stop port: the guest stops generating, SIGTERMs the exporter, checks its
 #      own results and powers off; qemu is killed by PID if it does not end in 30 s.
 # Exit 0 only if the queries and the guest's checks passed. Cleans up qemu, Prometheus and the
 # temp dir on any exit. Env: FTRACE_EXPORTER (binary, default ./ftrace_exporter), VM_CACHE
 # (default build/vm), LIVE_GUEST_SECONDS (the guest's upper bound on generating, default 150),
-# LIVE_SCRAPE_SECONDS, VM_SMP (default 2), VM_MEM (default 512).
+# LIVE_QUERY_DEADLINE, VM_SMP (default 2), VM_MEM (default 512).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export VM_CACHE=${VM_CACHE:-build/vm}
 GUEST_SECONDS=${LIVE_GUEST_SECONDS:-150}
 t_start=$SECONDS
 say() { echo "live-vm: $*"; }
-die() { say "FAIL: $*"; say "0 passed, 1 failed"; exit 1; }
+die() { echo "not ok - live-vm: $*"; exit 1; }
 
 BIN=${FTRACE_EXPORTER:-./ftrace_exporter}
 [ -x "$BIN" ] || die "no exporter binary at $BIN (run make)"
@@ -72,10 +72,9 @@ tests/vm/run-guest.sh --timeout $((GUEST_SECONDS + 90)) --smp "${VM_SMP:-2}" --m
 guest_pid=$!
 
 guest_fail() { # guest_fail WHY: print the guest's log and fail
-    say "FAIL: $1; guest log:"
+    echo "not ok - live-vm: $1; guest log:"
     sed 's/^/  | /' "$TMP/guest.log" 2>/dev/null | tail -n 40
     sed 's/^/  | /' "$TMP/run-guest.out" | tail -n 5
-    say "0 passed, 1 failed"
     exit 1
 }
 ready=0

@@ -15,8 +15,8 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 NODE_CACHE=${NODE_CACHE:-$ROOT/build/node}
 pass=0 fail=0
-ok()   { pass=$((pass + 1)); echo "PASS: $*"; }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
+ok()   { pass=$((pass + 1)); echo "ok - $*"; }
+bad()  { fail=$((fail + 1)); echo "not ok - $*"; }
 check() { # check NAME CMD...: run CMD, show its output on failure
     local name=$1 out; shift
     if out=$("$@" 2>&1); then ok "$name"; else bad "$name"; printf '%s\n' "$out" | sed 's/^/    /' | head -40; fi

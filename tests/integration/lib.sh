@@ -83,23 +83,42 @@ sum_of() {
 # value_becomes SERIES WANT [SECONDS]: true once SERIES reads WANT (within
 # SECONDS, default 2).
 value_becomes() {
-	for _ in $(seq $((${3:-2} * 10))); do
-		[ "$(value "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	local series=$1 want=$2
+	eventually "${3:-2}" eval '[ "$(value "$series")" = "$want" ]'
 }
 
-# wait_delta SERIES BASE WANT SECONDS: waits until SERIES - BASE >= WANT,
-# then prints the final delta.
-wait_delta() {
-	local series=$1 base=$2 want=$3 secs=$4 v=0
-	for _ in $(seq $((secs * 10))); do
-		v=$(value "$series")
-		[ $((v - base)) -ge "$want" ] && break
+# eventually SECONDS CMD...: polls CMD every 0.1 s until it succeeds (true)
+# or SECONDS pass (false).
+eventually() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
 		sleep 0.1
 	done
-	sleep 0.3	# a later overshoot must show too
+}
+
+# kstat FIELD: FIELD of the instance's per-CPU stats, summed over CPUs.
+kstat() {
+	cat "$TRACEFS/instances/$INSTANCE"/per_cpu/cpu*/stats |
+		awk -v f="$1:" 'index($0, f) == 1 { s += $NF } END { print s + 0 }'
+}
+
+# wait_drained [SECONDS]: true once every event that was in $INSTANCE's ring
+# buffer when called has been read and parsed: the exporter's events_total
+# (records parsed) reaches the kernel's "read events" plus "entries" (records
+# not yet read) of that moment. Later events do not delay it.
+wait_drained() {
+	local target=$(( $(kstat "read events") + $(kstat entries) ))
+	eventually "${1:-10}" eval '[ "$(sum_of ftrace_exporter_events_total)" -ge '"$target"' ]'
+}
+
+# wait_delta SERIES BASE WANT SECONDS: waits until SERIES - BASE >= WANT and
+# the ring buffer is drained (so an overshoot would show too), then prints
+# the final delta.
+wait_delta() {
+	local series=$1 base=$2 want=$3 secs=$4
+	eventually "$secs" eval '[ $(( $(value "$series") - base )) -ge "$want" ]'
+	wait_drained "$secs"
 	echo $(( $(value "$series") - base ))
 }
 

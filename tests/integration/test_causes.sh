@@ -141,7 +141,9 @@ check "every class cause and other exported" [ "$(curl -sf \
 # 1 and 5: steady no_listener drops for WINDOW + 2 s.
 secs=$((WINDOW + 2))
 flood "$NS_A" ::1 9 $((RATE * secs)) "$RATE"
-sleep $((WINDOW + 1)).5
+# The window fills with the steady flood: both gauges then near RATE.
+eventually "$secs" eval 'within "$(rate "$PORT_A" no_listener)" "$RATE" 10 &&
+	within "$(rate "$PORT_B" policy)" "$RATE" 10'
 got=$(rate "$PORT_A" no_listener) dom=$(dominant "$PORT_A")
 moved=$(rate "$PORT_B" policy) moved_dom=$(dominant "$PORT_B")
 moved_nl=$(curl -sf "http://127.0.0.1:$PORT_B/metrics" | grep -c 'cause="no_listener"')

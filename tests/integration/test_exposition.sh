@@ -7,7 +7,7 @@ INSTANCE=ftrace_exporter
 mount_tracefs
 start_exporter "$ROOT/config/default.yaml" || exit 1
 "$UDPFLOOD" 127.0.0.1 9 100 >/dev/null
-sleep 0.5
+eventually 10 eval 'scrape | grep -q "^ftrace_skb_drops_total{reason=\"NO_SOCKET\""'
 url=http://127.0.0.1:$PORT
 scrape >"$TMP/metrics.txt"
 check "promtool check metrics" promtool check metrics <"$TMP/metrics.txt"

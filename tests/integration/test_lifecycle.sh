@@ -24,7 +24,8 @@ kill -KILL "$EXPORTER_PID"; wait "$EXPORTER_PID" 2>/dev/null
 check "instance left behind by kill -9 is not tracing" [ "$(cat "$inst/tracing_on")" = 0 ]
 start_exporter "$cfg" || exit 1
 check "next start cleans the stale instance" grep -q 'removed stale instance' "$LOG"
-check "and counts again" bash -c "'$UDPFLOOD' 127.0.0.1 9 10 >/dev/null; sleep 0.6; curl -sf http://127.0.0.1:$PORT/metrics | grep -q NO_SOCKET"
+"$UDPFLOOD" 127.0.0.1 9 10 >/dev/null
+check "and counts again" eventually 10 eval 'scrape | grep -q NO_SOCKET'
 check "SIGTERM exits 0" stop_exporter
 check "instance gone" [ ! -d "$inst" ]
 check "global state unchanged at the end" [ "$(global_state)" = "$before" ]

@@ -137,7 +137,7 @@ scrape_loop() {
 scrape_loop &
 LOOP_PID=$!
 PIDS+=("$LOOP_PID")
-sleep 0.5
+eventually 10 test -s "$TMP/loop.log"	# the loop has scraped
 
 # ---- (a) a new password hash, SIGHUP --------------------------------------
 web_config "$HASH2"

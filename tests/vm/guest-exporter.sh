@@ -27,7 +27,6 @@ C=/etc/ftrace_exporter/vm/exporter.yaml
 ADDR=127.0.0.1:9101
 I=$T/instances/vmexp
 G=fte_vmexp
-SETTLE=0.6	# > READER_POLL_MS (200 ms), with margin for TCG: readers have drained the buffer
 N=1000
 M=/tmp/metrics.txt
 

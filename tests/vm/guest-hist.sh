@@ -18,7 +18,6 @@ V=/etc/ftrace_exporter/vm
 ADDR=127.0.0.1:9103
 I=$T/instances/vmhist
 M=/tmp/metrics.txt
-SETTLE=0.6
 N=1000
 DROPS='ftrace_vm_hist_drops_total{reason="NO_SOCKET",location="__udp4_lib_rcv"}'
 HRX='ftrace_vm_hist_rx_total{name="lo"}'
@@ -27,9 +26,9 @@ CRX='ftrace_vm_count_rx_total{name="lo"}'
 [ -x "$X" ] || { skip exporter "no $X"; vm_done; }
 if [ ! -e $T/events/skb/kfree_skb/hist ]; then skip hist "no hist triggers here"; vm_done; fi
 
-# traffic NAME: N datagrams between scrapes NAME0 and NAME1 (readers given time to drain)
-traffic() { sleep $SETTLE; scrape; keep "${1}0"; $W udp-send 127.0.0.1 9 $N > /dev/null
-            sleep $SETTLE; scrape; keep "${1}1"; }
+# traffic NAME: N datagrams between scrapes NAME0 and NAME1 (each once the readers drained)
+traffic() { drain; keep "${1}0"; $W udp-send 127.0.0.1 9 $N > /dev/null
+            drain; keep "${1}1"; }
 hist_triggers() { grep -c '^hist:' "$I/events/$1/trigger"; }
 
 note "kernel $(uname -r)"
@@ -49,8 +48,8 @@ check_eq "one trigger on skb:kfree_skb" "$(hist_triggers skb/kfree_skb)" 1
 note "trigger: $(cat $I/events/net/netif_receive_skb/trigger | grep '^hist:')"
 
 cp "$V/hist-2.yaml" "$C"
-kill -HUP "$xpid"; sleep 1
-check "reload logged" grep -q 'msg="config reloaded"' /tmp/exporter.log
+kill -HUP "$xpid"
+check "reload logged" eventually 60 grep -q 'msg="config reloaded"' /tmp/exporter.log
 traffic b
 check_eq "kept trigger: drops go on (2 x $N in all)" "$(val "$DROPS" /tmp/b1.txt)" $((2 * N))
 check_eq "changed trigger: no 93-byte packet counted" "$(val "$HRX" /tmp/b1.txt)" 0

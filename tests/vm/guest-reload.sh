@@ -20,7 +20,6 @@ V=/etc/ftrace_exporter/vm
 ADDR=127.0.0.1:9102
 I=$T/instances/vmrel
 G=fte_vmrel
-SETTLE=0.6
 M=/tmp/metrics.txt
 
 [ -x "$X" ] || { skip exporter "no $X"; vm_done; }

@@ -43,12 +43,38 @@ start_exporter() {
     note "exporter log: $(tail -n 5 /tmp/exporter.log)"
     return 1
 }
+# eventually SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds (0) or SECONDS pass
+eventually() {
+    _end=$(( ${1%.*} * 10 )); shift
+    while ! "$@"; do
+        [ "$_end" -gt 0 ] || return 1
+        sleep 0.1
+        _end=$((_end - 1))
+    done
+}
 # Scrapes of an exporter at $ADDR tracing into instance $I, saved in $M. A scrape itself calls
 # tcp_sendmsg/tcp_recvmsg: snap pauses the instance while it scrapes (see guest-exporter.sh).
 scrape() { wget -q -O "${M:?}" "http://${ADDR:?}/metrics"; }
-# snap NAME: pause the exporter's instance, let the readers drain ($SETTLE s), scrape, save as
-# /tmp/NAME.txt (tracing stays paused: resume before the next workload)
-snap() { echo 0 > "${I:?}/tracing_on"; sleep "${SETTLE:?}"; scrape; keep "$1"; }
+# kstat FIELD: FIELD of instance $I's per-CPU ring-buffer stats, summed over CPUs
+kstat() { cat "${I:?}"/per_cpu/cpu*/stats | awk -v f="$1:" 'index($0, f) == 1 { s += $NF } END { print s + 0 }'; }
+# parsed_past N: scrapes; true when the exporter has parsed at least N records and, while
+# tracing is paused, nothing is left unread in the instance's buffer
+parsed_past() {
+    scrape && [ "$(sum ftrace_exporter_events_total)" -ge "$1" ] &&
+        { [ "$(cat "$I/tracing_on")" = 1 ] || [ "$(kstat entries)" = 0 ]; }
+}
+# drain: scrapes until the exporter has read and parsed every record the instance's buffer held
+# when called (its events_total reaches the kernel's "read events" + "entries" of that moment),
+# at most 60 s; the last scrape is in $M
+drain() {
+    _want=$(( $(kstat "read events") + $(kstat entries) ))
+    eventually 60 parsed_past "$_want" && return 0
+    note "not drained: events_total $(sum ftrace_exporter_events_total) < $_want"
+    return 1
+}
+# snap NAME: pause the exporter's instance, wait until the readers drained it, save the scrape
+# as /tmp/NAME.txt (tracing stays paused: resume before the next workload)
+snap() { echo 0 > "${I:?}/tracing_on"; drain; keep "$1"; }
 resume() { echo 1 > "$I/tracing_on"; }
 # val SERIES [FILE]: the value of one series ('name{labels}') in a scrape, 0 if absent
 val() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' "${2:-$M}"; }
