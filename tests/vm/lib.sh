@@ -57,17 +57,21 @@ eventually() {
 scrape() { wget -q -O "${M:?}" "http://${ADDR:?}/metrics"; }
 # kstat FIELD: FIELD of instance $I's per-CPU ring-buffer stats, summed over CPUs
 kstat() { cat "${I:?}"/per_cpu/cpu*/stats | awk -v f="$1:" 'index($0, f) == 1 { s += $NF } END { print s + 0 }'; }
-# parsed_past N: scrapes; true when the exporter has parsed at least N records and, while
-# tracing is paused, nothing is left unread in the instance's buffer
+# parsed_past N: scrapes; true when the exporter has parsed at least N records, the count is the
+# same as at the previous call (no page is being parsed) and, while tracing is paused, nothing is
+# left unread in the instance's buffer
 parsed_past() {
-    scrape && [ "$(sum ftrace_exporter_events_total)" -ge "$1" ] &&
+    _last=${_parsed:-}
+    scrape && _parsed=$(sum ftrace_exporter_events_total) && [ "$_parsed" -ge "$1" ] &&
+        [ "$_parsed" = "$_last" ] &&
         { [ "$(cat "$I/tracing_on")" = 1 ] || [ "$(kstat entries)" = 0 ]; }
 }
-# drain: scrapes until the exporter has read and parsed every record the instance's buffer held
-# when called (its events_total reaches the kernel's "read events" + "entries" of that moment),
-# at most 60 s; the last scrape is in $M
+# drain: scrapes until the readers have read and parsed every record the instance's buffer held
+# when called, at most 60 s; the last scrape is in $M. Exact while the kernel's counters run on
+# (events_total reaches its "read events" + "entries" of that moment); a tracer change or a
+# reload can reset those, hence also: nothing unread while paused, and a stable count.
 drain() {
-    _want=$(( $(kstat "read events") + $(kstat entries) ))
+    _want=$(( $(kstat "read events") + $(kstat entries) )) _parsed=""
     eventually 60 parsed_past "$_want" && return 0
     note "not drained: events_total $(sum ftrace_exporter_events_total) < $_want"
     return 1
