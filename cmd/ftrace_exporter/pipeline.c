@@ -313,6 +313,10 @@ void generation_free(struct generation *g, int ncpus)
 	config_free(g->cfg);
 }
 
+/* Takes p down in the reverse order of its start: no scrape, then no tick
+ * (the ticker's hist refresh reads the session and the probe states),
+ * then no tracing and no reader, and only then is anything freed. Also
+ * the unwind of a start that failed at any step. */
 void pipeline_stop(struct pipeline *p)
 {
 	int ncpus = session_cpu_count();
@@ -321,6 +325,8 @@ void pipeline_stop(struct pipeline *p)
 	if (!p)
 		return;
 	http_server_stop(p->http);
+	if (p->causes)
+		causes_stop(p->causes);
 	if (p->session)
 		session_stop(p->session);
 	reader_stop(p->readers);
