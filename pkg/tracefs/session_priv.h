@@ -11,6 +11,7 @@ struct session {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
 	int free_fd;
+	int lock_fd;		/* owner lock (session.c), held while open */
 	bool tracer_set, filter_set;
 	bool muted;		/* set_ftrace_notrace = the filter (update.c) */
 	bool *kprobe_made;	/* [nprobes] */
