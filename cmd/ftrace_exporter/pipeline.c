@@ -60,24 +60,27 @@ static void enable_events(struct pipeline *p, bool *want)
 }
 
 /* Enables the function probes in want[] at once: one instance filter, set
- * before the function tracer. */
+ * before the function tracer. A target the filter refuses is down with
+ * its reason, the others go on. */
 static void enable_functions(struct pipeline *p, const bool *want)
 {
 	int n = config_probe_count(p->cfg);
+	bool *on = calloc(n + 1, sizeof(*on)), any = false, ok;
 	const char *why = NULL;
-	bool any = false, ok;
 
+	if (!on)
+		return;		/* ENOMEM: the function probes stay down */
 	for (int i = 0; i < n; i++)
-		any |= want[i];
-	if (!any)
-		return;
-	ok = session_enable_functions(p->session, want, &why) == 0;
-	for (int i = 0; i < n; i++) {
+		any |= on[i] = want[i];
+	ok = any && session_enable_functions(p->session, on, &why) == 0;
+	for (int i = 0; any && i < n; i++) {
 		if (!want[i])
 			continue;
-		p->probe_up[i] = ok;
-		log_probe(config_probe(p->cfg, i), ok ? NULL : why);
+		p->probe_up[i] = ok && on[i];
+		log_probe(config_probe(p->cfg, i), p->probe_up[i] ? NULL :
+			  ok ? SESSION_FUNCTION_REFUSED : why);
 	}
+	free(on);
 }
 
 /* Turns every probe on; a refused one stays down, the rest go on. -1 only

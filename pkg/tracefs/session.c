@@ -77,17 +77,24 @@ static int owner_lock(struct tracefs_instance *inst)
 }
 
 /* The instance name, created if missing, with its owner lock in *lock_fd.
- * NULL with errno (EBUSY: a live exporter owns it; it is left as it is). */
+ * NULL with errno (EBUSY: a live exporter owns it; it is left as it is; a
+ * directory just made that cannot be locked, not a tracefs instance, is
+ * removed). */
 static struct tracefs_instance *instance_take(const char *name, int *lock_fd)
 {
 	struct tracefs_instance *inst = tracefs_instance_create(name);
+	int err;
 
 	if (!inst)
 		return NULL;
 	*lock_fd = owner_lock(inst);
 	if (*lock_fd >= 0)
 		return inst;
+	err = errno;
+	if (err != EBUSY && tracefs_instance_is_new(inst))
+		tracefs_instance_destroy(inst);
 	tracefs_instance_free(inst);
+	errno = err;
 	return NULL;
 }
 

@@ -35,10 +35,15 @@ void session_close(struct session *s);
 struct tep_handle *session_tep(struct session *s);
 /* Enables probe i in the kernel. Returns 0 or -1; *why says why not. */
 int session_enable(struct session *s, int probe, const char **why);
+/* Why a function probe is down when set_ftrace_filter refused its target. */
+#define SESSION_FUNCTION_REFUSED "function not traceable on this kernel " \
+	"(not in available_filter_functions, or refused by set_ftrace_filter)"
 /* Sets the function filter then the function tracer for the function
- * probes marked in on[]; returns 0 or -1 with *why. */
-int session_enable_functions(struct session *s, const bool *on,
-			     const char **why);
+ * probes marked in on[]. A refused target is taken out of on[] (its probe
+ * is down with SESSION_FUNCTION_REFUSED) and the others go on. 0, or -1
+ * with *why for every probe in on[] (none traceable, or the tracer
+ * refused). */
+int session_enable_functions(struct session *s, bool *on, const char **why);
 /* Hot reload, step 1, while readers still run: turns off what no probe of
  * next needs (events, the function tracer), so what is left in the buffers
  * can be drained by the old parser. */
