@@ -61,15 +61,15 @@ static void enable_events(struct pipeline *p, bool *want)
 
 /* Enables the function probes in want[] at once: one instance filter, set
  * before the function tracer. A target the filter refuses is down with
- * its reason, the others go on. */
-static void enable_functions(struct pipeline *p, const bool *want)
+ * its reason, the others go on. -1 only on allocation failure. */
+static int enable_functions(struct pipeline *p, const bool *want)
 {
 	int n = config_probe_count(p->cfg);
 	bool *on = calloc(n + 1, sizeof(*on)), any = false, ok;
 	const char *why = NULL;
 
 	if (!on)
-		return;		/* ENOMEM: the function probes stay down */
+		return -1;
 	for (int i = 0; i < n; i++)
 		any |= on[i] = want[i];
 	ok = any && session_enable_functions(p->session, on, &why) == 0;
@@ -81,23 +81,24 @@ static void enable_functions(struct pipeline *p, const bool *want)
 			  ok ? SESSION_FUNCTION_REFUSED : why);
 	}
 	free(on);
+	return 0;
 }
 
 /* Turns every probe on; a refused one stays down, the rest go on. -1 only
  * on allocation failure. */
 int enable_probes(struct pipeline *p)
 {
-	int n = config_probe_count(p->cfg);
+	int n = config_probe_count(p->cfg), ret;
 	bool *want = calloc(n + 1, sizeof(*want));
 
 	if (!want)
 		return -1;
 	enable_events(p, want);
-	enable_functions(p, want);
+	ret = enable_functions(p, want);
 	for (int i = 0; i < n; i++)
 		parser_probe_enable(p->parser, i, p->probe_up[i]);
 	free(want);
-	return 0;
+	return ret;
 }
 
 /* Logs, once, each label whose field this kernel's event does not have. */
