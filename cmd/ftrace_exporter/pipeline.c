@@ -60,41 +60,45 @@ static void enable_events(struct pipeline *p, bool *want)
 }
 
 /* Enables the function probes in want[] at once: one instance filter, set
- * before the function tracer. */
-static void enable_functions(struct pipeline *p, const bool *want)
+ * before the function tracer. A target the filter refuses is down with
+ * its reason, the others go on. -1 only on allocation failure. */
+static int enable_functions(struct pipeline *p, const bool *want)
 {
 	int n = config_probe_count(p->cfg);
+	bool *on = calloc(n + 1, sizeof(*on)), any = false, ok;
 	const char *why = NULL;
-	bool any = false, ok;
 
+	if (!on)
+		return -1;
 	for (int i = 0; i < n; i++)
-		any |= want[i];
-	if (!any)
-		return;
-	ok = session_enable_functions(p->session, want, &why) == 0;
-	for (int i = 0; i < n; i++) {
+		any |= on[i] = want[i];
+	ok = any && session_enable_functions(p->session, on, &why) == 0;
+	for (int i = 0; any && i < n; i++) {
 		if (!want[i])
 			continue;
-		p->probe_up[i] = ok;
-		log_probe(config_probe(p->cfg, i), ok ? NULL : why);
+		p->probe_up[i] = ok && on[i];
+		log_probe(config_probe(p->cfg, i), p->probe_up[i] ? NULL :
+			  ok ? SESSION_FUNCTION_REFUSED : why);
 	}
+	free(on);
+	return 0;
 }
 
 /* Turns every probe on; a refused one stays down, the rest go on. -1 only
  * on allocation failure. */
 int enable_probes(struct pipeline *p)
 {
-	int n = config_probe_count(p->cfg);
+	int n = config_probe_count(p->cfg), ret;
 	bool *want = calloc(n + 1, sizeof(*want));
 
 	if (!want)
 		return -1;
 	enable_events(p, want);
-	enable_functions(p, want);
+	ret = enable_functions(p, want);
 	for (int i = 0; i < n; i++)
 		parser_probe_enable(p->parser, i, p->probe_up[i]);
 	free(want);
-	return 0;
+	return ret;
 }
 
 /* Logs, once, each label whose field this kernel's event does not have. */
@@ -313,6 +317,10 @@ void generation_free(struct generation *g, int ncpus)
 	config_free(g->cfg);
 }
 
+/* Takes p down in the reverse order of its start: no scrape, then no tick
+ * (the ticker's hist refresh reads the session and the probe states),
+ * then no tracing and no reader, and only then is anything freed. Also
+ * the unwind of a start that failed at any step. */
 void pipeline_stop(struct pipeline *p)
 {
 	int ncpus = session_cpu_count();
@@ -321,6 +329,8 @@ void pipeline_stop(struct pipeline *p)
 	if (!p)
 		return;
 	http_server_stop(p->http);
+	if (p->causes)
+		causes_stop(p->causes);
 	if (p->session)
 		session_stop(p->session);
 	reader_stop(p->readers);

@@ -56,8 +56,10 @@ void config_free(struct config *cfg);
 
 const char *config_path(const struct config *cfg);
 const char *config_instance(const struct config *cfg);
-/* The instance's private kprobe group, "fte_<instance>": every kprobe probe
- * is created there, and only that group is ever removed. */
+/* The instance's private kprobe group: "fte_" and the instance name with
+ * '_' written "__", '.' "_d" and '-' "_h" (one group per instance name;
+ * my.inst-1 -> fte_my_dinst_h1). Every kprobe probe is created there, and
+ * only that group is ever removed, by the instance's owner. */
 const char *config_kprobe_group(const struct config *cfg);
 unsigned config_buffer_size_kb(const struct config *cfg);
 const char *config_cpus(const struct config *cfg);

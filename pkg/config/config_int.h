@@ -12,6 +12,8 @@
 #define CFG_DIGIT "0123456789"
 #define CFG_ALPHA CFG_LOWER CFG_UPPER
 #define CFG_ALNUM CFG_ALPHA CFG_DIGIT
+/* The longest tracing.instance (a kprobe group name is derived from it). */
+#define CFG_INSTANCE_MAX 64
 
 /* One string owned by a struct config; all of them form a list. */
 struct cfg_str {

@@ -85,7 +85,7 @@ static void split_kprobe(struct cfg_ctx *ctx, yaml_node_t *n,
 		return;
 	}
 	if (group && strlen(group) > KPROBE_GROUP_MAX)
-		yamldoc_err(ctx->yd, n, "kprobe group \"%s\" is longer than %d characters: shorten tracing.instance",
+		yamldoc_err(ctx->yd, n, "kprobe group \"%s\" is longer than %d characters: shorten tracing.instance (its '_', '.' and '-' count twice)",
 			    group, KPROBE_GROUP_MAX);
 	p->system = group;
 	p->event = p->name;
@@ -354,17 +354,41 @@ static void check_families(struct cfg_ctx *ctx)
 	}
 }
 
-/* Names the instance's private kprobe group "fte_<instance>" (kprobes are
- * global; a group name allows [A-Za-z0-9_]). */
+/* How instance-name character c is written in a kprobe group name, or
+ * NULL when it is kept: '_' is the escape, so it is doubled. */
+static const char *group_escape(char c)
+{
+	switch (c) {
+	case '_': return "__";
+	case '.': return "_d";
+	case '-': return "_h";
+	default: return NULL;
+	}
+}
+
+/* Names the instance's private kprobe group (kprobes are global; a group
+ * name allows [A-Za-z0-9_]): "fte_" and the instance name with '_', '.'
+ * and '-' escaped by group_escape(). The escapes are prefix-free, so two
+ * instance names never share a group (a.b, a-b and a_b all used to be
+ * fte_a_b); split_kprobe() checks the kernel's length limit. */
 static void name_kprobe_group(struct cfg_ctx *ctx)
 {
-	char *group = cfg_printf(ctx, "fte_%s", ctx->cfg->instance);
+	char group[sizeof("fte_") + 2 * CFG_INSTANCE_MAX] = "fte_";
+	size_t len = strlen(group);
 
-	for (char *c = group; c && *c; c++) {
-		if (!strchr(CFG_ALNUM "_", *c))
-			*c = '_';
+	for (const char *c = ctx->cfg->instance;
+	     *c && len + 2 < sizeof(group); c++) {
+		const char *esc = group_escape(*c);
+
+		if (esc) {
+			memcpy(group + len, esc, 2);
+			len += 2;
+		} else {
+			group[len++] = *c;
+		}
 	}
-	ctx->cfg->kprobe_group = group;
+	group[len] = '\0';
+	ctx->cfg->kprobe_group = cfg_printf(ctx, "%s", group);
 }
 
 /* Parses `probes:` (n may be NULL when the key is missing). */

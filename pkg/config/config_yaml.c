@@ -10,7 +10,7 @@
 #include <string.h>
 
 const struct cfg_name_rule cfg_instance_name = {
-	"instance name", CFG_ALNUM "_.-", CFG_ALNUM "_.-", 64,
+	"instance name", CFG_ALNUM "_.-", CFG_ALNUM "_.-", CFG_INSTANCE_MAX,
 	"[A-Za-z0-9_.-]+, at most 64 characters"
 };
 const struct cfg_name_rule cfg_probe_name = {

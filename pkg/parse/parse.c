@@ -128,11 +128,18 @@ static int resolve_probe(struct parser *p, const struct config *cfg, int i)
 	return resolve_event_probe(p, r, spec);
 }
 
+/* The offset and size of common_type, the same in every event. A tep with
+ * no event (every probe names an event this kernel lacks) has none: no
+ * probe can be up, so no record arrives and there is nothing to resolve.
+ * -1 when the events have no common_type. */
 static int resolve_common_type(struct parser *p)
 {
+	struct tep_event *ev = tep_get_first_event(p->tep);
 	struct tep_format_field *f;
 
-	f = tep_find_common_field(tep_get_first_event(p->tep), "common_type");
+	if (!ev)
+		return 0;
+	f = tep_find_common_field(ev, "common_type");
 	if (!f)
 		return -1;
 	p->type_offset = f->offset;

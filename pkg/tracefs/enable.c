@@ -79,32 +79,69 @@ static bool wanted(const struct session *s, const bool *on, int i)
 	return on ? on[i] : config_probe(s->cfg, i)->kind == PROBE_FUNCTION;
 }
 
-int session_write_functions(struct session *s, const bool *on,
-			    ftrace_list_fn write)
+/* Writes one target into the open sequence; flags carries TRACEFS_FL_RESET
+ * until the file is open (so it is truncated once, by the first target
+ * that opens it). libtracefs's answer: 0, 1 when refused before the file
+ * was opened (nothing written), -1 when refused after. */
+static int write_target(struct session *s, int i, ftrace_list_fn write,
+			unsigned *flags)
 {
-	int n = config_probe_count(s->cfg), last = -1, ret = 0;
-	unsigned flags = TRACEFS_FL_RESET;
+	int ret = write(s->inst, config_probe(s->cfg, i)->target, NULL,
+			*flags | TRACEFS_FL_CONTINUE);
 
-	for (int i = 0; i < n; i++)
-		if (wanted(s, on, i))
-			last = i;
-	for (int i = 0; i <= last && !ret; i++) {
-		if (!wanted(s, on, i))
-			continue;
-		ret = write(s->inst, config_probe(s->cfg, i)->target, NULL,
-			    flags | (i < last ? TRACEFS_FL_CONTINUE : 0));
-		flags = 0;
-	}
-	return ret ? -1 : 0;
+	if (ret != 1)
+		*flags = 0;
+	return ret;
 }
 
-int session_enable_functions(struct session *s, const bool *on,
-			     const char **why)
+/* Every target goes with TRACEFS_FL_CONTINUE, so one refused target (e.g.
+ * in kallsyms but not traceable) never ends the sequence; a last call
+ * without a filter closes it, which libtracefs allows in any state, and
+ * the kernel applies the list then. Nothing is truncated when no target
+ * was written: the filter stays as it was (an empty filter would trace
+ * every function). */
+int session_write_functions(struct session *s, const bool *on,
+			    ftrace_list_fn write, bool *refused)
+{
+	int n = config_probe_count(s->cfg), written = 0;
+	unsigned flags = TRACEFS_FL_RESET;
+
+	for (int i = 0; i < n; i++) {
+		if (!wanted(s, on, i))
+			continue;
+		if (write_target(s, i, write, &flags) == 0)
+			written++;
+		else if (refused)
+			refused[i] = true;
+	}
+	write(s->inst, NULL, NULL, 0);
+	return written ? 0 : -1;
+}
+
+/* Takes the function probes in on[] whose target the filter refused out
+ * of on[] (they report SESSION_FUNCTION_REFUSED); -1 when none is left. */
+static int write_filter(struct session *s, bool *on)
+{
+	int n = config_probe_count(s->cfg);
+	bool *refused = calloc(n + 1, sizeof(*refused));
+	int ret;
+
+	if (!refused)
+		return -1;
+	ret = session_write_functions(s, on, tracefs_function_filter, refused);
+	for (int i = 0; i < n; i++)
+		on[i] &= !refused[i];
+	free(refused);
+	return ret;
+}
+
+int session_enable_functions(struct session *s, bool *on, const char **why)
 {
 	errno = 0;
 	s->filter_set = true;
-	if (session_write_functions(s, on, tracefs_function_filter)) {
-		*why = session_errno_reason("function filter refused");
+	if (write_filter(s, on)) {
+		*why = errno == ENOMEM ? session_errno_reason("function filter")
+				       : SESSION_FUNCTION_REFUSED;
 		return -1;
 	}
 	if (s->muted && tracefs_function_notrace(s->inst, NULL, NULL,

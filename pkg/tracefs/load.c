@@ -70,15 +70,13 @@ err_free:
 	return NULL;
 }
 
-/* Reads available_filter_functions once; NULL with errno when refused. */
-static char *read_traceable(void)
+char *session_traceable_read(void)
 {
 	return tracefs_instance_file_read(NULL, "available_filter_functions",
 					  NULL);
 }
 
-/* True when name is a whole line (ignoring " [module]") of list. */
-static bool listed(const char *list, const char *name)
+bool session_traceable(const char *list, const char *name)
 {
 	size_t len = strlen(name);
 	const char *p = list;
@@ -113,7 +111,7 @@ int session_check_functions(const char *dir, const struct config *cfg,
 
 	if (dir && tracefs_set_tracing_dir((char *)dir))
 		return 1;
-	list = read_traceable();
+	list = session_traceable_read();
 	refused = errno;
 	for (int i = 0; i < config_probe_count(cfg); i++) {
 		const struct probe_spec *p = config_probe(cfg, i);
@@ -125,7 +123,7 @@ int session_check_functions(const char *dir, const struct config *cfg,
 				"does not let us trace functions (%s); it will "
 				"report probe_up 0\n", config_path(cfg), p->line,
 				p->col, p->name, strerror(refused));
-		} else if (!listed(list, target_symbol(p, sym, sizeof(sym)))) {
+		} else if (!session_traceable(list, target_symbol(p, sym, sizeof(sym)))) {
 			fprintf(errs, "%s:%d:%d: probe %s: function %s is not "
 				"traceable on this kernel (not in "
 				"available_filter_functions: inlined or "

@@ -3,10 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <tracefs.h>
 #include <unistd.h>
 
@@ -15,26 +14,106 @@
 
 /* Readers wake when the buffer is this % full, or at their poll timeout. */
 #define BUFFER_PERCENT "10"
+/* The instance file whose lock names its owner (see owner_lock()). */
+#define OWNER_FILE "tracing_cpumask"
 
-/* Leaves a stale instance of ours (from a killed run) quiet and removes it.
- * Its hist triggers are found on the events cfg's hist probes use. */
-static int instance_clean(const char *name, const struct config *cfg)
+/* Cleans a stale instance (its owner is gone: we hold its lock) while the
+ * lock is still held: tracing and events off, tracers and filters reset,
+ * and the hist triggers on the events cfg's hist probes use. */
+static void instance_quiet(struct tracefs_instance *old,
+			   const struct config *cfg)
 {
-	struct tracefs_instance *old = tracefs_instance_alloc(NULL, name);
-	int ret;
-
-	if (!old)
-		return -1;
 	tracefs_trace_off(old);
 	tracefs_event_disable(old, NULL, NULL);
 	tracefs_instance_file_write(old, "current_tracer", "nop");
 	tracefs_function_filter(old, NULL, NULL, TRACEFS_FL_RESET);
+	tracefs_function_notrace(old, NULL, NULL, TRACEFS_FL_RESET);
 	session_hist_clear(old, cfg);
+}
+
+/* Names the exporter holding the owner lock of fd's instance: its PID as
+ * this PID namespace sees it (0 when it cannot) and its comm. */
+static void owner_log(int fd, const char *name)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char pid[16], path[64], comm[64] = "?";
+	FILE *f;
+
+	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
+		fl.l_pid = 0;	/* gone meanwhile: the next start takes it */
+	snprintf(pid, sizeof(pid), "%d", (int)fl.l_pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)fl.l_pid);
+	f = fl.l_pid > 0 ? fopen(path, "re") : NULL;
+	if (f && fgets(comm, sizeof(comm), f))
+		comm[strcspn(comm, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	log_msg(LOG_ERROR, "instance owned by a running exporter; leaving it "
+		"alone", "instance", name, "owner_pid", pid, "owner_comm",
+		comm, NULL);
+}
+
+/* Takes the owner lock of inst: a POSIX write lock on OWNER_FILE, held
+ * open for the whole run. The kernel drops it when the owner dies (even by
+ * kill -9), every mount of the same tracefs sees it, and F_GETLK names the
+ * owner. A POSIX lock also drops when its process closes any other fd of
+ * the file: the exporter and the libtracefs calls it makes never open
+ * OWNER_FILE, and opening it is harmless. Returns the fd, or -1: errno
+ * EBUSY when a live exporter owns inst (logged with its PID). */
+static int owner_lock(struct tracefs_instance *inst)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = tracefs_instance_file_open(inst, OWNER_FILE,
+					    O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || fcntl(fd, F_SETLK, &fl) == 0)
+		return fd;
+	if (errno == EAGAIN || errno == EACCES) {
+		owner_log(fd, tracefs_instance_get_name(inst));
+		errno = EBUSY;
+	}
+	close(fd);
+	return -1;
+}
+
+/* The instance name, created if missing, with its owner lock in *lock_fd.
+ * NULL with errno (EBUSY: a live exporter owns it; it is left as it is; a
+ * directory just made that cannot be locked, not a tracefs instance, is
+ * removed). */
+static struct tracefs_instance *instance_take(const char *name, int *lock_fd)
+{
+	struct tracefs_instance *inst = tracefs_instance_create(name);
+	int err;
+
+	if (!inst)
+		return NULL;
+	*lock_fd = owner_lock(inst);
+	if (*lock_fd >= 0)
+		return inst;
+	err = errno;
+	if (err != EBUSY && tracefs_instance_is_new(inst))
+		tracefs_instance_destroy(inst);
+	tracefs_instance_free(inst);
+	errno = err;
+	return NULL;
+}
+
+/* Cleans the stale instance we just took the lock of, then removes it.
+ * The lock is dropped before the rmdir (which fails while any fd of the
+ * instance is open); a start that takes it meanwhile finds it quiet. */
+static int instance_clean(struct tracefs_instance *old, int lock_fd,
+			  const struct config *cfg)
+{
+	int ret;
+
+	instance_quiet(old, cfg);
+	close(lock_fd);
 	ret = tracefs_instance_destroy(old);
-	tracefs_instance_free(old);
 	log_msg(ret ? LOG_ERROR : LOG_WARN,
-		ret ? "stale instance busy (another exporter running?)"
-		    : "removed stale instance", "instance", name, NULL);
+		ret ? "stale instance busy (another exporter starting?)"
+		    : "removed stale instance", "instance",
+		tracefs_instance_get_name(old), NULL);
+	tracefs_instance_free(old);
 	return ret;
 }
 
@@ -56,27 +135,23 @@ static int instance_arm(struct session *s)
 	return s->free_fd < 0 ? -1 : 0;
 }
 
-/* tracefs_instance_exists() in libtracefs 1.6 ignores the tracing dir set
- * with tracefs_set_tracing_dir(), so look where --tracefs.path points. */
-static bool instance_exists(const char *name)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/instances/%s", tracefs_tracing_dir(),
-		 name);
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
+/* Takes the instance (see instance_take); a stale one, left by an owner
+ * that is gone, is cleaned and made again. Nothing in the instance is
+ * changed before its lock is held; s->inst is set only then. */
 static int instance_open(struct session *s)
 {
 	const char *name = config_instance(s->cfg);
+	struct tracefs_instance *inst = instance_take(name, &s->lock_fd);
 
-	if (instance_exists(name) && instance_clean(name, s->cfg))
+	if (inst && !tracefs_instance_is_new(inst)) {
+		int busy = instance_clean(inst, s->lock_fd, s->cfg);
+
+		s->lock_fd = -1;
+		inst = busy ? NULL : instance_take(name, &s->lock_fd);
+	}
+	if (!inst)
 		return -1;
-	s->inst = tracefs_instance_create(name);
-	if (!s->inst)
-		return -1;
+	s->inst = inst;
 	return instance_arm(s);
 }
 
@@ -88,6 +163,7 @@ struct session *session_open(const char *dir, const struct config *cfg)
 		return NULL;
 	s->cfg = cfg;
 	s->free_fd = -1;
+	s->lock_fd = -1;
 	if (dir && tracefs_set_tracing_dir((char *)dir))
 		goto err_free;
 	if (instance_open(s))
@@ -138,6 +214,8 @@ void session_close(struct session *s)
 	kprobes_remove(s);
 	if (s->free_fd >= 0)
 		close(s->free_fd);
+	if (s->lock_fd >= 0)	/* last: the instance is quiet by now */
+		close(s->lock_fd);
 	if (s->inst) {
 		if (tracefs_instance_destroy(s->inst))
 			log_msg(LOG_WARN, "cannot remove instance", "err",

@@ -11,6 +11,7 @@ struct session {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
 	int free_fd;
+	int lock_fd;		/* owner lock (session.c), held while open */
 	bool tracer_set, filter_set;
 	bool muted;		/* set_ftrace_notrace = the filter (update.c) */
 	bool *kprobe_made;	/* [nprobes] */
@@ -30,11 +31,18 @@ void session_hist_remove(struct session *s, const struct probe_spec *p);
 typedef int (*ftrace_list_fn)(struct tracefs_instance *inst, const char *filter,
 			      const char *module, unsigned int flags);
 /* Writes the targets of the function probes marked on[] (NULL: all of the
- * config) with write (tracefs_function_filter or _notrace): reset first,
- * one call each, applied by the kernel at once after the last. -1 if any
- * was refused (libtracefs sets errno). */
+ * config) with write (tracefs_function_filter or _notrace) as one
+ * sequence, truncating the list first, applied by the kernel at once after
+ * the last. A target refused (not traceable) is marked in refused[] (may be
+ * NULL) and the others still go; the sequence is always closed. 0, or -1
+ * when no target was written (the list is then left as it was). */
 int session_write_functions(struct session *s, const bool *on,
-			    ftrace_list_fn write);
+			    ftrace_list_fn write, bool *refused);
+/* available_filter_functions (malloc'd text), NULL with errno when the
+ * kernel refuses it; session_traceable() looks a function up in it (a
+ * whole line, ignoring " [module]"). */
+char *session_traceable_read(void);
+bool session_traceable(const char *list, const char *name);
 /* Switches the instance's function tracer off (not while readers are
  * open: EBUSY); -1 with errno. */
 int session_tracer_off(struct session *s);

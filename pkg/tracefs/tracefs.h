@@ -1,9 +1,13 @@
 /* tracefs: the exporter's own tracefs instance (libtracefs).
  *
- * session_open() cleans a stale instance of the same name, creates a fresh
- * one with tracing off, arms options/disable_on_free and holds free_buffer
- * open (so a killed exporter leaves no tracing running), and creates the
- * config's kprobes in a private group. session_enable() turns each probe on
+ * session_open() takes the instance's owner lock (held until
+ * session_close(); the kernel drops it when the owner dies) before it
+ * changes anything: an instance a live exporter owns is left alone and
+ * session_open() fails with EBUSY, naming the owner in the log. A stale
+ * instance of the same name (its owner gone) is cleaned and made again,
+ * with tracing off; options/disable_on_free is armed and free_buffer held
+ * open (so a killed exporter leaves no tracing running), and the config's
+ * kprobes are created in the instance's private group. session_enable() turns each probe on
  * (tracepoint filter before enable, function filter before tracer); a probe
  * the kernel refuses is reported down with its reason and the others go on.
  * The global tracer, its events and tracing_on are never touched.
@@ -25,7 +29,8 @@ struct cpu_stats {
 };
 
 /* dir: tracefs mount point (NULL: the default). NULL with errno and a log
- * line on failure; nothing is left behind. */
+ * line on failure (EBUSY: a live exporter owns the instance); nothing is
+ * left behind and another owner's instance is not touched. */
 struct session *session_open(const char *dir, const struct config *cfg);
 /* Stops tracing, removes kprobes of our group and the instance. */
 void session_close(struct session *s);
@@ -35,10 +40,15 @@ void session_close(struct session *s);
 struct tep_handle *session_tep(struct session *s);
 /* Enables probe i in the kernel. Returns 0 or -1; *why says why not. */
 int session_enable(struct session *s, int probe, const char **why);
+/* Why a function probe is down when set_ftrace_filter refused its target. */
+#define SESSION_FUNCTION_REFUSED "function not traceable on this kernel " \
+	"(not in available_filter_functions, or refused by set_ftrace_filter)"
 /* Sets the function filter then the function tracer for the function
- * probes marked in on[]; returns 0 or -1 with *why. */
-int session_enable_functions(struct session *s, const bool *on,
-			     const char **why);
+ * probes marked in on[]. A refused target is taken out of on[] (its probe
+ * is down with SESSION_FUNCTION_REFUSED) and the others go on. 0, or -1
+ * with *why for every probe in on[] (none traceable, or the tracer
+ * refused). */
+int session_enable_functions(struct session *s, bool *on, const char **why);
 /* Hot reload, step 1, while readers still run: turns off what no probe of
  * next needs (events, the function tracer), so what is left in the buffers
  * can be drained by the old parser. */

@@ -57,12 +57,20 @@ static int event_user(const struct config *cfg, const struct probe_spec *p)
 	return -1;
 }
 
+/* True when cfg has a function probe this kernel can trace (an unreadable
+ * list: assume so). Without one, session_enable_functions() leaves the
+ * filter as it is, so the tracer must be muted on the old one. */
 static bool has_functions(const struct config *cfg)
 {
-	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (config_probe(cfg, i)->kind == PROBE_FUNCTION)
-			return true;
-	return false;
+	char *list = session_traceable_read();
+	bool any = false;
+
+	for (int i = 0; i < config_probe_count(cfg) && !any; i++)
+		any = config_probe(cfg, i)->kind == PROBE_FUNCTION &&
+		      (!list || session_traceable(list,
+						  config_probe(cfg, i)->target));
+	free(list);
+	return any;
 }
 
 /* Turns off an event no probe of the new config uses, and clears its filter
@@ -82,7 +90,7 @@ static void event_retire(struct session *s, const struct probe_spec *p)
 static void functions_mute(struct session *s)
 {
 	errno = 0;
-	if (session_write_functions(s, NULL, tracefs_function_notrace)) {
+	if (session_write_functions(s, NULL, tracefs_function_notrace, NULL)) {
 		log_msg(LOG_WARN, "cannot mute the function tracer", "err",
 			strerror(errno ? errno : EINVAL), NULL);
 		return;

@@ -113,6 +113,45 @@ static const char full_yaml[] =
 	"      probe: send\n"
 	"      minus: recv\n";
 
+/* The kprobe group of instance name: every character a group name allows,
+ * and distinct names give distinct groups. */
+static const char *group_of(const char *name, char *yaml, size_t size)
+{
+	struct config *cfg;
+	static char group[128];
+
+	snprintf(yaml, size, "tracing:\n  instance: %s\n" TP, name);
+	cfg = expect_ok(yaml);
+	snprintf(group, sizeof(group), "%s", config_kprobe_group(cfg));
+	config_free(cfg);
+	assert_int_equal(strspn(group, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"),
+			 strlen(group));
+	return group;
+}
+
+static void test_kprobe_group(void **state)
+{
+	static const char *const names[] = {
+		"a.b", "a-b", "a_b", "a__b", "a_db", "a._", "ab", "a_hb",
+		"ftrace_exporter",
+	};
+	char yaml[256], seen[9][128];
+
+	(void)state;
+	assert_string_equal(group_of("a.b", yaml, sizeof(yaml)), "fte_a_db");
+	assert_string_equal(group_of("vmexp", yaml, sizeof(yaml)), "fte_vmexp");
+	for (size_t i = 0; i < 9; i++) {
+		snprintf(seen[i], sizeof(seen[i]), "%s",
+			 group_of(names[i], yaml, sizeof(yaml)));
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(seen[i], seen[j]);
+	}
+	expect_error("tracing:\n  instance: a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z\n"
+		     "probes:\n  - name: p\n    kprobe: tcp_sendmsg\n", "5:13",
+		     "is longer than 63 characters: shorten tracing.instance");
+}
+
 static void test_full(void **state)
 {
 	struct config *cfg = expect_ok(full_yaml);
@@ -152,7 +191,7 @@ static void test_full(void **state)
 	p = config_probe_by_name(cfg, "send");
 	assert_int_equal(p->kind, PROBE_KPROBE);
 	assert_string_equal(p->target, "tcp_sendmsg+0x4");
-	assert_string_equal(p->system, "fte_my_inst_1");
+	assert_string_equal(p->system, "fte_my_dinst_h1");
 	assert_string_equal(p->event, "send");
 	assert_string_equal(p->fetchargs, "size=%dx:u64 %si");
 	assert_string_equal(p->labels[1], "arg2");
@@ -637,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_probe_same),
 		cmocka_unit_test(test_null_errs),
 		cmocka_unit_test(test_parse_cpus),
+		cmocka_unit_test(test_kprobe_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * - session_check_functions() on a fake available_filter_functions;
  * - session_load_tep() on the event formats saved in tests/fixtures/events;
  * - session_cpu_stats() parsing of per_cpu/cpuN/stats;
+ * - session_write_functions(): refused targets, the sequence always closed;
  * - session_open() failing cleanly on a directory that is not tracefs.
  *
  * session_open() cannot succeed on a plain directory: libtracefs creates the
@@ -524,6 +525,90 @@ static void test_stats_missing_file_fails(void **state)
 	fake_session_free(s);
 }
 
+/* ---- session_write_functions ---- */
+
+#define FUNCS3 "probes:\n" \
+	"  - name: good\n    function: tcp_sendmsg\n" \
+	"  - name: bad\n    function: do_syscall_64\n" \
+	"  - name: good2\n    function: __netif_receive_skb\n"
+
+/* The fake instance's set_ftrace_filter (malloc'd). */
+static char *read_filter(void)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/instances/" INSTANCE
+		 "/set_ftrace_filter", root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	if (getdelim(&text, &len, '\0', f) < 0) {	/* empty */
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	assert_non_null(text);
+	return text;
+}
+
+/* Issue 8, item 4: a target libtracefs refuses (in kallsyms, not in
+ * available_filter_functions) between good ones is marked refused, the
+ * good ones are written, and the CONTINUE sequence is closed: a new
+ * TRACEFS_FL_RESET write is not refused with EBUSY (it was: the handle
+ * stayed open, function probes stayed down across reloads and the
+ * instance could not be removed). */
+static void test_write_functions_skips_refused_and_closes(void **state)
+{
+	struct session *s = fake_session();
+	bool refused[4] = { false };
+	char *text;
+
+	(void)state;
+	assert_int_equal(tracefs_set_tracing_dir(root), 0);
+	put_file("available_filter_functions", traceable);
+	put_file("instances/" INSTANCE "/set_ftrace_filter", "old_fn\n");
+	s->cfg = parse(FUNCS3);
+	assert_int_equal(session_write_functions(s, NULL,
+			 tracefs_function_filter, refused), 0);
+	assert_false(refused[0]);
+	assert_true(refused[1]);
+	assert_false(refused[2]);
+	text = read_filter();
+	assert_null(strstr(text, "old_fn"));	/* truncated once */
+	assert_int_not_equal(strlen(text), 0);
+	free(text);
+	assert_int_equal(tracefs_function_filter(s->inst, NULL, NULL,
+						 TRACEFS_FL_RESET), 0);
+	config_free((struct config *)s->cfg);
+	fake_session_free(s);
+}
+
+/* No target traceable: -1, every one refused, the filter left as it was
+ * (truncating it would trace every function), the sequence closed. */
+static void test_write_functions_none_traceable_keeps_filter(void **state)
+{
+	struct session *s = fake_session();
+	bool refused[2] = { false };
+	char *text;
+
+	(void)state;
+	assert_int_equal(tracefs_set_tracing_dir(root), 0);
+	put_file("available_filter_functions", traceable);
+	put_file("instances/" INSTANCE "/set_ftrace_filter", "old_fn\n");
+	s->cfg = parse("probes:\n  - name: bad\n    function: do_syscall_64\n");
+	assert_int_equal(session_write_functions(s, NULL,
+			 tracefs_function_filter, refused), -1);
+	assert_true(refused[0]);
+	text = read_filter();
+	assert_string_equal(text, "old_fn\n");
+	free(text);
+	assert_int_equal(tracefs_function_filter(s->inst, NULL, NULL,
+						 TRACEFS_FL_RESET), 0);
+	config_free((struct config *)s->cfg);
+	fake_session_free(s);
+}
+
 /* ---- session_open ---- */
 
 static void test_open_on_plain_dir_fails_and_leaves_nothing(void **state)
@@ -552,6 +637,8 @@ static void test_open_on_plain_dir_fails_and_leaves_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_write_functions_skips_refused_and_closes),
+		T(test_write_functions_none_traceable_keeps_filter),
 		T(test_check_listed_function_passes),
 		T(test_check_module_function_passes),
 		T(test_check_last_line_without_newline_passes),
