@@ -19,7 +19,6 @@
  */
 #include "metrics/metrics_int.h"
 
-#include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
 
