@@ -30,18 +30,18 @@ bool shard_series_set(struct shard *s, int probe, const struct series_key *k,
 	return e != NULL;
 }
 
-/* Adds src shard's series of probe sp into dst shard as probe dp; a series
- * over dst's cap (or a full table) counts as dropped there. */
+/* Adds src shard's series of probe sp into dst shard as probe dp, through
+ * dst's set: a series in several shards is one series against dst's cap,
+ * and one refused there counts as dropped. Walks src's live series only. */
 static void shard_carry(struct shard *dst, int dp, const struct shard *src,
 			int sp)
 {
-	for (uint32_t i = 0; i <= src->mask; i++) {
-		const struct entry *e = &src->table[i];
-		struct entry *d;
+	const struct shard_series *ss = &src->series[sp];
 
-		if (e->probe != (uint32_t)sp + 1)
-			continue;
-		d = series_find(dst, dp, &e->key);
+	for (uint32_t i = 0; i < ss->n; i++) {
+		const struct entry *e = &ss->entries[i];
+		struct entry *d = series_find(dst, dp, &e->key);
+
 		if (d)
 			BUMP(&d->count, e->count);
 		else

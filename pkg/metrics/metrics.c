@@ -6,63 +6,92 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Table size: a power of two at least twice the sum of the caps. */
-static uint32_t table_size(const unsigned *caps, int nprobes)
+/* Probe i's series arrays in one shard, sized for the cap and the set but
+ * zeroed by calloc and filled in order: untouched until used. */
+static int shard_series_init(struct shard_series *ss,
+			     const struct series_set *set)
 {
-	uint64_t want = 0;
-	uint32_t size = 16;
-
-	for (int i = 0; i < nprobes; i++)
-		want += 2ULL * caps[i];
-	while (size < want && size < (1U << 24))
-		size <<= 1;
-	return size;
+	if (!set->cap)
+		return 0;
+	ss->entries = calloc(set->cap, sizeof(*ss->entries));
+	ss->pos = calloc(set->mask + 1, sizeof(*ss->pos));
+	return ss->entries && ss->pos ? 0 : -1;
 }
 
-static int shard_init(struct shard *s, struct metrics *m, uint32_t size)
+static int shard_init(struct shard *s, struct metrics *m)
 {
 	s->m = m;
 	s->hits = calloc(m->nprobes, sizeof(*s->hits));
 	s->dropped = calloc(m->nprobes, sizeof(*s->dropped));
 	s->last = calloc(m->nprobes, sizeof(*s->last));
-	s->table = calloc(size, sizeof(*s->table));
-	s->mask = size - 1;
-	return s->hits && s->dropped && s->last && s->table ? 0 : -1;
+	s->series = calloc(m->nprobes, sizeof(*s->series));
+	if (!s->hits || !s->dropped || !s->last || !s->series)
+		return -1;
+	for (int i = 0; i < m->nprobes; i++)
+		if (shard_series_init(&s->series[i], &m->sets[i]))
+			return -1;
+	return 0;
 }
 
-static void shard_fini(struct shard *s)
+/* Frees what shard_init made, however far it got. */
+static void shard_fini(struct shard *s, int nprobes)
 {
+	for (int i = 0; s->series && i < nprobes; i++) {
+		free(s->series[i].entries);
+		free(s->series[i].pos);
+	}
+	free(s->series);
 	free(s->hits);
 	free(s->dropped);
 	free(s->last);
-	free(s->table);
+}
+
+/* One set per probe, then the shards; errno EINVAL for a cap over
+ * METRICS_CAP_MAX (its table size would not fit), else ENOMEM. */
+static int metrics_init(struct metrics *m, const unsigned *caps)
+{
+	for (int i = 0; i < m->nprobes; i++) {
+		if (caps[i] > METRICS_CAP_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (set_init(&m->sets[i], caps[i]))
+			goto err_nomem;
+	}
+	for (int i = 0; i < m->nshards; i++)
+		if (shard_init(&m->shards[i], m))
+			goto err_nomem;
+	return 0;
+err_nomem:
+	errno = ENOMEM;
+	return -1;
 }
 
 /* Allocates shards for ncpus CPUs. NULL with errno on failure. */
 struct metrics *metrics_new(int nprobes, const unsigned *caps, int ncpus)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	uint32_t size = table_size(caps, nprobes);
+	int err;
 
 	if (!m)
 		return NULL;
 	m->nprobes = nprobes;
 	m->ncpus = ncpus;
 	m->nshards = ncpus + 1;
-	m->caps = calloc(nprobes + 1, sizeof(*m->caps));
-	m->series = calloc(nprobes + 1, sizeof(*m->series));
+	m->sets = calloc(nprobes + 1, sizeof(*m->sets));
 	m->shards = aligned_alloc(64, m->nshards * sizeof(*m->shards));
-	if (!m->caps || !m->series || !m->shards)
+	if (!m->sets || !m->shards) {
+		errno = ENOMEM;
 		goto err_free;
+	}
 	memset(m->shards, 0, m->nshards * sizeof(*m->shards));
-	memcpy(m->caps, caps, nprobes * sizeof(*caps));
-	for (int i = 0; i < m->nshards; i++)
-		if (shard_init(&m->shards[i], m, size))
-			goto err_free;
+	if (metrics_init(m, caps))
+		goto err_free;
 	return m;
 err_free:
+	err = errno;
 	metrics_free(m);
-	errno = ENOMEM;
+	errno = err;
 	return NULL;
 }
 
@@ -71,10 +100,11 @@ void metrics_free(struct metrics *m)
 	if (!m)
 		return;
 	for (int i = 0; m->shards && i < m->nshards; i++)
-		shard_fini(&m->shards[i]);
+		shard_fini(&m->shards[i], m->nprobes);
+	for (int i = 0; m->sets && i < m->nprobes; i++)
+		set_fini(&m->sets[i]);
 	free(m->shards);
-	free(m->caps);
-	free(m->series);
+	free(m->sets);
 	free(m);
 }
 
@@ -103,67 +133,31 @@ void shard_parse_error(struct shard *s)
 	BUMP(&s->parse_errors, 1);
 }
 
-static uint32_t key_hash(int probe, const struct series_key *k)
+/* The shard's entry for the set's slot, appended (key copied, count 0) on
+ * the shard's first event of the series; published with a release store of
+ * the length, so walks never see it half-written. */
+static struct entry *shard_entry(struct shard_series *ss, int64_t slot,
+				 const struct series_key *k)
 {
-	const uint64_t *w = (const uint64_t *)k;
-	uint64_t h = 0x9e3779b97f4a7c15ULL * (probe + 1);
+	struct entry *e;
 
-	for (size_t i = 0; i < sizeof(*k) / sizeof(*w); i++)
-		h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
-	return (uint32_t)(h ^ (h >> 32));
-}
-
-static bool key_equal(const struct series_key *a, const struct series_key *b)
-{
-	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
-	uint64_t diff = 0;
-
-	for (size_t i = 0; i < sizeof(*a) / sizeof(*x); i++)
-		diff |= x[i] ^ y[i];
-	return diff == 0;
-}
-
-/* Takes one slot of the probe's cap; false when the cap is reached. */
-static int series_reserve(struct metrics *m, int probe)
-{
-	if (LOAD(&m->series[probe]) >= m->caps[probe])
-		return 0;
-	if (__atomic_fetch_add(&m->series[probe], 1, __ATOMIC_RELAXED) <
-	    m->caps[probe])
-		return 1;
-	__atomic_fetch_sub(&m->series[probe], 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/* Fills an empty slot and publishes it; false when over the cap. */
-static int entry_claim(struct shard *s, struct entry *e, int probe,
-		       uint32_t h, const struct series_key *k)
-{
-	if (!series_reserve(s->m, probe))
-		return 0;
+	if (ss->pos[slot])
+		return &ss->entries[ss->pos[slot] - 1];
+	e = &ss->entries[ss->n];	/* n < cap: one entry per kept slot */
 	e->key = *k;
-	e->hash = h;
 	e->count = 0;
-	__atomic_store_n(&e->probe, probe + 1, __ATOMIC_RELEASE);
-	return 1;
+	ss->pos[slot] = ss->n + 1;
+	__atomic_store_n(&ss->n, ss->n + 1, __ATOMIC_RELEASE);
+	return e;
 }
 
 /* See metrics_int.h. */
 struct entry *series_find(struct shard *s, int probe,
 			  const struct series_key *k)
 {
-	uint32_t h = key_hash(probe, k);
+	int64_t slot = set_admit(&s->m->sets[probe], key_hash(probe, k), k);
 
-	for (uint32_t i = h, n = 0; n <= s->mask; i++, n++) {
-		struct entry *e = &s->table[i & s->mask];
-
-		if (!e->probe)
-			return entry_claim(s, e, probe, h, k) ? e : NULL;
-		if (e->hash == h && e->probe == (uint32_t)probe + 1 &&
-		    key_equal(&e->key, k))
-			return e;
-	}
-	return NULL;
+	return slot < 0 ? NULL : shard_entry(&s->series[probe], slot, k);
 }
 
 void shard_series_add(struct shard *s, int probe, const struct series_key *k)
@@ -231,14 +225,11 @@ void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    void *ctx)
 {
 	for (int c = 0; c < m->nshards; c++) {
-		const struct shard *s = &m->shards[c];
+		const struct shard_series *ss = &m->shards[c].series[probe];
+		uint32_t n = __atomic_load_n(&ss->n, __ATOMIC_ACQUIRE);
 
-		for (uint32_t i = 0; i <= s->mask; i++) {
-			const struct entry *e = &s->table[i];
-
-			if (__atomic_load_n(&e->probe, __ATOMIC_ACQUIRE) ==
-			    (uint32_t)probe + 1)
-				fn(&e->key, LOAD(&e->count), ctx);
-		}
+		for (uint32_t i = 0; i < n; i++)
+			fn(&ss->entries[i].key, LOAD(&ss->entries[i].count),
+			   ctx);
 	}
 }

@@ -1,12 +1,30 @@
 /* metrics: per-CPU counter shards, summed at scrape time.
  *
- * Each reader thread owns one shard and is its only writer; the scrape thread
- * only reads. Counters are written with relaxed atomic stores (plain moves on
- * x86) and series are published with a release store of their probe slot, so
- * the per-event path takes no lock and writes nothing another thread writes.
- * Labelled series live in a fixed-size open-addressing table per shard; a
- * per-probe series cap is enforced with one shared atomic touched only when a
- * new series is created; events beyond the cap are counted as dropped.
+ * DESIGN. Each reader thread owns one shard and is its only writer; the
+ * scrape thread only reads. Counters are written with relaxed atomic stores
+ * (plain moves on x86), so the per-event path takes no lock and writes
+ * nothing another thread writes.
+ *
+ * Series cap: a probe's cap counts distinct series, whatever the CPUs they
+ * come from. Each probe has one set of its series shared by all shards
+ * (set.c): open addressing, slots claimed with a CAS and never freed, so a
+ * series has one slot, and claiming a slot is what takes one unit of the cap
+ * (an atomic that never exceeds it). A shard meeting a series the set
+ * already holds takes no cap, so the same series on 64 CPUs is one series.
+ * The decision (kept or refused) is stored in the slot, the same for every
+ * shard: a kept series loses no event, and every event of a refused one is
+ * counted in the probe's dropped. The set is touched only on a shard's
+ * first event of a series and on events of refused series; it is read
+ * without locks and written by one CAS per new series.
+ *
+ * Live series: each shard has, per probe, an append-only array of its own
+ * series (key and count, in the order they came; the length is published
+ * with a release store after the entry is written) and an index from the
+ * set's slot to its entry. Walks (scrape, drop-cause tick, reload) read the
+ * arrays up to their length: their cost follows the live series, not the
+ * caps times the shards. Every array is sized for the cap up front (entries
+ * never move, so the per-probe last-hit pointer stays valid) but allocated
+ * zeroed and written in order, so memory not used yet is never touched.
  */
 #ifndef FTE_METRICS_H
 #define FTE_METRICS_H
@@ -29,7 +47,10 @@ struct series_key {
 struct metrics;
 struct shard;
 
-/* caps[i] is probe i's series cap (0: the probe has no labelled family). */
+/* caps[i] is probe i's series cap, distinct series over all shards (0: the
+ * probe has no labelled family; at most METRICS_CAP_MAX). NULL with errno
+ * (EINVAL: a cap too large, ENOMEM). */
+#define METRICS_CAP_MAX (1U << 30)
 struct metrics *metrics_new(int nprobes, const unsigned *caps, int ncpus);
 void metrics_free(struct metrics *m);
 struct shard *metrics_shard(struct metrics *m, int cpu);
@@ -62,7 +83,10 @@ uint64_t metrics_parse_errors(const struct metrics *m);
 
 typedef void (*series_fn)(const struct series_key *k, uint64_t count,
 			  void *ctx);
-/* Calls fn for every series of probe in every shard (not merged). */
+/* Calls fn for every series of probe in every shard (not merged: a series
+ * seen on several CPUs comes once per shard), each shard's in the order
+ * they came. Costs the live series only; safe while the shards' writers
+ * run (it sees the series published when it reads each shard). */
 void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    void *ctx);
 

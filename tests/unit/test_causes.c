@@ -171,10 +171,11 @@ static const char causes_yaml[] =
 	"      probe: sent\n"
 	"      minus: seen\n";
 
-static struct env *env_new(const char *kernel)
+/* The causes over ncpus CPU shards, the drops probe capped at cap. */
+static struct env *env_new_sized(const char *kernel, int ncpus, unsigned cap)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	unsigned caps[3] = { 100, 0, 0 };
+	unsigned caps[3] = { cap, 0, 0 };
 
 	assert_non_null(e);
 	e->cfg = config_parse("t.yaml", causes_yaml, stderr);
@@ -182,12 +183,17 @@ static struct env *env_new(const char *kernel)
 	e->tep = fixture_tep(kernel);
 	e->parser = parser_new(e->tep, e->cfg);
 	assert_non_null(e->parser);
-	e->m = metrics_new(3, caps, 1);
+	e->m = metrics_new(3, caps, ncpus);
 	assert_non_null(e->m);
 	e->up[0] = e->up[1] = e->up[2] = true;
 	e->c = causes_new(e->cfg, e->parser, e->m, e->up);
 	assert_non_null(e->c);
 	return e;
+}
+
+static struct env *env_new(const char *kernel)
+{
+	return env_new_sized(kernel, 1, 100);
 }
 
 static void env_free(struct env *e)
@@ -200,11 +206,12 @@ static void env_free(struct env *e)
 	free(e);
 }
 
-/* Adds n drops of raw reason code at location loc. */
-static void drops(struct env *e, uint64_t code, uint64_t loc, int n)
+/* Adds n drops of raw reason code at location loc on CPU cpu. */
+static void drops_on(struct env *e, int cpu, uint64_t code, uint64_t loc,
+		     int n)
 {
 	struct series_key k = { 0 };
-	struct shard *s = metrics_shard(e->m, 0);
+	struct shard *s = metrics_shard(e->m, cpu);
 
 	k.v[0].num = loc;
 	k.v[1].num = code;
@@ -212,6 +219,12 @@ static void drops(struct env *e, uint64_t code, uint64_t loc, int n)
 		shard_hit(s, 0);
 		shard_series_add(s, 0, &k);
 	}
+}
+
+/* Adds n drops of raw reason code at location loc on CPU 0. */
+static void drops(struct env *e, uint64_t code, uint64_t loc, int n)
+{
+	drops_on(e, 0, code, loc, n);
 }
 
 static int cause(const struct causes *c, const char *name)
@@ -249,6 +262,25 @@ static void test_reasons_6_18(void **state)
 	assert_true(r[cause(e->c, "other")] == 15);
 	assert_true(r[cause(e->c, "deficit")] == 0);
 	assert_int_equal(causes_dominant(r, 4), cause(e->c, "no_listener"));
+	env_free(e);
+}
+
+/* Item 12 of issue 8: drops of one reason at one location on both CPUs are
+ * one series against the cap, so with a cap of 1 they all count in their
+ * cause and none in "other" (which takes the drops over the cap). */
+static void test_same_series_on_every_cpu(void **state)
+{
+	struct env *e = env_new_sized("6.18", 2, 1);
+	double r[8];
+
+	(void)state;
+	causes_tick(e->c, 0);
+	drops_on(e, 0, 3, 0x1000, 30);
+	drops_on(e, 1, 3, 0x1000, 70);
+	causes_tick(e->c, 1);
+	causes_rates(e->c, 1.5, r);
+	assert_true(r[cause(e->c, "no_listener")] == 100);
+	assert_true(r[cause(e->c, "other")] == 0);
 	env_free(e);
 }
 
@@ -330,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_clamp),
 		cmocka_unit_test(test_dominant),
 		cmocka_unit_test(test_reasons_6_18),
+		cmocka_unit_test(test_same_series_on_every_cpu),
 		cmocka_unit_test(test_heuristic),
 		cmocka_unit_test(test_no_reason_5_10),
 		cmocka_unit_test(test_ticker),

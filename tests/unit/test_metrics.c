@@ -1,6 +1,7 @@
 /* Unit tests for pkg/metrics: per-CPU shards summed at scrape time, series
- * merged by nothing but their key, the series cap, and writers racing a
- * reader (run under TSan by the sanitizer stage too). */
+ * merged by nothing but their key, the series cap counting distinct series,
+ * and writers racing each other and a reader (run under TSan by the
+ * sanitizer stage too). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "metrics/metrics.h"
 
@@ -111,6 +113,160 @@ static void test_series_cap_counts_dropped(void **state)
 	metrics_free(m);
 }
 
+/* Item 12 of issue 8: the same series on every shard is one series against
+ * the cap. With a cap of 2, series 0 and 1 on all 8 shards are kept with
+ * every event; series 2 is the third distinct one: refused everywhere. */
+static void test_same_series_every_shard_counts_once(void **state)
+{
+	unsigned caps[1] = { 2 };
+	struct metrics *m = metrics_new(1, caps, 8);
+	struct tally t = { 0 };
+
+	(void)state;
+	for (int cpu = 0; cpu < 8; cpu++)
+		for (uint64_t v = 0; v < 3; v++) {
+			struct series_key k = key_num(v);
+
+			shard_series_add(metrics_shard(m, cpu), 0, &k);
+		}
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[0], 8);
+	assert_int_equal(t.count[1], 8);
+	assert_int_equal(t.count[2], 0);
+	assert_int_equal(t.series, 2 * 8);	/* one entry per shard */
+	assert_int_equal(metrics_series_dropped(m, 0), 8);
+	metrics_free(m);
+}
+
+#define RACERS 4
+#define RACE_KEYS 8	/* tally's range */
+#define RACE_ROUNDS 2000
+
+struct racer {
+	struct shard *shard;
+	int nkeys, offset;
+	pthread_barrier_t *go;
+};
+
+/* Adds keys 0..nkeys-1, each once a round, starting at offset: racers
+ * reach every key at a different time, and each new key at once. */
+static void *racer(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->go);
+	for (int n = 0; n < RACE_ROUNDS; n++)
+		for (int i = 0; i < r->nkeys; i++) {
+			struct series_key k = key_num((i + r->offset) % r->nkeys);
+
+			shard_series_add(r->shard, 0, &k);
+		}
+	return NULL;
+}
+
+/* RACERS threads, one per shard, add nkeys series of a probe capped at cap
+ * from a common start; the totals land in *t. */
+static struct metrics *race(unsigned cap, int nkeys, struct tally *t)
+{
+	unsigned caps[1] = { cap };
+	struct metrics *m = metrics_new(1, caps, RACERS);
+	struct racer r[RACERS];
+	pthread_t th[RACERS];
+	pthread_barrier_t go;
+
+	pthread_barrier_init(&go, NULL, RACERS);
+	for (int c = 0; c < RACERS; c++) {
+		r[c] = (struct racer){ metrics_shard(m, c), nkeys, c, &go };
+		pthread_create(&th[c], NULL, racer, &r[c]);
+	}
+	for (int c = 0; c < RACERS; c++)
+		pthread_join(th[c], NULL);
+	pthread_barrier_destroy(&go);
+	metrics_series_foreach(m, 0, tally, t);
+	return m;
+}
+
+/* Racers creating the same series at once, as many as the cap: all kept,
+ * every event counted, nothing dropped. */
+static void test_cap_exact_racing_same_series(void **state)
+{
+	struct tally t = { 0 };
+	struct metrics *m = race(RACE_KEYS, RACE_KEYS, &t);
+
+	(void)state;
+	for (int v = 0; v < RACE_KEYS; v++)
+		assert_int_equal(t.count[v], RACERS * RACE_ROUNDS);
+	assert_int_equal(metrics_series_dropped(m, 0), 0);
+	metrics_free(m);
+}
+
+/* Racers creating more distinct series than the cap: exactly cap of them
+ * are kept, each with every one of its events (a series is kept or refused
+ * on every shard alike), and the refused ones' events are the dropped. */
+static void test_cap_exact_racing_new_series(void **state)
+{
+	const unsigned cap = 3;
+	struct tally t = { 0 };
+	struct metrics *m = race(cap, RACE_KEYS, &t);
+	unsigned kept = 0;
+
+	(void)state;
+	for (int v = 0; v < RACE_KEYS; v++) {
+		assert_true(t.count[v] == 0 ||
+			    t.count[v] == RACERS * RACE_ROUNDS);
+		kept += t.count[v] > 0;
+	}
+	assert_int_equal(kept, cap);
+	assert_int_equal(metrics_series_dropped(m, 0),
+			 (RACE_KEYS - cap) * RACERS * RACE_ROUNDS);
+	metrics_free(m);
+}
+
+static void count_visits(const struct series_key *k, uint64_t count,
+			 void *arg)
+{
+	(void)k;
+	(void)count;
+	(*(int *)arg)++;
+}
+
+/* Minor page faults of this process so far. */
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Item 13 of issue 8: a walk costs the live series, not the cap times the
+ * shards. With a cap of 250,000 on 4 shards and 3 live series, walking the
+ * series touches no page of the room left for the rest (a walk over all of
+ * it faults in some 200 MiB of zero pages: 50,000 faults). */
+static void test_foreach_visits_live_entries_only(void **state)
+{
+	unsigned caps[2] = { 0, 250000 };
+	struct metrics *m = metrics_new(2, caps, 4);
+	int visits = 0;
+	long faults;
+
+	(void)state;
+	assert_non_null(m);
+	for (int cpu = 0; cpu < 4; cpu++)
+		for (uint64_t v = 0; v < 3; v++) {
+			struct series_key k = key_num(v);
+
+			shard_series_add(metrics_shard(m, cpu), 1, &k);
+		}
+	faults = minor_faults();
+	for (int pass = 0; pass < 10; pass++)
+		for (int probe = 0; probe < 2; probe++)
+			metrics_series_foreach(m, probe, count_visits, &visits);
+	assert_true(minor_faults() - faults < 64);
+	assert_int_equal(visits, 10 * 4 * 3);
+	metrics_free(m);
+}
+
 /* Reload: a kept probe's hits, series and dropped move to its new index,
  * per CPU, and keep counting there; the new cap applies; totals carry. */
 static void test_carry_to_new_index(void **state)
@@ -129,7 +285,8 @@ static void test_carry_to_new_index(void **state)
 	shard_events(metrics_shard(old, 1), 4);
 	shard_parse_error(metrics_shard(old, 0));
 	metrics_carry(m, 0, old, 1);
-	metrics_carry(m, 2, old, 1);	/* cap 1: two of three series dropped */
+	metrics_carry(m, 2, old, 1);	/* cap 1: k3 (one series in two
+					 * shards) kept, k5's event dropped */
 	metrics_carry_totals(m, old);
 	shard_series_add(metrics_shard(m, 1), 0, &k5);
 	metrics_series_foreach(m, 0, tally, &t);
@@ -137,9 +294,43 @@ static void test_carry_to_new_index(void **state)
 	assert_int_equal(t.count[5], 2);
 	assert_int_equal(metrics_hits(m, 0), 1);
 	assert_int_equal(metrics_hits(m, 1), 0);
-	assert_int_equal(metrics_series_dropped(m, 2), 2);
+	assert_int_equal(metrics_series_dropped(m, 2), 1);
+	memset(&t, 0, sizeof(t));
+	metrics_series_foreach(m, 2, tally, &t);
+	assert_int_equal(t.count[3], 2);
+	assert_int_equal(t.count[5], 0);
 	assert_int_equal(metrics_cpu_events(m, 1), 4);
 	assert_int_equal(metrics_parse_errors(m), 1);
+	metrics_free(old);
+	metrics_free(m);
+}
+
+/* Reload keeps distinct counting: series 3 and 5, each in both shards of
+ * the old metrics, are 2 series against the new cap of 2, not 4; a third
+ * series after the reload is over the cap on any shard. */
+static void test_carry_counts_distinct(void **state)
+{
+	unsigned caps[1] = { 2 };
+	struct metrics *old = metrics_new(1, caps, 2);
+	struct metrics *m = metrics_new(1, caps, 2);
+	struct series_key k3 = key_num(3), k5 = key_num(5), k7 = key_num(7);
+	struct tally t = { 0 };
+
+	(void)state;
+	for (int cpu = 0; cpu < 2; cpu++) {
+		shard_series_add(metrics_shard(old, cpu), 0, &k3);
+		shard_series_add(metrics_shard(old, cpu), 0, &k5);
+	}
+	metrics_carry(m, 0, old, 0);
+	assert_int_equal(metrics_series_dropped(m, 0), 0);
+	shard_series_add(metrics_shard(m, 0), 0, &k5);
+	shard_series_add(metrics_shard(m, 1), 0, &k7);
+	shard_series_add(metrics_shard(m, 0), 0, &k7);
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[3], 2);
+	assert_int_equal(t.count[5], 3);
+	assert_int_equal(t.count[7], 0);
+	assert_int_equal(metrics_series_dropped(m, 0), 2);
 	metrics_free(old);
 	metrics_free(m);
 }
@@ -168,6 +359,29 @@ static void test_hist_shard_is_absolute(void **state)
 	assert_int_equal(t.count[3], 9);
 	assert_int_equal(metrics_hits(m, 0), 13);
 	assert_int_equal(metrics_series_dropped(m, 0), 1);
+	metrics_free(m);
+}
+
+/* The hist shard's series and the CPU shards' are one set against the cap:
+ * a series the kernel's hist holds and a reader also saw counts once. */
+static void test_hist_shard_counts_distinct(void **state)
+{
+	unsigned caps[1] = { 2 };
+	struct metrics *m = metrics_new(1, caps, 2);
+	struct shard *h = metrics_hist_shard(m);
+	struct series_key k3 = key_num(3), k5 = key_num(5), k7 = key_num(7);
+	struct tally t = { 0 };
+
+	(void)state;
+	shard_series_add(metrics_shard(m, 0), 0, &k3);
+	shard_series_add(metrics_shard(m, 1), 0, &k5);
+	assert_true(shard_series_set(h, 0, &k3, 4));
+	assert_true(shard_series_set(h, 0, &k5, 6));
+	assert_false(shard_series_set(h, 0, &k7, 1));
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[3], 5);
+	assert_int_equal(t.count[5], 7);
+	assert_int_equal(t.series, 4);
 	metrics_free(m);
 }
 
@@ -222,8 +436,14 @@ int main(void)
 		cmocka_unit_test(test_events_and_missed_per_cpu),
 		cmocka_unit_test(test_series_per_shard_and_probe),
 		cmocka_unit_test(test_series_cap_counts_dropped),
+		cmocka_unit_test(test_same_series_every_shard_counts_once),
+		cmocka_unit_test(test_cap_exact_racing_same_series),
+		cmocka_unit_test(test_cap_exact_racing_new_series),
+		cmocka_unit_test(test_foreach_visits_live_entries_only),
 		cmocka_unit_test(test_carry_to_new_index),
+		cmocka_unit_test(test_carry_counts_distinct),
 		cmocka_unit_test(test_hist_shard_is_absolute),
+		cmocka_unit_test(test_hist_shard_counts_distinct),
 		cmocka_unit_test(test_writers_race_scraper),
 	};
 

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Hardening issue 8, item 12: the series cap counts distinct series, not
+# (series, CPU) pairs. A probe with a cap of 4, labelled by packet length;
+# the same 4 lengths are received on every CPU in turn (the sender pinned
+# with taskset: veth delivers on the sending CPU's backlog). All 4 series
+# are kept with every packet and nothing is dropped; a fifth length is over
+# the cap: its packets, and only they, are counted as dropped.
+# Traffic is IPv6 over a veth pair between two namespaces this test makes.
+. "$(dirname "$0")/lib.sh"
+CFG=$ROOT/tests/integration/configs/series-cap.yaml
+INSTANCE=fte_test_metrics_cap
+NS_A=fte_mcap_a_$$
+NS_B=fte_mcap_b_$$
+ADDR_B=fd00:fe5::2
+MAC_B=02:00:00:00:fe:5b
+PER_CPU=${PER_CPU:-2000}	# datagrams per CPU, spread over the 4 lengths
+OVER=${OVER:-300}		# datagrams of the fifth length
+FAMILY=ftrace_test_cap_rx_total
+DROPPED='ftrace_exporter_series_dropped_total{probe="cap_rx"}'
+
+cap_cleanup() {
+	cleanup
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+trap cap_cleanup EXIT
+
+# A in NS_A, B (fte_mcb, the traced device) in NS_B, IPv6 without DAD; A
+# knows B's MAC (a permanent neighbour), so no datagram waits for neighbour
+# discovery and none is lost there.
+make_netns() {
+	local ns
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf.default.router_solicitations=0 || return 1
+	done
+	ip -n "$NS_A" link add fte_mca type veth peer name fte_mcb \
+		address "$MAC_B" netns "$NS_B" &&
+	ip -n "$NS_A" addr add fd00:fe5::1/64 dev fte_mca nodad &&
+	ip -n "$NS_B" addr add "$ADDR_B/64" dev fte_mcb nodad &&
+	ip -n "$NS_A" link set fte_mca up && ip -n "$NS_B" link set fte_mcb up &&
+	ip -n "$NS_A" neigh add "$ADDR_B" lladdr "$MAC_B" dev fte_mca \
+		nud permanent
+}
+
+# send CPU COUNT SIZES: COUNT datagrams from A to a closed port on B, sizes
+# cycling through SIZES (MIN-MAX), sent on CPU only.
+send() {
+	ip netns exec "$NS_A" taskset -c "$1" "$UDPFLOOD" "$ADDR_B" 9 "$2" "$3" \
+		>/dev/null
+}
+
+# series_count: how many series the family has in a fresh scrape.
+series_count() { scrape | grep -c "^$FAMILY{"; }
+
+# wait_sum WANT SECONDS: waits until the family's samples add up to WANT;
+# prints the final sum.
+wait_sum() {
+	local t
+	for _ in $(seq $(($2 * 10))); do
+		t=$(sum_of "$FAMILY{")
+		[ "$t" -ge "$1" ] && break
+		sleep 0.1
+	done
+	sleep 0.3	# a later overshoot must show too
+	sum_of "$FAMILY{"
+}
+
+mount_tracefs
+make_netns || { not_ok "cannot create namespaces"; finish; exit 1; }
+start_exporter "$CFG" || exit 1
+ncpus=$(nproc)
+# IPv6 length = 40 + 8 + payload: payloads 1153..1156 are lengths 1201..1204.
+for cpu in $(seq 0 $((ncpus - 1))); do
+	events="ftrace_exporter_events_total{cpu=\"$cpu\"}"
+	e0=$(value "$events")
+	send "$cpu" "$PER_CPU" 1153-1156 ||
+		not_ok "udpflood on CPU $cpu failed"
+	check "CPU $cpu traced the datagrams sent on it" \
+		[ "$(wait_delta "$events" "$e0" "$PER_CPU" 5)" -ge "$PER_CPU" ]
+done
+want=$((PER_CPU * ncpus))
+got=$(wait_sum "$want" 5)
+check "every packet of the 4 series counted on $ncpus CPUs ($got of $want)" \
+	[ "$got" -eq "$want" ]
+check "4 series, each once (got $(series_count))" [ "$(series_count)" -eq 4 ]
+for len in 1201 1202 1203 1204; do
+	check "len $len counted on every CPU" \
+		[ "$(value "$FAMILY{len=\"$len\"}")" -eq $((want / 4)) ]
+done
+check "nothing dropped within the cap (got $(value "$DROPPED"))" \
+	[ "$(value "$DROPPED")" -eq 0 ]
+
+send $((ncpus - 1)) "$OVER" 1157 || not_ok "udpflood of the fifth length failed"
+value_becomes "$DROPPED" "$OVER" 5
+check "the fifth series is over the cap: its $OVER packets dropped (got $(value "$DROPPED"))" \
+	[ "$(value "$DROPPED")" -eq "$OVER" ]
+check "still 4 series" [ "$(series_count)" -eq 4 ]
+check "no events lost" [ "$(sum_of ftrace_exporter_events_lost_total)" -eq 0 ]
+check "exit 0 on SIGTERM" stop_exporter
+check "instance removed after SIGTERM" [ ! -d "$TRACEFS/instances/$INSTANCE" ]
+finish
