@@ -5,13 +5,18 @@
  * [NUL] in the text; its id is the offset of its bytes (never 0). A slot
  * holds hash << 32 | id, 0 while empty. To intern, a thread hashes the
  * string and probes: a slot with the same hash and bytes gives the id; an
- * empty slot means the string is new, so the thread reserves one entry of
- * the table's budget and room in the text (each with a CAS loop), writes the
- * entry, then claims the slot with a CAS that publishes it (release; readers
- * load slots with acquire). A thread that loses the race for a slot gives
- * back its entry and goes on probing, which finds the winner's string if it
+ * empty slot means the string is new: unless the table already holds its
+ * budget of entries, the thread reserves room in the text (CAS loop), writes
+ * the entry, then claims the slot with a CAS that publishes it (release;
+ * readers load slots with acquire) and counts the entry. A thread that loses
+ * the race for a slot goes on probing, which finds the winner's string if it
  * is the same; its reserved text stays unused (rare, bounded by the races).
- * Slots and entries never move and are never freed while the table lives.
+ * Entries are counted once published, so a thread racing for the same new
+ * string is never refused for an entry that is not kept; threads publishing
+ * different strings at once may take the table past its budget by at most
+ * their number (the slots keep a quarter spare for that; a probe that finds
+ * every slot taken refuses). Slots and entries never move and are never
+ * freed while the table lives.
  */
 #include "strtab/strtab.h"
 
@@ -49,7 +54,7 @@ static struct strtab labels = {
 
 #define LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-/* A counter's CAS, and the slot's that publishes an entry (and, when it
+/* The text end's CAS, and the slot's that publishes an entry (and, when it
  * fails, reads the winner's like LOAD_ACQ). */
 #define CAS(p, old, new) \
 	__atomic_compare_exchange_n((p), (old), (new), false, \
@@ -137,18 +142,6 @@ static bool slot_is(const struct strtab *t, uint64_t w, uint32_t h,
 	       (unsigned char)e[-1] == len && !memcmp(e, s, len);
 }
 
-/* Takes one entry of the budget; false when it is spent. */
-static bool entry_reserve(struct strtab *t)
-{
-	unsigned n = LOAD(&t->entries);
-
-	do {
-		if (n >= t->max_entries)
-			return false;
-	} while (!CAS(&t->entries, &n, n + 1));
-	return true;
-}
-
 /* Writes s as a new entry in the text; its id, or 0 when the text is full.
  * The entry is published later, by the slot's CAS. */
 static uint32_t entry_write(struct strtab *t, const char *s, size_t len)
@@ -184,19 +177,16 @@ static int slot_claim(struct strtab *t, uint64_t *at, uint64_t *w,
 {
 	uint32_t e;
 
-	if (!entry_reserve(t))
+	if (LOAD(&t->entries) >= t->max_entries)
 		return -1;
 	e = entry_write(t, s, len);
-	if (!e) {
-		__atomic_fetch_sub(&t->entries, 1, __ATOMIC_RELAXED);
+	if (!e)
 		return -1;
-	}
-	if (CAS_PUBLISH(at, w, (uint64_t)h << 32 | e)) {
-		*id = e;
-		return 1;
-	}
-	__atomic_fetch_sub(&t->entries, 1, __ATOMIC_RELAXED);
-	return 0;
+	if (!CAS_PUBLISH(at, w, (uint64_t)h << 32 | e))
+		return 0;
+	__atomic_fetch_add(&t->entries, 1, __ATOMIC_RELAXED);
+	*id = e;
+	return 1;
 }
 
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint64_t *id)

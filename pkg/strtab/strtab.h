@@ -26,10 +26,11 @@
 
 struct strtab;
 
-/* A table of at most `entries` strings (its slots are kept at most three
- * quarters full) holding at most `bytes` bytes of text (each string takes
- * its length + 2; bytes < 4 GiB). NULL with errno EINVAL or ENOMEM. Free it
- * with strtab_free() once no thread uses it. */
+/* A table of `entries` strings (more by at most the number of threads that
+ * insert at the same moment; its slots keep a quarter spare) and at most
+ * `bytes` bytes of text (each string takes its length + 2; < 4 GiB). NULL
+ * with errno EINVAL or ENOMEM. Free it with strtab_free() once no thread
+ * uses it. */
 struct strtab *strtab_new(unsigned entries, size_t bytes);
 void strtab_free(struct strtab *t);
 
