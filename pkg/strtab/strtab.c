@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,11 +62,14 @@ static struct strtab labels = {
 	__atomic_compare_exchange_n((p), (old), (new), false, \
 				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
 
+/* The one process-wide table; static, never freed. */
 struct strtab *strtab_labels(void)
 {
 	return &labels;
 }
 
+/* A private table (tests size one to fill it); NULL with errno EINVAL or
+ * ENOMEM. */
 struct strtab *strtab_new(unsigned entries, size_t bytes)
 {
 	struct strtab *t;
@@ -97,6 +99,8 @@ err_free:
 	return NULL;
 }
 
+/* Frees a table strtab_new() made; NULL and the process-wide one are
+ * ignored. */
 void strtab_free(struct strtab *t)
 {
 	if (!t || !t->owned)
@@ -189,6 +193,8 @@ static int slot_claim(struct strtab *t, uint64_t *at, uint64_t *w,
 	return 1;
 }
 
+/* Looks s up, inserting it when new (see DESIGN above). 0 with *id, or -1
+ * with ENOSPC and *id 0 when it is new and the table is full. */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint64_t *id)
 {
 	uint32_t h;
@@ -219,11 +225,13 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint64_t *id)
 	return refuse(t);
 }
 
+/* An id's string, in the table's text (never freed while it lives). */
 const char *strtab_str(const struct strtab *t, uint64_t id)
 {
 	return id ? t->text + id : "";
 }
 
+/* Interns refused so far (relaxed: a statistic). */
 uint64_t strtab_refused(const struct strtab *t)
 {
 	return LOAD(&t->refused);
