@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expose/utf8.h"
 #include "log/log.h"
 
 #define HELP_SPECIAL "\\\n"
@@ -68,19 +69,39 @@ static void put_str(struct expo *w, const char *s)
 	put(w, s, strlen(s));
 }
 
-/* Writes s with backslash escapes for the characters in special. */
+/* What the text at s is written as: NULL when its first *n bytes are kept,
+ * else the backslash escape of a character in special or, for a byte that
+ * is no UTF-8, the replacement utf8.h says (*n = 1). */
+static const char *substitute(const char *s, const char *special, int *n)
+{
+	if ((unsigned char)*s >= 0x80)
+		return utf8_next(s, n);
+	*n = 1;
+	if (!strchr(special, *s))
+		return NULL;
+	return *s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : "\\\"";
+}
+
+/* Writes s as valid UTF-8, with backslash escapes for the characters in
+ * special: the one place text reaches the exposition (HELP, label values). */
 static void put_escaped(struct expo *w, const char *s, const char *special)
 {
-	size_t n;
+	const char *sub;
+	size_t kept = 0;
+	int n;
 
-	for (; *s; s++) {
-		n = strcspn(s, special);
-		put(w, s, n);
-		s += n;
-		if (!*s)
-			break;
-		put(w, *s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : "\\\"", 2);
+	while (s[kept]) {
+		sub = substitute(s + kept, special, &n);
+		if (!sub) {
+			kept += n;
+			continue;
+		}
+		put(w, s, kept);
+		put_str(w, sub);
+		s += kept + n;
+		kept = 0;
 	}
+	put(w, s, kept);
 }
 
 /* Formats v as Prometheus does: exact integers in full, other numbers in

@@ -1,6 +1,9 @@
 /* merge: see merge.h. Series are kept in an array (first-seen order) and
- * indexed by an open-addressing table of their positions. */
+ * indexed by an open-addressing table of their positions. Values are keyed
+ * as the exposition writes them (utf8.h), so two raw values that differ
+ * only in bytes it replaces are one series, never two equal lines. */
 #include "expose/merge.h"
+#include "expose/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +18,23 @@ struct merge {
 	int nvalues, n, cap;
 	struct row *rows;
 	int *index;		/* [cap * 2]: row + 1, 0 empty */
+	const char **clean;	/* [nvalues]: the values merge_add keys by */
+	char **fixed;		/* [nvalues]: copies made valid UTF-8 */
 };
 
 struct merge *merge_new(int nvalues)
 {
 	struct merge *m = calloc(1, sizeof(*m));
 
-	if (m)
-		m->nvalues = nvalues;
-	return m;
+	if (!m)
+		return NULL;
+	m->nvalues = nvalues;
+	m->clean = calloc(nvalues + 1, sizeof(*m->clean));
+	m->fixed = calloc(nvalues + 1, sizeof(*m->fixed));
+	if (m->clean && m->fixed)
+		return m;
+	merge_free(m);
+	return NULL;
 }
 
 void merge_free(struct merge *m)
@@ -35,6 +46,10 @@ void merge_free(struct merge *m)
 			free(m->rows[i].values[v]);
 		free(m->rows[i].values);
 	}
+	for (int v = 0; m->fixed && v < m->nvalues; v++)
+		free(m->fixed[v]);
+	free(m->fixed);
+	free(m->clean);
 	free(m->rows);
 	free(m->index);
 	free(m);
@@ -117,10 +132,31 @@ err_values:
 	return -1;
 }
 
-int merge_add(struct merge *m, const char *const *values, uint64_t count)
+/* Points m->clean at values as they are written: each value, or a copy
+ * made valid in m->fixed. -1 on allocation failure. */
+static int values_clean(struct merge *m, const char *const *values)
 {
-	uint32_t h = values_hash(values, m->nvalues);
-	uint32_t mask = 2 * m->cap - 1;
+	for (int v = 0; v < m->nvalues; v++) {
+		m->clean[v] = values[v];
+		if (utf8_valid(values[v]))
+			continue;
+		free(m->fixed[v]);
+		m->fixed[v] = utf8_valid_dup(values[v]);
+		if (!m->fixed[v])
+			return -1;
+		m->clean[v] = m->fixed[v];
+	}
+	return 0;
+}
+
+int merge_add(struct merge *m, const char *const *raw, uint64_t count)
+{
+	const char *const *values = m->clean;
+	uint32_t h, mask = 2 * m->cap - 1;
+
+	if (values_clean(m, raw))
+		return -1;
+	h = values_hash(values, m->nvalues);
 
 	for (uint32_t i = h; m->cap; i++) {
 		int row = m->index[i & mask] - 1;

@@ -1,6 +1,7 @@
 /* merge: private to pkg/expose. Sums series whose rendered label values are
- * equal (several raw addresses inside one function, the same series in
- * several CPU shards) and yields them in first-seen order. */
+ * written alike (several raw addresses inside one function, the same series
+ * in several CPU shards, values equal once made valid UTF-8) and yields them,
+ * as written, in first-seen order. */
 #ifndef FTE_EXPOSE_MERGE_H
 #define FTE_EXPOSE_MERGE_H
 

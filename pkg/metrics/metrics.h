@@ -34,13 +34,12 @@
 
 #include "config/config.h"
 
-#define SERIES_STR_MAX 16
-
-/* Raw label values of one series: numbers, or short strings (device names). */
+/* Raw label values of one series, one 64-bit slot per label: a number, or
+ * a string's id in the process-wide table of label values (pkg/strtab). */
 struct series_key {
 	union {
 		uint64_t num;
-		char str[SERIES_STR_MAX];
+		uint64_t str;	/* strtab id; 0 is "" */
 	} v[CONFIG_MAX_LABELS];
 };
 

@@ -38,7 +38,8 @@ static void trim(const char **v, const char **e)
 		(*e)--;
 }
 
-/* One entry line into key and *count; -1 when it is malformed. */
+/* One entry line into key and *count; -1 when it is malformed, 1 when a
+ * string value is refused (the label string table is full). */
 static int parse_entry(const struct parser *p, int probe,
 		       const struct probe_spec *spec, const char *line,
 		       struct series_key *key, uint64_t *count)
@@ -61,7 +62,9 @@ static int parse_entry(const struct parser *p, int probe,
 		if (l + 1 < spec->nlabels)	/* back over ", next: " */
 			e -= strlen(spec->labels[l + 1]) + 4;
 		trim(&v, &e);
-		label_from_text(parser_label(p, probe, l), v, e - v, key, l);
+		if (label_from_text(parser_label(p, probe, l), v, e - v, key,
+				    l))
+			return 1;
 	}
 	return 0;
 }
@@ -80,20 +83,23 @@ int parser_hist_parse(const struct parser *p, int probe,
 		      hist_fn fn, void *ctx, struct hist_totals *t)
 {
 	struct series_key key;
-	uint64_t count;
-	int n = 0;
+	uint64_t count, refused = 0;
+	int n = 0, r;
 
 	for (const char *line = text; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (*line != '{')
 			continue;
-		if (parse_entry(p, probe, spec, line, &key, &count))
+		r = parse_entry(p, probe, spec, line, &key, &count);
+		if (r < 0)
 			return -1;
-		if (spec->nlabels)
+		if (r)
+			refused += count;
+		else if (spec->nlabels)
 			fn(&key, count, ctx);
 		n++;
 	}
 	t->hits = total(text, "Hits:");
-	t->dropped = total(text, "Dropped:");
+	t->dropped = total(text, "Dropped:") + refused;
 	return n;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "parse/ksyms.h"
+#include "strtab/strtab.h"
 
 static uint64_t read_uint(const void *p, int size)
 {
@@ -185,20 +186,21 @@ void label_fini(struct label *l)
 	l->nnames = 0;
 }
 
-/* Copies a string of at most len bytes at off into the key slot. */
-static void copy_str(char *dst, const char *rec, int rsize, int off, int len)
+/* Interns the string of at most len bytes at off of rec (rsize bytes) into
+ * *id: 0 for "" when it lies outside rec. -1 when the table is full. */
+static int intern_str(uint64_t *id, const char *rec, int rsize, int off,
+		      int len)
 {
+	*id = 0;
 	if (off < 0 || off >= rsize)
-		return;
+		return 0;
 	if (len > rsize - off)
 		len = rsize - off;
-	if (len > SERIES_STR_MAX - 1)
-		len = SERIES_STR_MAX - 1;
-	memcpy(dst, rec + off, strnlen(rec + off, len));
+	return strtab_intern(strtab_labels(), rec + off, len, id);
 }
 
-void label_read(const struct label *l, const void *rec, int rsize,
-		struct series_key *key, int i)
+int label_read(const struct label *l, const void *rec, int rsize,
+	       struct series_key *key, int i)
 {
 	uint32_t word;
 
@@ -206,24 +208,24 @@ void label_read(const struct label *l, const void *rec, int rsize,
 	case LBL_ABSENT:
 		break;
 	case LBL_STR:
-		copy_str(key->v[i].str, rec, rsize, l->offset, l->size);
-		break;
+		return intern_str(&key->v[i].str, rec, rsize, l->offset,
+				  l->size);
 	case LBL_DATALOC:
 	case LBL_RELLOC:
 		if (l->offset + 4 > rsize)
 			break;
 		word = read_uint((const char *)rec + l->offset, 4);
-		copy_str(key->v[i].str, rec, rsize,
-			 (word & 0xffff) + (l->kind == LBL_RELLOC ?
-					    l->offset + l->size : 0),
-			 word >> 16);
-		break;
+		return intern_str(&key->v[i].str, rec, rsize,
+				  (word & 0xffff) + (l->kind == LBL_RELLOC ?
+						     l->offset + l->size : 0),
+				  word >> 16);
 	default:
 		if (l->offset + (l->size < 8 ? l->size : 8) <= rsize)
 			key->v[i].num = read_uint((const char *)rec + l->offset,
 						  l->size);
 		break;
 	}
+	return 0;
 }
 
 static const char *enum_name(const struct label *l, uint64_t v)
@@ -234,8 +236,8 @@ static const char *enum_name(const struct label *l, uint64_t v)
 	return hit ? hit->name : NULL;
 }
 
-void label_from_text(const struct label *l, const char *text, size_t len,
-		     struct series_key *key, int i)
+int label_from_text(const struct label *l, const char *text, size_t len,
+		    struct series_key *key, int i)
 {
 	char num[24];
 
@@ -245,13 +247,14 @@ void label_from_text(const struct label *l, const char *text, size_t len,
 	case LBL_STR:
 	case LBL_DATALOC:
 	case LBL_RELLOC:
-		copy_str(key->v[i].str, text, (int)len, 0, (int)len);
-		break;
+		return strtab_intern(strtab_labels(), text, len,
+				     &key->v[i].str);
 	default:
 		snprintf(num, sizeof(num), "%.*s", (int)len, text);
 		key->v[i].num = strtoull(num, NULL, 10);
 		break;
 	}
+	return 0;
 }
 
 void label_render(const struct label *l, const struct render_env *env,
@@ -267,7 +270,8 @@ void label_render(const struct label *l, const struct render_env *env,
 	case LBL_STR:
 	case LBL_DATALOC:
 	case LBL_RELLOC:
-		snprintf(out, size, "%.*s", SERIES_STR_MAX, key->v[i].str);
+		snprintf(out, size, "%s", strtab_str(strtab_labels(),
+						     key->v[i].str));
 		return;
 	case LBL_INT:
 		snprintf(out, size, "%lld", (long long)sign_extend(v, l->size));

@@ -39,14 +39,16 @@ struct label {
  * missing (l->kind is then LBL_ABSENT). */
 int label_resolve(struct label *l, struct tep_event *event, const char *name);
 void label_fini(struct label *l);
-/* Reads l's raw value from a record of rsize bytes into *v. */
-void label_read(const struct label *l, const void *rec, int rsize,
-		struct series_key *key, int i);
+/* Reads l's raw value from a record of rsize bytes into key slot i: a
+ * number, or a string's id in strtab_labels(). Returns 0, or -1 with errno
+ * ENOSPC when the string is new and the table is full (no value stored). */
+int label_read(const struct label *l, const void *rec, int rsize,
+	       struct series_key *key, int i);
 /* Stores label l's value printed as text (len bytes, as a hist file shows
  * it: decimal for numbers, the string itself) into key slot i, the same
- * way label_read() stores it from a record. */
-void label_from_text(const struct label *l, const char *text, size_t len,
-		     struct series_key *key, int i);
+ * way label_read() stores it from a record, and fails the same way. */
+int label_from_text(const struct label *l, const char *text, size_t len,
+		    struct series_key *key, int i);
 /* The resolved label l of probe (pkg/parse only). */
 const struct label *parser_label(const struct parser *p, int probe, int l);
 /* What rendering needs besides the label: the kernel's text symbols (NULL

@@ -297,7 +297,8 @@ void parse_thread_free(struct parse_thread *t)
 	free(t);
 }
 
-/* Counts one hit of probe r (index i) for record rec. */
+/* Counts one hit of probe r (index i) for record rec, and its series
+ * unless a string label value could not be interned (table full). */
 static void count_probe(struct parse_thread *t, int i, const void *rec,
 			int size)
 {
@@ -309,7 +310,8 @@ static void count_probe(struct parse_thread *t, int i, const void *rec,
 		return;
 	memset(&key, 0, sizeof(key));
 	for (int l = 0; l < r->nlabels; l++)
-		label_read(&r->labels[l], rec, size, &key, l);
+		if (label_read(&r->labels[l], rec, size, &key, l))
+			return;
 	shard_series_add(t->shard, i, &key);
 }
 

@@ -16,12 +16,15 @@
 
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "strtab/strtab.h"
 
 struct tep_handle;
 struct parser;
 struct parse_thread;
 
-#define LABEL_VALUE_MAX 128
+/* Room for a rendered label value: the longest string value kept and its
+ * NUL (numbers and kernel names are shorter). */
+#define LABEL_VALUE_MAX (STRTAB_LEN_MAX + 1)
 
 /* Resolves all probes of cfg against tep. A probe whose event or fields are
  * missing is not an error here: it is marked unusable with a reason
@@ -48,7 +51,8 @@ void parser_render(const struct parser *p, int probe,
 		   char vals[][LABEL_VALUE_MAX]);
 
 /* Counts a kernel hist trigger keeps (mode: hist): every hit, and the hits
- * of entries that did not fit in its table. */
+ * of entries that did not fit in its table or whose string label value did
+ * not fit in the label string table (pkg/strtab). */
 struct hist_totals {
 	uint64_t hits, dropped;
 };

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "expose/expose.h"
+#include "expose/merge.h"
 #include "log/log.h"
 
 static int setup(void **state)
@@ -102,6 +103,120 @@ static void test_escaping(void **state)
 		"esc_total{v=\"\"} 2\n"
 		"esc_total{v=\"\"} 3\n");
 	promtool_check(expo_text(w), expo_len(w));
+}
+
+/* The value written for label value in: between the quotes of a fresh
+ * family's only sample. */
+static const char *written(struct expo *w, const char *in)
+{
+	static char out[256];
+	const char *text, *open;
+
+	expo_reset(w);
+	assert_int_equal(expo_family(w, "u_total", EXPO_COUNTER, NULL), 0);
+	expo_sample1(w, "v", in, 1);
+	text = expo_text(w);
+	open = strchr(text, '"');
+	assert_non_null(open);
+	snprintf(out, sizeof(out), "%.*s",
+		 (int)(strrchr(text, '"') - open - 1), open + 1);
+	return out;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Label values are written as valid UTF-8, each byte that starts no
+ * well-formed sequence as U+FFFD (what Go's utf8.DecodeRune reads). */
+static void test_utf8_label_values(void **state)
+{
+	static const char *const cases[][2] = {
+		/* well-formed, at each range's edges: unchanged */
+		{ "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
+		  "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80" },
+		{ "\x7f\xc2\x80\xdf\xbf", "\x7f\xc2\x80\xdf\xbf" },
+		{ "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf",
+		  "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf" },
+		{ "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+		  "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf" },
+		/* a device named "v\xff" */
+		{ "v\xff", "v" FFFD },
+		/* overlong forms */
+		{ "\xc0\xaf", FFFD FFFD },
+		{ "\xc1\xbf", FFFD FFFD },
+		{ "\xe0\x80\xaf", FFFD FFFD FFFD },
+		{ "\xf0\x80\x80\xaf", FFFD FFFD FFFD FFFD },
+		/* surrogates U+D800, U+DFFF */
+		{ "\xed\xa0\x80", FFFD FFFD FFFD },
+		{ "\xed\xbf\xbf", FFFD FFFD FFFD },
+		/* above U+10FFFF */
+		{ "\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD },
+		{ "\xf5\x80\x80\x80", FFFD FFFD FFFD FFFD },
+		{ "\xfe\xff", FFFD FFFD },
+		/* sequences cut short, in the middle and at the end */
+		{ "\xe6\x97x", FFFD FFFD "x" },
+		{ "a\xf0\x9f\x98", "a" FFFD FFFD FFFD },
+		{ "\xc3", FFFD },
+		/* lone continuation bytes */
+		{ "\x80", FFFD },
+		{ "a\xbf\xbf" "b", "a" FFFD FFFD "b" },
+		/* with escapes */
+		{ "\xff\"\\\n\xc3\xa9", FFFD "\\\"\\\\\\n\xc3\xa9" },
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+	const char *names[] = { "i", "v" }, *values[2];
+	struct expo *w = *state;
+	char i_text[8];
+
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(written(w, cases[i][0]), cases[i][1]);
+	expo_reset(w);
+	assert_int_equal(expo_family(w, "u_total", EXPO_COUNTER, "Cases."), 0);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(i_text, sizeof(i_text), "%zu", i);
+		values[0] = i_text;
+		values[1] = cases[i][0];
+		expo_sample(w, names, values, 2, 1);
+	}
+	promtool_check(expo_text(w), expo_len(w));
+}
+
+/* HELP text (from the config) is made valid the same way. */
+static void test_utf8_help(void **state)
+{
+	struct expo *w = *state;
+
+	assert_int_equal(expo_family(w, "h_total", EXPO_COUNTER,
+				     "bad \xc3 byte"), 0);
+	assert_string_equal(expo_text(w),
+		"# HELP h_total bad " FFFD " byte\n# TYPE h_total counter\n");
+}
+
+/* Raw values that are written alike are one series: "v\xff" and
+ * "v\xfe" are both written "v\uFFFD", so they sum, as one line. */
+static void test_merge_as_written(void **state)
+{
+	struct merge *m = merge_new(2);
+	const char *a[] = { "v\xff", "x" }, *b[] = { "v\xfe", "x" };
+	const char *c[] = { "v" FFFD, "x" }, *d[] = { "v\xff", "y" };
+	const char *const *v;
+	uint64_t count;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(merge_add(m, a, 1), 0);
+	assert_int_equal(merge_add(m, b, 2), 0);
+	assert_int_equal(merge_add(m, c, 4), 0);
+	assert_int_equal(merge_add(m, d, 8), 0);
+	assert_int_equal(merge_count(m), 2);
+	v = merge_values(m, 0, &count);
+	assert_string_equal(v[0], "v" FFFD);
+	assert_string_equal(v[1], "x");
+	assert_int_equal(count, 7);
+	v = merge_values(m, 1, &count);
+	assert_string_equal(v[0], "v" FFFD);
+	assert_string_equal(v[1], "y");
+	assert_int_equal(count, 8);
+	merge_free(m);
 }
 
 /* Returns the value printed for v as the last sample of a fresh family. */
@@ -313,6 +428,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exact_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_utf8_label_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_utf8_help, setup, teardown),
+		cmocka_unit_test(test_merge_as_written),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_and_bad_names,
 						setup, teardown),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <event-parse.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "parse/funcs.h"
 #include "parse/ksyms.h"
 #include "parse/parse.h"
+#include "strtab/strtab.h"
 
 
 /* An address inside the running kernel's tcp_v4_rcv (so the %p location of
@@ -181,6 +183,66 @@ static void test_data_loc_device_name(void **state)
 	assert_string_equal(s.vals[!lo][0], "veth-long-name0");
 	assert_int_equal(s.counts[lo], 1);
 	assert_int_equal(s.counts[!lo], 1);
+	env_free(e);
+}
+
+/* Long names (alt-names, paths): a name of 121 bytes with multi-byte
+ * characters whole; names over STRTAB_LEN_MAX cut before the character
+ * that would not fit; names equal in their first 255 bytes one series. */
+static char long_name[4][300];
+
+static void long_names_make(void)
+{
+	char *n = long_name[0];
+
+	n[0] = '\0';
+	while (strlen(n) < 120)
+		strcat(n, "veth-\xc3\xa9t\xc3\xa9-\xe6\x97\xa5");	/* é, 日 */
+	memset(long_name[1], 'a', 254);		/* 254 + é: é must go */
+	strcpy(long_name[1] + 254, "\xc3\xa9tail");
+	memset(long_name[2], 'b', 252);		/* 252 + U+1F600 */
+	strcpy(long_name[2] + 252, "\xf0\x9f\x98\x80zz");
+	memset(long_name[3], 'c', 255);
+	strcpy(long_name[3] + 255, "ddd");
+}
+
+/* The row of s whose first value is want, or -1. */
+static int seen_row(const struct seen *s, const char *want)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->vals[i][0], want))
+			return i;
+	return -1;
+}
+
+static void test_long_device_names(void **state)
+{
+	struct env *e = env_new("6.18",
+		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+		"    labels: [name]\n");
+	struct seen s = { .parser = e->parser };
+	struct page_builder b;
+	unsigned char rec[320];
+	char want[3][256] = { "", "", "" }, *other = long_name[3] + 255;
+
+	(void)state;
+	long_names_make();
+	pb_init(&b, e->page, sizeof(e->page));
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pb_add(&b, rec, netif_618(rec, long_name[i])),
+				 0);
+	strcpy(other, "eee");	/* same first 255 bytes as long_name[3] */
+	assert_int_equal(pb_add(&b, rec, netif_618(rec, long_name[3])), 0);
+	assert_int_equal(parse_page(e->thread, e->page), 5);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 4);
+	memcpy(want[0], long_name[1], 254);
+	memcpy(want[1], long_name[2], 252);
+	memcpy(want[2], long_name[3], 255);
+	assert_true(seen_row(&s, long_name[0]) >= 0);
+	assert_true(seen_row(&s, want[0]) >= 0);
+	assert_true(seen_row(&s, want[1]) >= 0);
+	assert_int_equal(s.counts[seen_row(&s, want[2])], 2);
 	env_free(e);
 }
 
@@ -383,6 +445,81 @@ static void test_hist_string_key(void **state)
 	env_free(e);
 }
 
+/* A hist key as long as a path keeps its first STRTAB_LEN_MAX bytes, cut
+ * before a character, like a string read from a record. */
+static void test_hist_long_string_key(void **state)
+{
+	struct env *e = env_new("6.18",
+		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+		"    labels: [name, len]\n");
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[1024], want[256] = "";
+
+	(void)state;
+	long_names_make();
+	snprintf(text, sizeof(text),
+		 "{ name: %s    , len:         92 } hitcount:  5\n"
+		 "{ name: %s    , len:       1500 } hitcount:  2\n"
+		 "Totals:\n    Hits: 7\n    Dropped: 0\n",
+		 long_name[0], long_name[2]);
+	assert_int_equal(parser_hist_parse(e->parser, 0,
+		config_probe(e->cfg, 0), text, hist_collect, &s, &t), 2);
+	assert_string_equal(s.vals[0][0], long_name[0]);
+	memcpy(want, long_name[2], 252);
+	assert_string_equal(s.vals[1][0], want);
+	assert_string_equal(s.vals[1][1], "1500");
+	env_free(e);
+}
+
+/* With the label string table full, an event with a new string value
+ * counts in hits but makes no series (never one with a wrong label); known
+ * values keep counting; a hist entry with a new value counts as dropped.
+ * Fills the process-wide table: keep this test last. */
+static void test_full_string_table(void **state)
+{
+	struct env *e = env_new("6.18",
+		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+		"    labels: [name, len]\n");
+	struct strtab *tab = strtab_labels();
+	struct hist_seen h = { .parser = e->parser };
+	struct seen s = { .parser = e->parser };
+	struct page_builder b;
+	struct hist_totals t;
+	unsigned char rec[64];
+	uint64_t id, refused;
+	char name[32];
+	int i = 0;
+
+	(void)state;
+	assert_int_equal(strtab_intern(tab, "lo", 2, &id), 0);
+	do
+		snprintf(name, sizeof(name), "fill-%d", i++);
+	while (!strtab_intern(tab, name, strlen(name), &id));
+	assert_int_equal(errno, ENOSPC);
+	refused = strtab_refused(tab);
+	pb_init(&b, e->page, sizeof(e->page));
+	assert_int_equal(pb_add(&b, rec, netif_618(rec, "lo")), 0);
+	assert_int_equal(pb_add(&b, rec, netif_618(rec, "new-device")), 0);
+	assert_int_equal(parse_page(e->thread, e->page), 2);
+	assert_int_equal(metrics_hits(e->metrics, 0), 2);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.vals[0][0], "lo");
+	assert_int_equal(s.counts[0], 1);
+	assert_int_equal(strtab_refused(tab), refused + 1);
+	assert_int_equal(parser_hist_parse(e->parser, 0,
+		config_probe(e->cfg, 0),
+		"{ name: new-hist-device    , len:         92 } hitcount:  5\n"
+		"{ name: lo                 , len:         92 } hitcount:  3\n"
+		"Totals:\n    Hits: 8\n    Dropped: 1\n",
+		hist_collect, &h, &t), 2);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.vals[0][0], "lo");
+	assert_true(t.hits == 8 && t.dropped == 6);
+	env_free(e);
+}
+
 /* ---- funcs and ksyms: one pass over a saved kallsyms ---- */
 
 #define KALLSYMS "tests/fixtures/kallsyms/small"
@@ -472,6 +609,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kfree_skb_618_labels),
 		cmocka_unit_test(test_data_loc_device_name),
+		cmocka_unit_test(test_long_device_names),
 		cmocka_unit_test(test_two_probes_one_event),
 		cmocka_unit_test(test_unknown_event_is_parse_error),
 		cmocka_unit_test(test_corrupt_commit_is_parse_error),
@@ -480,9 +618,11 @@ int main(void)
 		cmocka_unit_test(test_kfree_skb_510_no_reason),
 		cmocka_unit_test(test_hist_text_to_series),
 		cmocka_unit_test(test_hist_string_key),
+		cmocka_unit_test(test_hist_long_string_key),
 		cmocka_unit_test(test_ksyms_names_text),
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),
+		cmocka_unit_test(test_full_string_table),	/* last: fills */
 	};
 
 	location = symbol_address("tcp_v4_rcv");
