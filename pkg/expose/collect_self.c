@@ -46,7 +46,8 @@ int collect_self(void *src, struct expo *w)
 	expo_sample1(w, NULL, NULL, metrics_parse_errors(s->metrics));
 	if (expo_family(w, "ftrace_exporter_series_dropped_total", EXPO_COUNTER,
 			"Events not counted in a labelled family because its "
-			"series cap was reached (still in the hit totals)."))
+			"series cap was reached or a label value found no room "
+			"in the string table (still in the hit totals)."))
 		return -1;
 	per_probe(s, w, false);
 	if (expo_family(w, "ftrace_exporter_config_last_reload_successful",

@@ -160,6 +160,11 @@ struct entry *series_find(struct shard *s, int probe,
 	return slot < 0 ? NULL : shard_entry(&s->series[probe], slot, k);
 }
 
+void shard_series_refused(struct shard *s, int probe)
+{
+	BUMP(&s->dropped[probe], 1);
+}
+
 void shard_series_add(struct shard *s, int probe, const struct series_key *k)
 {
 	struct entry *e = s->last[probe];
@@ -167,7 +172,7 @@ void shard_series_add(struct shard *s, int probe, const struct series_key *k)
 	if (!e || !key_equal(&e->key, k)) {
 		e = series_find(s, probe, k);
 		if (!e) {
-			BUMP(&s->dropped[probe], 1);
+			shard_series_refused(s, probe);
 			return;
 		}
 		s->last[probe] = e;

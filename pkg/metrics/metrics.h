@@ -57,6 +57,9 @@ struct shard *metrics_shard(struct metrics *m, int cpu);
 /* Hot path, called only by the shard's owner thread. */
 void shard_hit(struct shard *s, int probe);
 void shard_series_add(struct shard *s, int probe, const struct series_key *k);
+/* An event of probe whose series could not be formed (a label value the
+ * string table had no room for): counted as dropped, like one over the cap. */
+void shard_series_refused(struct shard *s, int probe);
 void shard_events(struct shard *s, uint64_t n);
 void shard_missed(struct shard *s, uint64_t n);
 void shard_parse_error(struct shard *s);

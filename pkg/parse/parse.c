@@ -309,9 +309,12 @@ static void count_probe(struct parse_thread *t, int i, const void *rec,
 	if (!r->nlabels)
 		return;
 	memset(&key, 0, sizeof(key));
-	for (int l = 0; l < r->nlabels; l++)
-		if (label_read(&r->labels[l], rec, size, &key, l))
+	for (int l = 0; l < r->nlabels; l++) {
+		if (label_read(&r->labels[l], rec, size, &key, l)) {
+			shard_series_refused(t->shard, i);
 			return;
+		}
+	}
 	shard_series_add(t->shard, i, &key);
 }
 

@@ -508,6 +508,7 @@ static void test_full_string_table(void **state)
 	assert_string_equal(s.vals[0][0], "lo");
 	assert_int_equal(s.counts[0], 1);
 	assert_int_equal(strtab_refused(tab), refused + 1);
+	assert_int_equal(metrics_series_dropped(e->metrics, 0), 1);
 	assert_int_equal(parser_hist_parse(e->parser, 0,
 		config_probe(e->cfg, 0),
 		"{ name: new-hist-device    , len:         92 } hitcount:  5\n"
