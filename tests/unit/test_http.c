@@ -348,6 +348,8 @@ static void test_reload(void **state)
 	assert_int_equal(reloads, 4);
 }
 
+/* Without a reload callback (no --web.enable-lifecycle) /-/reload answers
+ * as Prometheus does with its lifecycle API disabled. */
 static void test_no_reload_callback(void **state)
 {
 	struct http_opts o = base_opts();
@@ -356,8 +358,11 @@ static void test_no_reload_callback(void **state)
 	(void)state;
 	srv = http_server_start(&o);
 	assert_non_null(srv);
-	expect(http_server_port(srv), "POST", "/-/reload", 404, "Not found\n");
-	expect(http_server_port(srv), "GET", "/-/reload", 404, "Not found\n");
+	expect(http_server_port(srv), "POST", "/-/reload", 403,
+	       "Lifecycle API is not enabled.\n");
+	expect(http_server_port(srv), "PUT", "/-/reload", 403,
+	       "Lifecycle API is not enabled.\n");
+	expect_405(http_server_port(srv), "GET", "/-/reload", "POST, PUT");
 	/* no ready callback: always ready */
 	expect(http_server_port(srv), "GET", "/-/ready", 200, "Ready\n");
 	http_server_stop(srv);
