@@ -88,7 +88,7 @@ static void set_deadline_locked(struct http_daemon *d, struct http_conn *conn,
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &conn->deadline);
 	conn->deadline.tv_sec += secs;
-	if ((!srv->sweep_at.tv_sec && !srv->sweep_at.tv_nsec) ||
+	if (!http_time_set(&srv->sweep_at) ||
 	    http_time_before(&conn->deadline, &srv->sweep_at))
 		pthread_cond_signal(&srv->wake);
 }
@@ -115,10 +115,10 @@ void http_daemon_sweep(struct http_daemon *d, const struct timespec *now,
 		       struct timespec *next)
 {
 	for (struct http_conn *c = d->conns; c; c = c->next) {
-		if (c->cut || (!c->deadline.tv_sec && !c->deadline.tv_nsec))
+		if (c->cut || !http_time_set(&c->deadline))
 			continue;
 		if (http_time_before(now, &c->deadline)) {
-			if ((!next->tv_sec && !next->tv_nsec) ||
+			if (!http_time_set(next) ||
 			    http_time_before(&c->deadline, next))
 				*next = c->deadline;
 			continue;

@@ -100,6 +100,11 @@ static void destroy_sync(struct http_server *srv)
 	pthread_mutex_destroy(&srv->lock);
 }
 
+bool http_time_set(const struct timespec *t)
+{
+	return t->tv_sec || t->tv_nsec;
+}
+
 bool http_time_before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec ||
@@ -146,7 +151,7 @@ static void sweep(struct http_server *srv, const struct timespec *now)
 static void wait_event(struct http_server *srv)
 {
 	struct timespec until = srv->sweep_at;
-	bool timed = until.tv_sec || until.tv_nsec;
+	bool timed = http_time_set(&until);
 
 	for (struct http_daemon *d = srv->retired; d; d = d->next) {
 		if (!timed || http_time_before(stop_time(d), &until))

@@ -55,8 +55,10 @@ struct http_server {
 	struct http_lifecycle *life;	/* NULL without a reload callback */
 };
 
-/* True when a is earlier than b (http.c). */
+/* http.c: deadlines on the monotonic clock, {0, 0} meaning none. True
+ * when a is earlier than b; true when t is a time, not none. */
 bool http_time_before(const struct timespec *a, const struct timespec *b);
+bool http_time_set(const struct timespec *t);
 
 /* daemon.c */
 struct http_daemon *http_daemon_start(struct http_server *srv,
