@@ -177,7 +177,8 @@ static void cache_add(struct http_auth *a, const unsigned char *mac)
 	victim->last_used = ++a->clock;
 }
 
-/* Runs bcrypt on pass with hash's salt and cost; true when it gives hash. */
+/* Runs bcrypt on pass with hash's salt and cost; true when it gives hash.
+ * The gate holder's alone: it uses a->cd. */
 static bool bcrypt_matches(struct http_auth *a, const char *pass,
 			   const char *hash)
 {
@@ -261,39 +262,46 @@ static void gate_leave(struct http_auth *a)
 	pthread_cond_signal(&a->turn);
 }
 
+/* Runs bcrypt on pass against hash (the decoy when NULL: an unknown user)
+ * through the gate, for the client at addr, charging it a failure.
+ * HTTP_AUTH_BUSY, without a bcrypt, when the client has no credit left or
+ * the queue is full. a->lock held, released during the bcrypt. */
+static enum http_auth_verdict gated_bcrypt(struct http_auth *a,
+					   const unsigned char *addr,
+					   const char *pass, const char *hash)
+{
+	bool ok;
+
+	if (client_of(a, addr, mono_now())->credit < 1 || !gate_enter(a))
+		return HTTP_AUTH_BUSY;
+	pthread_mutex_unlock(&a->lock);
+	ok = bcrypt_matches(a, pass, hash ? hash : a->decoy) && hash;
+	pthread_mutex_lock(&a->lock);
+	gate_leave(a);
+	if (!ok)
+		client_of(a, addr, mono_now())->credit -= 1;
+	return ok ? HTTP_AUTH_OK : HTTP_AUTH_DENIED;
+}
+
 /* Checks user and pass, whose HMAC is mac, for c's client: from the cache,
- * else with bcrypt (the decoy for an unknown user) through the gate,
- * charging a failure to the client; a right one is cached. */
+ * else with a gated bcrypt; right ones are cached. */
 static enum http_auth_verdict check_pass(struct http_auth *a,
 					 struct MHD_Connection *c,
 					 const char *user, const char *pass,
 					 const unsigned char *mac)
 {
-	const char *hash = webcfg_user_hash(a->web, user);
+	enum http_auth_verdict v = HTTP_AUTH_OK;
 	unsigned char addr[AUTH_ADDR_LEN];
-	bool ok;
 
 	client_addr(c, addr);
 	pthread_mutex_lock(&a->lock);
-	if (cache_find(a, mac))
-		goto ok_unlock;
-	if (client_of(a, addr, mono_now())->credit < 1 || !gate_enter(a)) {
-		pthread_mutex_unlock(&a->lock);
-		return HTTP_AUTH_BUSY;
+	if (!cache_find(a, mac)) {
+		v = gated_bcrypt(a, addr, pass, webcfg_user_hash(a->web, user));
+		if (v == HTTP_AUTH_OK)
+			cache_add(a, mac);
 	}
 	pthread_mutex_unlock(&a->lock);
-	ok = bcrypt_matches(a, pass, hash ? hash : a->decoy) && hash;
-	pthread_mutex_lock(&a->lock);
-	gate_leave(a);
-	if (!ok) {
-		client_of(a, addr, mono_now())->credit -= 1;
-		pthread_mutex_unlock(&a->lock);
-		return HTTP_AUTH_DENIED;
-	}
-	cache_add(a, mac);
-ok_unlock:
-	pthread_mutex_unlock(&a->lock);
-	return HTTP_AUTH_OK;
+	return v;
 }
 
 /* Whether the request carries the basic auth credentials of a configured

@@ -1428,7 +1428,7 @@ static void test_failure_throttle(void **state)
 
 struct attacker {
 	pthread_t thread;
-	char src[16];
+	char src[24];
 	int port;
 	atomic_int *stop;
 	int denied, busy;
