@@ -111,6 +111,9 @@ static void set_state(struct http_daemon *d, struct http_conn *conn,
 	pthread_mutex_unlock(&d->srv->lock);
 }
 
+/* Shuts down the connections of d past their deadline at now (MHD then
+ * closes them) and keeps the earliest deadline ahead in *next. srv->lock
+ * held: the close notification unlinks under it too. */
 void http_daemon_sweep(struct http_daemon *d, const struct timespec *now,
 		       struct timespec *next)
 {

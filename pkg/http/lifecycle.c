@@ -116,6 +116,9 @@ struct http_lifecycle *http_lifecycle_start(http_reload_fn fn, void *ctx)
 	return NULL;
 }
 
+/* Queues a request on l and waits for the lifecycle thread to run it;
+ * returns its result with its message in msg (-1 at once when l is
+ * stopping). Any thread but the lifecycle's own. */
 int http_lifecycle_reload(struct http_lifecycle *l, char *msg, size_t len)
 {
 	struct life_req r = { .ret = -1 };
@@ -134,6 +137,8 @@ int http_lifecycle_reload(struct http_lifecycle *l, char *msg, size_t len)
 	return r.ret;
 }
 
+/* Tells the lifecycle thread to quit after the reload in progress, which
+ * fails the queued ones, and joins it. NULL is fine. */
 void http_lifecycle_stop(struct http_lifecycle *l)
 {
 	if (!l)
@@ -145,6 +150,7 @@ void http_lifecycle_stop(struct http_lifecycle *l)
 	pthread_join(l->thread, NULL);
 }
 
+/* Frees a stopped l once no connection thread can call it. */
 void http_lifecycle_free(struct http_lifecycle *l)
 {
 	if (!l)

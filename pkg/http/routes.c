@@ -215,6 +215,8 @@ static bool body_too_large(struct MHD_Connection *c, size_t max)
 	return te && !max;
 }
 
+/* Admits a request on its headers (see internal.h): the checks in the
+ * order a client should learn of them. */
 enum MHD_Result http_route_admit(const struct http_daemon *d,
 				 struct MHD_Connection *c, const char *url,
 				 const char *method,
@@ -238,11 +240,13 @@ enum MHD_Result http_route_admit(const struct http_daemon *d,
 	return MHD_YES;
 }
 
+/* The body limit of route r, which the connection counts (daemon.c). */
 size_t http_route_max_body(const struct http_route *r)
 {
 	return r->max_body;
 }
 
+/* Serves an admitted request of route r once its body is in. */
 enum MHD_Result http_route_serve(const struct http_daemon *d,
 				 struct MHD_Connection *c,
 				 const struct http_route *r)
