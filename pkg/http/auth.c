@@ -335,7 +335,7 @@ enum MHD_Result http_auth_refuse(const struct http_daemon *d,
 {
 	if (v == HTTP_AUTH_BUSY)
 		return http_reply_text_hdr(d, c, MHD_HTTP_TOO_MANY_REQUESTS,
-					   "Too many failed logins\n",
+					   "Too many login attempts; retry later\n",
 					   MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	return http_reply_text_hdr(d, c, MHD_HTTP_UNAUTHORIZED,
 				   "Unauthorized\n",
