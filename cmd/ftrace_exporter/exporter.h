@@ -11,6 +11,7 @@ struct flags {
 	const char *telemetry_path;
 	const char *web_config;
 	const char *tracefs;
+	bool enable_lifecycle;	/* POST /-/reload allowed */
 };
 
 struct pipeline;
@@ -19,7 +20,7 @@ struct pipeline;
  * then starts tracing, readers and the web server. NULL (with the reason
  * logged) when anything fails; nothing is left behind. */
 struct pipeline *pipeline_start(const struct flags *f);
-/* SIGHUP, POST /-/reload: applies the config file and the web config file
+/* SIGHUP, POST /-/reload (with --web.enable-lifecycle): applies the config file and the web config file
  * again (reload.c). Probes defined the same way keep counting; the web
  * server keeps its socket; a bad file keeps the running state. -1 with a
  * message in msg when refused or failed. */

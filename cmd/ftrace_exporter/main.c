@@ -17,6 +17,8 @@ static const char usage[] =
 	"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
 	"  --web.config.file=PATH      TLS, client certificates, basic auth and\n"
 	"                              headers, in exporter-toolkit's format\n"
+	"  --web.enable-lifecycle      allow POST /-/reload (default: off, 403);\n"
+	"                              SIGHUP reloads either way\n"
 	"  --tracefs.path=DIR          tracefs mount (default: found by libtracefs)\n"
 	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
 	"  --log.format=FORMAT         logfmt or json (default logfmt)\n"
@@ -25,14 +27,15 @@ static const char usage[] =
 	"  --version                   print the version\n"
 	"  --help                      print this help\n";
 
-enum { OPT_CONFIG = 1, OPT_LISTEN, OPT_PATH, OPT_WEBCFG, OPT_TRACEFS,
-       OPT_LEVEL, OPT_FORMAT, OPT_CHECK, OPT_VERSION, OPT_HELP };
+enum { OPT_CONFIG = 1, OPT_LISTEN, OPT_PATH, OPT_WEBCFG, OPT_LIFECYCLE,
+       OPT_TRACEFS, OPT_LEVEL, OPT_FORMAT, OPT_CHECK, OPT_VERSION, OPT_HELP };
 
 static const struct option options[] = {
 	{ "config.file", required_argument, NULL, OPT_CONFIG },
 	{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 	{ "web.telemetry-path", required_argument, NULL, OPT_PATH },
 	{ "web.config.file", required_argument, NULL, OPT_WEBCFG },
+	{ "web.enable-lifecycle", no_argument, NULL, OPT_LIFECYCLE },
 	{ "tracefs.path", required_argument, NULL, OPT_TRACEFS },
 	{ "log.level", required_argument, NULL, OPT_LEVEL },
 	{ "log.format", required_argument, NULL, OPT_FORMAT },
@@ -63,6 +66,7 @@ static int parse_flags(int argc, char **argv, struct flags *f, int *check)
 			f->telemetry_path = optarg;
 			break;
 		case OPT_WEBCFG: f->web_config = optarg; break;
+		case OPT_LIFECYCLE: f->enable_lifecycle = true; break;
 		case OPT_TRACEFS: f->tracefs = optarg; break;
 		case OPT_LEVEL:
 			if (log_set_level(optarg))

@@ -2,9 +2,10 @@
  * -> http, and takes it down in the reverse order.
  *
  * DESIGN: after pipeline_start() only reader threads write counters (each its
- * own shard). Scrapes and reloads run on the HTTP thread or the signal
- * thread and are serialised by one mutex; they only read the pipeline,
- * except for the reload status fields.
+ * own shard). Scrapes run on the HTTP server's connection threads, reloads
+ * on the signal thread or the server's lifecycle thread (POST /-/reload),
+ * all serialised by one mutex; they only read the pipeline, except for the
+ * reload status fields.
  */
 #include <errno.h>
 #include <event-parse.h>
@@ -175,7 +176,9 @@ static int start_http(struct pipeline *p)
 		.telemetry_path = p->flags->telemetry_path,
 		.content_type = EXPO_CONTENT_TYPE,
 		.render = render, .render_ctx = p,
-		.reload = http_reload, .reload_ctx = p,
+		/* without the flag POST /-/reload answers 403 */
+		.reload = p->flags->enable_lifecycle ? http_reload : NULL,
+		.reload_ctx = p,
 		.ready = is_ready, .ready_ctx = p,
 		.web = p->web,
 	};

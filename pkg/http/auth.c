@@ -8,13 +8,23 @@
  * used makes room. A failed attempt is not cached and always costs a
  * bcrypt; an unknown user costs one too (against a decoy of the highest
  * configured cost), so timing does not tell which users exist. Results are
- * compared in constant time. One mutex serialises the cache and the
- * crypt_data (libmicrohttpd runs one thread anyway). Each daemon has its
- * own state over its own copy of the web config (daemon.c), so a new web
- * config starts with an empty cache.
+ * compared in constant time. Each daemon has its own state over its own
+ * copy of the web config (daemon.c), so a new web config starts with an
+ * empty cache.
+ *
+ * DESIGN, wrong passwords (about 60 ms of CPU each at cost 10) must not
+ * starve verified clients: a->lock guards the cache, the gate and the
+ * client table and is never held during a bcrypt, so a cached check never
+ * waits for one. The gate lets one bcrypt run at a time (at most one CPU)
+ * with AUTH_QUEUE more waiting; beyond that, and for a client address that
+ * failed more than AUTH_FAIL_BURST times (then AUTH_FAIL_PER_SEC a
+ * second), the request gets 429 without a bcrypt. The bcrypt runs on the
+ * requesting connection's own thread (daemon.c), which serves nobody else.
+ * The gate holder alone uses a->cd.
  */
 #include <crypt.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <pthread.h>
@@ -28,18 +38,36 @@
 #define AUTH_REALM "ftrace_exporter"
 #define AUTH_CACHE_SLOTS 64
 #define AUTH_MAC_LEN 32	/* SHA-256 */
+#define AUTH_QUEUE 4		/* requests waiting for the bcrypt gate */
+#define AUTH_CLIENTS 256	/* client addresses whose failures count */
+#define AUTH_FAIL_BURST 5.0	/* failed bcrypts a client may have at once */
+#define AUTH_FAIL_PER_SEC 1.0	/* then this many a second */
+#define AUTH_ADDR_LEN 16
 
 struct auth_slot {
 	unsigned char mac[AUTH_MAC_LEN];
 	uint64_t last_used;	/* 0: empty */
 };
 
+/* A client address: IPv4 as IPv4-mapped IPv6, IPv6 by its /64 (one host
+ * may own a whole /64). */
+struct auth_client {
+	unsigned char addr[AUTH_ADDR_LEN];
+	double credit;		/* failures it may still have */
+	double at;		/* when credit was last brought up to date,
+				 * monotonic seconds; 0: unused */
+};
+
 struct http_auth {
 	const struct webcfg *web;
 	pthread_mutex_t lock;
+	pthread_cond_t turn;	/* the gate is free */
+	bool hashing;		/* the gate is taken */
+	int queued;		/* waiting for the gate */
 	unsigned char key[AUTH_MAC_LEN];
 	struct auth_slot slots[AUTH_CACHE_SLOTS];
 	uint64_t clock;
+	struct auth_client clients[AUTH_CLIENTS];
 	char decoy[CRYPT_GENSALT_OUTPUT_SIZE];	/* bcrypt setting */
 	struct crypt_data cd;			/* large: last */
 };
@@ -75,6 +103,7 @@ struct http_auth *http_auth_new(const struct webcfg *web)
 			      sizeof(a->decoy)))
 		goto err_free;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->turn, NULL);
 	return a;
 
 err_free:
@@ -88,6 +117,7 @@ void http_auth_free(struct http_auth *a)
 {
 	if (!a)
 		return;
+	pthread_cond_destroy(&a->turn);
 	pthread_mutex_destroy(&a->lock);
 	explicit_bzero(a, sizeof(*a));
 	free(a);
@@ -147,7 +177,8 @@ static void cache_add(struct http_auth *a, const unsigned char *mac)
 	victim->last_used = ++a->clock;
 }
 
-/* Runs bcrypt on pass with hash's salt and cost; true when it gives hash. */
+/* Runs bcrypt on pass with hash's salt and cost; true when it gives hash.
+ * The gate holder's alone: it uses a->cd. */
 static bool bcrypt_matches(struct http_auth *a, const char *pass,
 			   const char *hash)
 {
@@ -157,33 +188,135 @@ static bool bcrypt_matches(struct http_auth *a, const char *pass,
 	return out && strlen(out) == n && same_bytes(out, hash, n);
 }
 
-/* Checks user and pass with bcrypt (the decoy for an unknown user) and
- * caches mac when they are right. Called with a->lock held. */
-static bool verify(struct http_auth *a, const char *user, const char *pass,
-		   const unsigned char *mac)
+static double mono_now(void)
 {
-	const char *hash = webcfg_user_hash(a->web, user);
-	bool ok = bcrypt_matches(a, pass, hash ? hash : a->decoy) && hash;
+	struct timespec ts;
 
-	if (ok)
-		cache_add(a, mac);
-	return ok;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* True when the request carries the basic auth credentials of a
- * configured user. Wipes its copy of the password. */
-bool http_auth_ok(struct http_auth *a, struct MHD_Connection *c)
+/* The address key of c's client into addr (all zero when unknown). */
+static void client_addr(struct MHD_Connection *c, unsigned char *addr)
 {
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	memset(addr, 0, AUTH_ADDR_LEN);
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sa = ci ? ci->client_addr : NULL;
+	if (sa && sa->sa_family == AF_INET) {
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		       AUTH_ADDR_LEN);
+		if (!IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr))
+			memset(addr + 8, 0, 8);
+	}
+}
+
+/* The entry of addr, brought up to date at now; a new one (full credit)
+ * replaces an unused or the least recently updated entry. a->lock held. */
+static struct auth_client *client_of(struct http_auth *a,
+				     const unsigned char *addr, double now)
+{
+	struct auth_client *cl = &a->clients[0];
+
+	for (int i = 0; i < AUTH_CLIENTS; i++) {
+		struct auth_client *e = &a->clients[i];
+
+		if (e->at && !memcmp(e->addr, addr, AUTH_ADDR_LEN)) {
+			e->credit += (now - e->at) * AUTH_FAIL_PER_SEC;
+			if (e->credit > AUTH_FAIL_BURST)
+				e->credit = AUTH_FAIL_BURST;
+			e->at = now;
+			return e;
+		}
+		if (e->at < cl->at)
+			cl = e;
+	}
+	memcpy(cl->addr, addr, AUTH_ADDR_LEN);
+	cl->credit = AUTH_FAIL_BURST;
+	cl->at = now;
+	return cl;
+}
+
+/* Takes the bcrypt gate, waiting behind at most AUTH_QUEUE others; false
+ * when that many already wait. a->lock held (released while waiting). */
+static bool gate_enter(struct http_auth *a)
+{
+	if (a->hashing && a->queued >= AUTH_QUEUE)
+		return false;
+	a->queued++;
+	while (a->hashing)
+		pthread_cond_wait(&a->turn, &a->lock);
+	a->queued--;
+	a->hashing = true;
+	return true;
+}
+
+static void gate_leave(struct http_auth *a)
+{
+	a->hashing = false;
+	pthread_cond_signal(&a->turn);
+}
+
+/* Runs bcrypt on pass against hash (the decoy when NULL: an unknown user)
+ * through the gate, for the client at addr, charging it a failure.
+ * HTTP_AUTH_BUSY, without a bcrypt, when the client has no credit left or
+ * the queue is full. a->lock held, released during the bcrypt. */
+static enum http_auth_verdict gated_bcrypt(struct http_auth *a,
+					   const unsigned char *addr,
+					   const char *pass, const char *hash)
+{
+	bool ok;
+
+	if (client_of(a, addr, mono_now())->credit < 1 || !gate_enter(a))
+		return HTTP_AUTH_BUSY;
+	pthread_mutex_unlock(&a->lock);
+	ok = bcrypt_matches(a, pass, hash ? hash : a->decoy) && hash;
+	pthread_mutex_lock(&a->lock);
+	gate_leave(a);
+	if (!ok)
+		client_of(a, addr, mono_now())->credit -= 1;
+	return ok ? HTTP_AUTH_OK : HTTP_AUTH_DENIED;
+}
+
+/* Checks user and pass, whose HMAC is mac, for c's client: from the cache,
+ * else with a gated bcrypt; right ones are cached. */
+static enum http_auth_verdict check_pass(struct http_auth *a,
+					 struct MHD_Connection *c,
+					 const char *user, const char *pass,
+					 const unsigned char *mac)
+{
+	enum http_auth_verdict v = HTTP_AUTH_OK;
+	unsigned char addr[AUTH_ADDR_LEN];
+
+	client_addr(c, addr);
+	pthread_mutex_lock(&a->lock);
+	if (!cache_find(a, mac)) {
+		v = gated_bcrypt(a, addr, pass, webcfg_user_hash(a->web, user));
+		if (v == HTTP_AUTH_OK)
+			cache_add(a, mac);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return v;
+}
+
+/* Whether the request carries the basic auth credentials of a configured
+ * user (HTTP_AUTH_BUSY: they could not be checked now). Wipes its copy of
+ * the password. */
+enum http_auth_verdict http_auth_check(struct http_auth *a,
+				       struct MHD_Connection *c)
+{
+	enum http_auth_verdict v = HTTP_AUTH_DENIED;
 	unsigned char mac[AUTH_MAC_LEN];
 	char *pass = NULL, *user;
-	bool ok = false;
 
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	if (user && pass && !mac_of(a, user, pass, mac)) {
-		pthread_mutex_lock(&a->lock);
-		ok = cache_find(a, mac) || verify(a, user, pass, mac);
-		pthread_mutex_unlock(&a->lock);
-	}
+	if (user && pass && !mac_of(a, user, pass, mac))
+		v = check_pass(a, c, user, pass, mac);
 	if (pass) {
 		explicit_bzero(pass, strlen(pass));
 		MHD_free(pass);
@@ -191,13 +324,19 @@ bool http_auth_ok(struct http_auth *a, struct MHD_Connection *c)
 	if (user)
 		MHD_free(user);
 	explicit_bzero(mac, sizeof(mac));
-	return ok;
+	return v;
 }
 
-/* Replies 401 with the challenge, to a request without valid credentials. */
+/* Replies 401 with the challenge to a request without valid credentials,
+ * 429 to one whose credentials could not be checked now. */
 enum MHD_Result http_auth_refuse(const struct http_daemon *d,
-				 struct MHD_Connection *c)
+				 struct MHD_Connection *c,
+				 enum http_auth_verdict v)
 {
+	if (v == HTTP_AUTH_BUSY)
+		return http_reply_text_hdr(d, c, MHD_HTTP_TOO_MANY_REQUESTS,
+					   "Too many login attempts; retry later\n",
+					   MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	return http_reply_text_hdr(d, c, MHD_HTTP_UNAUTHORIZED,
 				   "Unauthorized\n",
 				   MHD_HTTP_HEADER_WWW_AUTHENTICATE,

@@ -1,7 +1,29 @@
 /* http/daemon: one libmicrohttpd daemon (struct http_daemon) serving the
  * server's routes with one web config, on a duplicate of the server's
- * listening socket. The daemon runs an internal poll thread; every
- * callback (render, reload, ready) runs on it.
+ * listening socket.
+ *
+ * DESIGN, threads: a thread per connection (MHD_USE_THREAD_PER_CONNECTION,
+ * with poll), so that nothing one client does (a slow TLS handshake, a
+ * bcrypt of a wrong password, a POST /-/reload waiting for its result)
+ * holds up the thread of another: a scrape with verified credentials is
+ * served on its own thread whatever else runs. The threads are bounded
+ * by the connection limits: max_per_client per client address (a client
+ * beyond it is closed at once, so 64 idle sockets of one client no longer
+ * lock everyone out) and max_connections in all (beyond it new
+ * connections wait in the listen backlog); each has HTTP_STACK bytes of
+ * stack and MHD's pool of HTTP_CONN_MEMORY bytes for its request.
+ *
+ * DESIGN, deadlines: MHD's timeout (timeout_seconds) is an idle timeout,
+ * which a client sending one byte now and then never meets. So each
+ * connection also has a deadline that only the reaper thread (http.c)
+ * enforces, by shutting the socket down (MHD then closes it): a new
+ * connection's first request must be in whole (TLS handshake, headers and
+ * body) within request_seconds; a reply must be out, and the next request
+ * of a kept-alive connection in, within timeout_seconds. Only while our
+ * own callback runs (rendering, waiting for a reload) is there none. The
+ * socket is shut down under srv->lock, and MHD's close notification
+ * (which comes before MHD closes the socket) unlinks the connection under
+ * it too, so the descriptor is never another file's.
  *
  * For the server to replace a daemon without dropping a connection, each
  * daemon counts its busy connections: accepted and not yet through their
@@ -14,35 +36,101 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "http/internal.h"
+#include "log/log.h"
 #include "webcfg/webcfg.h"
 
-#define SETTLE_NS 200000000L	/* 0.2 s */
+#define SETTLE_NS 200000000L		/* 0.2 s */
+#define HTTP_CONN_MEMORY (32 * 1024)	/* MHD's pool per connection:
+					 * headers beyond it get 431 */
+#define HTTP_STACK (512 * 1024)		/* per connection thread */
 
-/* Per connection, in MHD's socket context; NULL when it could not be
- * allocated (the connection then never counts as busy). */
+/* Per connection, in MHD's socket context, on d->conns; NULL when it
+ * could not be allocated (the connection is then refused). Fields under
+ * srv->lock but route and body, which only the connection's thread
+ * uses. */
 struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
 	bool busy;
+	bool cut;			/* shut down by the sweep */
+	struct timespec deadline;	/* 0: none */
+	const struct http_route *route;	/* of the request being read */
+	size_t body;			/* its body bytes so far */
 };
 
 /* Marks conn busy or not and keeps d->busy in step; wakes the reaper when
- * a retired daemon has nothing busy left. */
+ * a retired daemon has nothing busy left. srv->lock held. */
+static void set_busy_locked(struct http_daemon *d, struct http_conn *conn,
+			    bool busy)
+{
+	if (conn->busy == busy)
+		return;
+	conn->busy = busy;
+	d->busy += busy ? 1 : -1;
+	if (!d->busy && d->retired)
+		pthread_cond_signal(&d->srv->wake);
+}
+
+/* Gives conn a deadline secs from now (0: none), waking the reaper when
+ * it is earlier than its next sweep. srv->lock held. */
+static void set_deadline_locked(struct http_daemon *d, struct http_conn *conn,
+				unsigned secs)
+{
+	struct http_server *srv = d->srv;
+
+	conn->deadline = (struct timespec){ 0 };
+	if (!secs)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &conn->deadline);
+	conn->deadline.tv_sec += secs;
+	if (!http_time_set(&srv->sweep_at) ||
+	    http_time_before(&conn->deadline, &srv->sweep_at))
+		pthread_cond_signal(&srv->wake);
+}
+
 static void set_busy(struct http_daemon *d, struct http_conn *conn,
 		     bool busy)
 {
-	if (!conn)
-		return;
 	pthread_mutex_lock(&d->srv->lock);
-	if (conn->busy != busy) {
-		conn->busy = busy;
-		d->busy += busy ? 1 : -1;
-		if (!d->busy && d->retired)
-			pthread_cond_signal(&d->srv->wake);
-	}
+	set_busy_locked(d, conn, busy);
 	pthread_mutex_unlock(&d->srv->lock);
+}
+
+/* Sets conn busy or not and its deadline, in one go. */
+static void set_state(struct http_daemon *d, struct http_conn *conn,
+		      bool busy, unsigned secs)
+{
+	pthread_mutex_lock(&d->srv->lock);
+	set_busy_locked(d, conn, busy);
+	set_deadline_locked(d, conn, secs);
+	pthread_mutex_unlock(&d->srv->lock);
+}
+
+/* Shuts down the connections of d past their deadline at now (MHD then
+ * closes them) and keeps the earliest deadline ahead in *next. srv->lock
+ * held: the close notification unlinks under it too. */
+void http_daemon_sweep(struct http_daemon *d, const struct timespec *now,
+		       struct timespec *next)
+{
+	for (struct http_conn *c = d->conns; c; c = c->next) {
+		if (c->cut || !http_time_set(&c->deadline))
+			continue;
+		if (http_time_before(now, &c->deadline)) {
+			if (!http_time_set(next) ||
+			    http_time_before(&c->deadline, next))
+				*next = c->deadline;
+			continue;
+		}
+		shutdown(c->fd, SHUT_RDWR);
+		c->cut = true;
+		log_msg(LOG_DEBUG, "closed a connection past its deadline",
+			NULL);
+	}
 }
 
 /* The struct http_conn of connection c, or NULL. */
@@ -54,53 +142,125 @@ static struct http_conn *conn_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-/* Serves a request whose body has been read: 403 when the client
- * certificate does not satisfy the policy, 401 without valid credentials,
- * else the route. */
-static enum MHD_Result serve(struct http_daemon *d, struct MHD_Connection *c,
-			     const char *url, const char *method)
+/* Once the headers are in, before any body is read: 403 when the client
+ * certificate does not satisfy the policy, 401 without valid credentials
+ * (429 when they could not be checked now), else the route's own checks.
+ * MHD_YES with conn->route set lets the body come. */
+static enum MHD_Result admit(struct http_daemon *d, struct MHD_Connection *c,
+			     struct http_conn *conn, const char *url,
+			     const char *method)
 {
+	enum http_auth_verdict v;
+
+	conn->route = NULL;
+	conn->body = 0;
+	set_busy(d, conn, true);
 	if (!http_tls_peer_ok(d, c))
 		return http_reply_text(d, c, MHD_HTTP_FORBIDDEN,
 				       "Client certificate missing or not "
 				       "trusted\n");
-	if (d->auth && !http_auth_ok(d->auth, c))
-		return http_auth_refuse(d, c);
-	return http_route(d, c, url, method);
+	v = d->auth ? http_auth_check(d->auth, c) : HTTP_AUTH_OK;
+	if (v != HTTP_AUTH_OK)
+		return http_auth_refuse(d, c, v);
+	return http_route_admit(d, c, url, method, &conn->route);
 }
 
-/* MHD calls this first with the headers (the connection is busy from
- * there), then once per chunk of body (discarded), then once more to get
- * the reply. */
+/* A chunk of an admitted request's body, discarded; a body over the
+ * route's limit (one sent chunked: its size was not declared) closes the
+ * connection, as MHD cannot queue a reply in the middle of a body. */
+static enum MHD_Result take_body(struct http_conn *conn, size_t *size)
+{
+	conn->body += *size;
+	*size = 0;
+	return conn->body > http_route_max_body(conn->route) ? MHD_NO : MHD_YES;
+}
+
+/* Serves the admitted request: no deadline while our callback runs, then
+ * timeout_seconds for the reply to go out. */
+static enum MHD_Result serve(struct http_daemon *d, struct MHD_Connection *c,
+			     struct http_conn *conn)
+{
+	enum MHD_Result ret;
+
+	set_state(d, conn, true, 0);
+	ret = http_route_serve(d, c, conn->route);
+	set_state(d, conn, true, d->srv->opts.timeout_seconds);
+	return ret;
+}
+
+/* MHD calls this first with the headers (checked at once: see admit()),
+ * then once per chunk of body, then once more to get the reply. A
+ * refusal queued at the headers ends the request there: MHD reads no body
+ * and closes the connection if one was announced. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *data,
 				  size_t *size, void **state)
 {
-	static int started;
+	struct http_conn *conn = conn_of(c);
 
 	(void)version;
 	(void)data;
+	if (!conn)
+		return MHD_NO;
 	if (!*state) {
-		*state = &started;
-		set_busy(cls, conn_of(c), true);
-		return MHD_YES;
+		*state = conn;
+		return admit(cls, c, conn, url, method);
 	}
-	if (*size) {
-		*size = 0;
-		return MHD_YES;
-	}
-	return serve(cls, c, url, method);
+	if (*size)
+		return take_body(conn, size);
+	return serve(cls, c, conn);
 }
 
 /* MHD's request completion callback: the reply went out (or the request
- * failed); the connection is idle until its next request. */
+ * failed); the connection is idle until its next request, which must
+ * arrive within timeout_seconds. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 			 enum MHD_RequestTerminationCode code)
 {
+	struct http_daemon *d = cls;
+	struct http_conn *conn = conn_of(c);
+
 	(void)state;
 	(void)code;
-	set_busy(cls, conn_of(c), false);
+	if (conn)
+		set_state(d, conn, false, d->srv->opts.timeout_seconds);
+}
+
+/* Links a new connection's struct on d->conns, busy, with the deadline of
+ * its first request. */
+static void conn_open(struct http_daemon *d, struct MHD_Connection *c,
+		      struct http_conn *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	conn->fd = ci ? ci->connect_fd : -1;
+	conn->cut = conn->fd < 0;	/* never shut down */
+	pthread_mutex_lock(&d->srv->lock);
+	conn->next = d->conns;
+	if (d->conns)
+		d->conns->prev = conn;
+	d->conns = conn;
+	set_busy_locked(d, conn, true);
+	set_deadline_locked(d, conn, d->srv->opts.request_seconds);
+	pthread_mutex_unlock(&d->srv->lock);
+}
+
+/* Unlinks a closing connection's struct and frees it; MHD has not closed
+ * the socket yet. */
+static void conn_close(struct http_daemon *d, struct http_conn *conn)
+{
+	pthread_mutex_lock(&d->srv->lock);
+	set_busy_locked(d, conn, false);
+	if (conn->prev)
+		conn->prev->next = conn->next;
+	else
+		d->conns = conn->next;
+	if (conn->next)
+		conn->next->prev = conn->prev;
+	pthread_mutex_unlock(&d->srv->lock);
+	free(conn);
 }
 
 /* MHD's connection hook: a new connection is busy until its first request
@@ -112,14 +272,15 @@ static void on_connection(void *cls, struct MHD_Connection *c,
 	struct http_conn *conn = *socket_ctx;
 
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		set_busy(cls, conn, false);
-		free(conn);
+		if (conn)
+			conn_close(cls, conn);
 		*socket_ctx = NULL;
 		return;
 	}
 	conn = calloc(1, sizeof(*conn));
 	*socket_ctx = conn;
-	set_busy(cls, conn, true);
+	if (conn)
+		conn_open(cls, c, conn);
 	http_tls_session_start(cls, c);
 }
 
@@ -143,7 +304,8 @@ static void close_if_duplicate(int dup_fd, int fd)
  * reason) and no descriptor left open. */
 static int start_mhd(struct http_daemon *d)
 {
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
 			     MHD_USE_ITC;
 	struct MHD_OptionItem tls[HTTP_TLS_ITEMS];
 	const struct http_opts *o = &d->srv->opts;
@@ -158,7 +320,9 @@ static int start_mhd(struct http_daemon *d)
 		MHD_OPTION_LISTEN_SOCKET, d->fd,
 		MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_seconds,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_per_client,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_STACK,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
 		MHD_OPTION_ARRAY, tls,

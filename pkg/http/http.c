@@ -15,6 +15,11 @@
  * connections, and frees its web config. srv->lock guards the daemon
  * list; MHD_stop_daemon() is never called with it held, because MHD's
  * callbacks take it.
+ *
+ * The reaper also keeps the connection deadlines (daemon.c): it sleeps
+ * until the earliest one (srv->sweep_at; a connection that sets an
+ * earlier one wakes it) and cuts the connections past theirs. POST
+ * /-/reload runs on the lifecycle thread (lifecycle.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,9 +37,13 @@ static int copy_opts(struct http_server *srv, const struct http_opts *opts)
 	srv->opts = *opts;
 	srv->opts.web = NULL;
 	if (!srv->opts.max_connections)
-		srv->opts.max_connections = 64;
+		srv->opts.max_connections = 256;
+	if (!srv->opts.max_per_client)
+		srv->opts.max_per_client = 16;
 	if (!srv->opts.timeout_seconds)
 		srv->opts.timeout_seconds = 30;
+	if (!srv->opts.request_seconds)
+		srv->opts.request_seconds = 10;
 	if (!opts->listen || !opts->render) {
 		errno = EINVAL;
 		return -1;
@@ -91,8 +100,12 @@ static void destroy_sync(struct http_server *srv)
 	pthread_mutex_destroy(&srv->lock);
 }
 
-/* True when a is earlier than b. */
-static bool before(const struct timespec *a, const struct timespec *b)
+bool http_time_set(const struct timespec *t)
+{
+	return t->tv_sec || t->tv_nsec;
+}
+
+bool http_time_before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec ||
 	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -114,7 +127,7 @@ static struct http_daemon *take_done(struct http_server *srv,
 
 	for (pp = &srv->retired; *pp; pp = &(*pp)->next) {
 		d = *pp;
-		if (srv->quit || !before(now, stop_time(d))) {
+		if (srv->quit || !http_time_before(now, stop_time(d))) {
 			*pp = d->next;
 			return d;
 		}
@@ -122,15 +135,26 @@ static struct http_daemon *take_done(struct http_server *srv,
 	return NULL;
 }
 
-/* Waits for a wake-up, at most until the earliest stop time of a retired
- * daemon. srv->lock held. */
+/* Cuts the connections of every daemon that are past their deadline at
+ * now and sets srv->sweep_at to the earliest deadline left (0: none).
+ * srv->lock held. */
+static void sweep(struct http_server *srv, const struct timespec *now)
+{
+	srv->sweep_at = (struct timespec){ 0 };
+	http_daemon_sweep(srv->cur, now, &srv->sweep_at);
+	for (struct http_daemon *d = srv->retired; d; d = d->next)
+		http_daemon_sweep(d, now, &srv->sweep_at);
+}
+
+/* Waits for a wake-up, at most until the next sweep or the earliest stop
+ * time of a retired daemon. srv->lock held. */
 static void wait_event(struct http_server *srv)
 {
-	struct timespec until;
-	bool timed = false;
+	struct timespec until = srv->sweep_at;
+	bool timed = http_time_set(&until);
 
 	for (struct http_daemon *d = srv->retired; d; d = d->next) {
-		if (!timed || before(stop_time(d), &until))
+		if (!timed || http_time_before(stop_time(d), &until))
 			until = *stop_time(d);
 		timed = true;
 	}
@@ -140,8 +164,9 @@ static void wait_event(struct http_server *srv)
 		pthread_cond_wait(&srv->wake, &srv->lock);
 }
 
-/* The reaper thread: stops retired daemons when they may be, and all of
- * them when the server stops; then returns. */
+/* The reaper thread: keeps the connection deadlines, stops retired
+ * daemons when they may be, and all of them when the server stops; then
+ * returns. */
 static void *reap(void *arg)
 {
 	struct http_server *srv = arg;
@@ -151,6 +176,7 @@ static void *reap(void *arg)
 	pthread_mutex_lock(&srv->lock);
 	while (!srv->quit || srv->retired) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		sweep(srv, &now);
 		d = take_done(srv, &now);
 		if (!d) {
 			wait_event(srv);
@@ -180,9 +206,14 @@ struct http_server *http_server_start(const struct http_opts *opts)
 		goto err_free_opts;
 	if (init_sync(srv))
 		goto err_free_opts;
+	if (opts->reload) {
+		srv->life = http_lifecycle_start(opts->reload, opts->reload_ctx);
+		if (!srv->life)
+			goto err_destroy_sync;
+	}
 	srv->fd = listen_open(opts->listen, &srv->port);
 	if (srv->fd < 0)
-		goto err_destroy_sync;
+		goto err_free_lifecycle;
 	srv->cur = http_daemon_start(srv, opts->web);
 	if (!srv->cur)
 		goto err_close_fd;
@@ -200,6 +231,11 @@ err_stop_daemon:
 err_close_fd:
 	err = errno;
 	close(srv->fd);
+	errno = err;
+err_free_lifecycle:
+	err = errno;
+	http_lifecycle_stop(srv->life);
+	http_lifecycle_free(srv->life);
 	errno = err;
 err_destroy_sync:
 	destroy_sync(srv);
@@ -256,19 +292,22 @@ err_log:
 	return -1;
 }
 
-/* Stops the reaper and every daemon, waiting for callbacks in flight
- * (requests still in progress are cut), closes the socket and frees srv.
- * NULL is fine. */
+/* Lets a reload in progress finish and fails the queued ones (their
+ * connections are waiting), stops the reaper and every daemon, waiting
+ * for callbacks in flight (requests still in progress are cut), closes
+ * the socket and frees srv. NULL is fine. */
 void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	http_lifecycle_stop(srv->life);
 	pthread_mutex_lock(&srv->lock);
 	srv->quit = true;
 	pthread_cond_signal(&srv->wake);
 	pthread_mutex_unlock(&srv->lock);
 	pthread_join(srv->reaper, NULL);
 	http_daemon_stop(srv->cur);	/* no longer changes: quit is set */
+	http_lifecycle_free(srv->life);	/* no connection thread is left */
 	close(srv->fd);
 	destroy_sync(srv);
 	free_opts(srv);

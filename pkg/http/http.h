@@ -2,8 +2,16 @@
  *
  * Serves the telemetry path through a render callback, a landing page linking
  * it, /-/healthy and /-/ready, 404 for unknown paths and 405 for methods other
- * than GET/HEAD (POST is accepted on /-/reload when a reload callback is set).
- * gzip is used when the client accepts it.
+ * than GET/HEAD (POST and PUT on /-/reload, which answers 403 "Lifecycle API
+ * is not enabled." without a reload callback, as Prometheus does). gzip is
+ * used when the client accepts it.
+ *
+ * Hostile clients are bounded (see daemon.c and auth.c): connections per
+ * client address and in total, a deadline for each request to arrive whole
+ * (slow senders are cut), an idle timeout, no request body but on
+ * /-/reload (1 KiB, 413 beyond), credentials checked before any body is
+ * read, and wrong passwords that cannot take the CPU or the threads that
+ * serve verified clients.
  *
  * With a web config (pkg/webcfg) it speaks TLS, checks client certificates
  * (a refused one fails the handshake, or gets 403), asks every request on
@@ -31,12 +39,21 @@ struct http_opts {
 	const char *content_type;	/* of the rendered body */
 	http_render_fn render;
 	void *render_ctx;
-	http_reload_fn reload;		/* NULL: /-/reload answers 404 */
+	http_reload_fn reload;		/* NULL: /-/reload answers 403; else
+					 * run on the server's own lifecycle
+					 * thread, never on one serving
+					 * connections */
 	void *reload_ctx;
 	bool (*ready)(void *ctx);	/* NULL: always ready */
 	void *ready_ctx;
-	unsigned max_connections;	/* 0: 64 */
-	unsigned timeout_seconds;	/* 0: 30 */
+	unsigned max_connections;	/* 0: 256 */
+	unsigned max_per_client;	/* per client address; 0: 16 */
+	unsigned timeout_seconds;	/* idle, and for a reply to go out and
+					 * the next request on a kept-alive
+					 * connection to arrive; 0: 30 */
+	unsigned request_seconds;	/* for a new connection's first
+					 * request to arrive whole (TLS
+					 * handshake, headers, body); 0: 10 */
 	const struct webcfg *web;	/* NULL: plain HTTP, no auth; else
 					 * copied: the caller may free it
 					 * after http_server_start() */

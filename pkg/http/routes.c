@@ -1,5 +1,12 @@
 /* http/routes: the pages the server answers, one serve_* per path. Every
- * response carries a Content-Type and leaves through http_queue(). */
+ * response carries a Content-Type and leaves through http_queue().
+ *
+ * A request is admitted on its headers alone (http_route_admit()), before
+ * any body is read: unknown path 404, method 405, lifecycle API disabled
+ * 403, and a declared body over the route's limit 413. Only /-/reload
+ * takes a body (ignored, up to RELOAD_MAX_BODY bytes, as curl -d or a
+ * webhook may send one); the other routes take none.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,14 +21,16 @@
 #define TEXT_HTML "text/html; charset=utf-8"
 #define GET_METHODS "GET, HEAD"
 #define POST_METHODS "POST, PUT"
+#define RELOAD_MAX_BODY 1024
 
 typedef enum MHD_Result (*serve_fn)(const struct http_daemon *d,
 				    struct MHD_Connection *c);
 
-struct route {
+struct http_route {
 	const char *path;	/* NULL: the telemetry path */
 	serve_fn serve;
 	const char *allow;	/* methods, as in the Allow header */
+	size_t max_body;	/* bytes */
 };
 
 /* Replies 405 with the Allow header listing the methods allowed. */
@@ -136,14 +145,15 @@ static enum MHD_Result serve_ready(const struct http_daemon *d,
 	return http_reply_text(d, c, MHD_HTTP_OK, "Ready\n");
 }
 
-/* Runs the reload callback; its message becomes the body of a 500. */
+/* Has the lifecycle thread run the reload callback and waits for it (on
+ * this connection's own thread: see lifecycle.c); its message becomes
+ * the body of a 500. */
 static enum MHD_Result serve_reload(const struct http_daemon *d,
 				    struct MHD_Connection *c)
 {
-	const struct http_opts *o = &d->srv->opts;
 	char msg[256] = "", body[sizeof(msg) + 32];
 
-	if (!o->reload(o->reload_ctx, msg, sizeof(msg)))
+	if (!http_lifecycle_reload(d->srv->life, msg, sizeof(msg)))
 		return http_reply_text(d, c, MHD_HTTP_OK, "Reloaded\n");
 	msg[sizeof(msg) - 1] = '\0';
 	snprintf(body, sizeof(body), "Reload failed: %s\n",
@@ -153,18 +163,20 @@ static enum MHD_Result serve_reload(const struct http_daemon *d,
 					HTTP_TEXT_PLAIN));
 }
 
-static const struct route metrics_route = { NULL, serve_metrics, GET_METHODS };
-
-static const struct route routes[] = {
-	{ "/", serve_landing, GET_METHODS },
-	{ "/-/healthy", serve_healthy, GET_METHODS },
-	{ "/-/ready", serve_ready, GET_METHODS },
-	{ "/-/reload", serve_reload, POST_METHODS },
+static const struct http_route metrics_route = {
+	NULL, serve_metrics, GET_METHODS, 0
 };
 
-/* The route for url, or NULL (also for /-/reload without a callback). */
-static const struct route *find_route(const struct http_server *srv,
-				      const char *url)
+static const struct http_route routes[] = {
+	{ "/", serve_landing, GET_METHODS, 0 },
+	{ "/-/healthy", serve_healthy, GET_METHODS, 0 },
+	{ "/-/ready", serve_ready, GET_METHODS, 0 },
+	{ "/-/reload", serve_reload, POST_METHODS, RELOAD_MAX_BODY },
+};
+
+/* The route for url, or NULL. */
+static const struct http_route *find_route(const struct http_server *srv,
+					   const char *url)
 {
 	size_t i, n = sizeof(routes) / sizeof(*routes);
 
@@ -172,9 +184,7 @@ static const struct route *find_route(const struct http_server *srv,
 		return &metrics_route;
 	for (i = 0; i < n && strcmp(url, routes[i].path); i++)
 		;
-	if (i == n || (routes[i].serve == serve_reload && !srv->opts.reload))
-		return NULL;
-	return &routes[i];
+	return i < n ? &routes[i] : NULL;
 }
 
 /* True when method is one of the comma-separated methods in allow. */
@@ -190,18 +200,57 @@ static bool method_allowed(const char *allow, const char *method)
 	return false;
 }
 
-/* Finds the route: unknown path 404, wrong method 405, else serve. */
-enum MHD_Result http_route(const struct http_daemon *d,
-			   struct MHD_Connection *c, const char *url,
-			   const char *method)
+/* True when the request announces a body over max bytes: a length
+ * beyond it, or one sent chunked (length unknown) where none is taken. */
+static bool body_too_large(struct MHD_Connection *c, size_t max)
 {
-	const struct route *r = find_route(d->srv, url);
+	const char *cl, *te;
 
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (cl && strtoull(cl, NULL, 10) > max)
+		return true;
+	return te && !max;
+}
+
+/* Admits a request on its headers (see internal.h): the checks in the
+ * order a client should learn of them. */
+enum MHD_Result http_route_admit(const struct http_daemon *d,
+				 struct MHD_Connection *c, const char *url,
+				 const char *method,
+				 const struct http_route **route)
+{
+	const struct http_route *r = find_route(d->srv, url);
+
+	*route = NULL;
 	if (!r)
 		return http_reply_text(d, c, MHD_HTTP_NOT_FOUND,
 				       "Not found\n");
 	if (!method_allowed(r->allow, method))
 		return reply_not_allowed(d, c, r->allow);
+	if (r->serve == serve_reload && !d->srv->life)
+		return http_reply_text(d, c, MHD_HTTP_FORBIDDEN,
+				       "Lifecycle API is not enabled.\n");
+	if (body_too_large(c, r->max_body))
+		return http_reply_text(d, c, MHD_HTTP_CONTENT_TOO_LARGE,
+				       "Request body too large\n");
+	*route = r;
+	return MHD_YES;
+}
+
+/* The body limit of route r, which the connection counts (daemon.c). */
+size_t http_route_max_body(const struct http_route *r)
+{
+	return r->max_body;
+}
+
+/* Serves an admitted request of route r once its body is in. */
+enum MHD_Result http_route_serve(const struct http_daemon *d,
+				 struct MHD_Connection *c,
+				 const struct http_route *r)
+{
 	return r->serve(d, c);
 }
 

@@ -8,9 +8,16 @@
  * it arrives, so that a missing or untrusted certificate fails the
  * handshake, as with Go's crypto/tls. Then http_tls_peer_ok() checks the
  * peer again before each request is served (the server answers 403).
+ *
+ * Verifying also checks the extended key usage for client authentication,
+ * as Go does for exporter-toolkit (x509.VerifyOptions.KeyUsages =
+ * ExtKeyUsageClientAuth): a certificate whose EKU leaves out clientAuth
+ * (a server certificate of the same CA, say) is refused; one without the
+ * extension is taken for any use, in Go and gnutls alike.
  */
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +31,12 @@ static const char *const version_prio[] = {
 	[WEBCFG_TLS13] = "+VERS-TLS1.3",
 };
 
+/* What a client certificate must be good for (gnutls checks the chain). */
+static gnutls_typed_vdata_st client_purpose = {
+	.type = GNUTLS_DT_KEY_PURPOSE_OID,
+	.data = (void *)GNUTLS_KP_TLS_WWW_CLIENT,
+};
+
 /* True when the peer of session s satisfies policy a: a certificate if
  * one is required, and a valid chain to the client CA if one is given
  * and the policy verifies. */
@@ -35,7 +48,8 @@ static bool peer_ok(gnutls_session_t s, enum webcfg_client_auth a)
 		return !webcfg_client_auth_requires(a);
 	if (!webcfg_client_auth_verifies(a))
 		return true;
-	return gnutls_certificate_verify_peers2(s, &status) == 0 && !status;
+	return gnutls_certificate_verify_peers(s, &client_purpose, 1,
+					       &status) == 0 && !status;
 }
 
 /* gnutls verify callbacks, run when the client's certificate arrives (or

@@ -12,7 +12,7 @@ cfg=$TMP/hot.yaml
 drops='ftrace_skb_drops_total{reason="NO_SOCKET",location="__udp4_lib_rcv"}'
 global_before=$(global_state)
 cp "$A" "$cfg"
-start_exporter "$cfg" || exit 1
+start_exporter "$cfg" --web.enable-lifecycle || exit 1
 
 # reload_to FILE: installs FILE as the config and reloads with SIGHUP; waits
 # for the log line of that reload.

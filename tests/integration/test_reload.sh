@@ -9,7 +9,7 @@ cfg=$TMP/reload.yaml
 sed 's/instance: fte_test_exact/instance: fte_test_reload/' \
 	"$ROOT/tests/integration/configs/exact.yaml" >"$cfg"
 cp "$cfg" "$TMP/good.yaml"
-start_exporter "$cfg" || exit 1
+start_exporter "$cfg" --web.enable-lifecycle || exit 1
 url=http://127.0.0.1:$PORT
 series='ftrace_skb_drops_total{reason="NO_SOCKET",location="__udp4_lib_rcv"}'
 v0=$(value "$series")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --web.config.file against the real binary with real curl: TLS with a CA,
 # server and client certificates made here with openssl; basic auth with a
-# bcrypt hash made here; extra headers; RequireAndVerifyClientCert; TLS 1.3
+# bcrypt hash made here; extra headers; RequireAndVerifyClientCert (and
+# the clientAuth extended key usage it verifies, as Go does); TLS 1.3
 # only; bad web configs exit non-zero with FILE:LINE:COL before tracefs is
 # touched (no instance); --check-config reads the web config; promtool
 # checks the TLS scrape; a real Prometheus (when installed) scrapes over TLS
@@ -63,6 +64,7 @@ CA=(--cacert "$PKI/ca.crt")
 AUTH=(-u "alice:$PASS")
 CLIENT=(--cert "$PKI/client.crt" --key "$PKI/client.key")
 ROGUE=(--cert "$PKI/rogue.crt" --key "$PKI/rogue.key")
+SERVER_AS_CLIENT=(--cert "$PKI/server.crt" --key "$PKI/server.key")	# EKU serverAuth only
 
 # ---- TLS, basic auth, headers ----------------------------------------------
 cat >"$PKI/web.yml" <<YAML
@@ -189,6 +191,8 @@ if start_web "$PKI/mtls.yml" "${CA[@]}" "${CLIENT[@]}"; then
 		[ "$(status "$url/metrics" "${CA[@]}" "${CLIENT[@]}")" = 200 ]
 	check "mTLS: self-signed client certificate of another CA is refused" \
 		[ "$(status "$url/metrics" "${CA[@]}" "${ROGUE[@]}")" = 000 ]
+	check "mTLS: a certificate of the CA without clientAuth EKU (serverAuth only) is refused" \
+		[ "$(status "$url/metrics" "${CA[@]}" "${SERVER_AS_CLIENT[@]}")" = 000 ]
 	check "min_version TLS13: a TLS 1.2 client is refused" \
 		[ "$(status "$url/metrics" "${CA[@]}" "${CLIENT[@]}" --tls-max 1.2)" = 000 ]
 	check "mTLS: exporter still serves after refusals" \

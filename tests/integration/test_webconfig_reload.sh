@@ -113,7 +113,7 @@ reload_ok() { [ "$(value ftrace_exporter_config_last_reload_successful)" = "$1" 
 # ---- start with certificate 1 and password 1 ---------------------------------
 install_cert server1
 web_config "$HASH1"
-start_exporter "$CFG" --web.config.file="$WEB" || { not_ok "exporter started"; finish; exit; }
+start_exporter "$CFG" --web.config.file="$WEB" --web.enable-lifecycle || { not_ok "exporter started"; finish; exit; }
 START_PORT=$PORT
 check "starts with tls=true basic_auth=true" \
 	grep -q 'msg=listening .*tls=true basic_auth=true' "$LOG"

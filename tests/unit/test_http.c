@@ -131,12 +131,31 @@ static int parse_reply(struct resp *r, size_t len, bool broken)
 	return 0;
 }
 
-/* Sends req as is and reads the reply until the server closes. Returns 0
- * with r filled, or -1 when the exchange broke (r->raw may hold a part). */
-static int exchange(int family, int port, const char *req, size_t reqlen,
-		    struct resp *r)
+/* A connection to 127.0.0.1:port from the loopback address src
+ * ("127.0.0.N": all of 127/8 is local), as another client would make. */
+static int connect_from(const char *src, int port)
 {
-	int fd = connect_to(family, port);
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(inet_pton(AF_INET, src, &from.sin_addr), 1);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	return fd;
+}
+
+/* Sends req as is on fd and reads the reply until the server closes;
+ * closes fd. Returns 0 with r filled, or -1 when the exchange broke
+ * (r->raw may hold a part). */
+static int exchange_on(int fd, const char *req, size_t reqlen,
+		       struct resp *r)
+{
 	size_t len = 0, cap = 4096;
 	ssize_t n;
 
@@ -153,6 +172,12 @@ static int exchange(int family, int port, const char *req, size_t reqlen,
 	}
 	close(fd);
 	return parse_reply(r, len, n < 0);
+}
+
+static int exchange(int family, int port, const char *req, size_t reqlen,
+		    struct resp *r)
+{
+	return exchange_on(connect_to(family, port), req, reqlen, r);
 }
 
 /* One request with optional extra header lines (each ending in CRLF). */
@@ -348,6 +373,8 @@ static void test_reload(void **state)
 	assert_int_equal(reloads, 4);
 }
 
+/* Without a reload callback (no --web.enable-lifecycle) /-/reload answers
+ * as Prometheus does with its lifecycle API disabled. */
 static void test_no_reload_callback(void **state)
 {
 	struct http_opts o = base_opts();
@@ -356,8 +383,11 @@ static void test_no_reload_callback(void **state)
 	(void)state;
 	srv = http_server_start(&o);
 	assert_non_null(srv);
-	expect(http_server_port(srv), "POST", "/-/reload", 404, "Not found\n");
-	expect(http_server_port(srv), "GET", "/-/reload", 404, "Not found\n");
+	expect(http_server_port(srv), "POST", "/-/reload", 403,
+	       "Lifecycle API is not enabled.\n");
+	expect(http_server_port(srv), "PUT", "/-/reload", 403,
+	       "Lifecycle API is not enabled.\n");
+	expect_405(http_server_port(srv), "GET", "/-/reload", "POST, PUT");
 	/* no ready callback: always ready */
 	expect(http_server_port(srv), "GET", "/-/ready", 200, "Ready\n");
 	http_server_stop(srv);
@@ -809,17 +839,19 @@ static void start_client_auth(struct web_server *w, const char *auth)
 }
 
 /* Expected status (-1: refused) without a certificate, with one signed by
- * the CA, and with a self-signed one, for each client_auth_type. */
+ * the CA, with a self-signed one, and with one signed by the CA whose
+ * extended key usage is serverAuth only (the server's own: exporter-toolkit
+ * verifies clientAuth), for each client_auth_type. */
 static void test_client_certs(void **state)
 {
 	static const struct {
 		const char *auth;
-		int none, signed_, rogue;
+		int none, signed_, rogue, server_eku;
 	} cases[] = {
-		{ "RequestClientCert", 200, 200, 200 },
-		{ "RequireAnyClientCert", -1, 200, 200 },
-		{ "VerifyClientCertIfGiven", 200, 200, -1 },
-		{ "RequireAndVerifyClientCert", -1, 200, -1 },
+		{ "RequestClientCert", 200, 200, 200, 200 },
+		{ "RequireAnyClientCert", -1, 200, 200, 200 },
+		{ "VerifyClientCertIfGiven", 200, 200, -1, -1 },
+		{ "RequireAndVerifyClientCert", -1, 200, -1, -1 },
 	};
 	struct web_server w;
 
@@ -838,6 +870,9 @@ static void test_client_certs(void **state)
 						 "/metrics"), cases[i].signed_);
 			assert_int_equal(tls_get(w.port, "rogue", prio,
 						 "/metrics"), cases[i].rogue);
+			assert_int_equal(tls_get(w.port, "server", prio,
+						 "/metrics"),
+					 cases[i].server_eku);
 		}
 		web_stop(&w);
 	}
@@ -1092,6 +1127,383 @@ static void test_set_web_fails(void **state)
 	http_server_stop(srv);
 }
 
+/* ---- lifecycle, limits, deadlines, bodies, wrong passwords ---- */
+
+static atomic_int in_reload, release_reload;
+
+/* A reload that waits (at most 10 s) until the test releases it. */
+static int slow_reload(void *ctx, char *msg, size_t len)
+{
+	(void)ctx;
+	(void)msg;
+	(void)len;
+	in_reload = 1;
+	for (int i = 0; i < 1000 && !release_reload; i++)
+		usleep(10000);
+	reloads++;
+	return 0;
+}
+
+/* A POST /-/reload made on another thread (no assertion there). */
+struct bg_post {
+	pthread_t thread;
+	int port, rc;
+	struct resp r;
+};
+
+static void *bg_post_run(void *arg)
+{
+	static const char req[] = "POST /-/reload HTTP/1.1\r\nHost: x\r\n"
+				  "Connection: close\r\n\r\n";
+	struct bg_post *b = arg;
+
+	b->rc = exchange(AF_INET, b->port, req, sizeof(req) - 1, &b->r);
+	return NULL;
+}
+
+/* Waits up to 5 s for flag; true once set. */
+static bool wait_flag(atomic_int *flag)
+{
+	for (int i = 0; i < 500 && !*flag; i++)
+		usleep(10000);
+	return *flag;
+}
+
+/* A slow POST /-/reload runs on the lifecycle thread: scrapes go on
+ * meanwhile, within 1 s each. */
+static void test_reload_does_not_block_scrapes(void **state)
+{
+	struct http_opts o = base_opts();
+	struct bg_post b = { 0 };
+	struct http_server *srv;
+	struct resp r;
+	double t0, took;
+	int rc;
+
+	(void)state;
+	in_reload = release_reload = reloads = 0;
+	o.reload = slow_reload;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	b.port = http_server_port(srv);
+	assert_int_equal(pthread_create(&b.thread, NULL, bg_post_run, &b), 0);
+	assert_true(wait_flag(&in_reload));
+	t0 = now();
+	rc = exchange(AF_INET, b.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+		      "Connection: close\r\n\r\n", 54, &r);
+	took = now() - t0;
+	release_reload = 1;
+	pthread_join(b.thread, NULL);
+	print_message("scrape during a reload: %.3f s\n", took);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r.status, 200);
+	assert_true(took < 1.0);
+	resp_free(&r);
+	assert_int_equal(b.rc, 0);
+	assert_int_equal(b.r.status, 200);
+	assert_string_equal(b.r.body, "Reloaded\n");
+	assert_int_equal(reloads, 1);
+	resp_free(&b.r);
+	http_server_stop(srv);
+}
+
+/* Stopping the server while a POST waits for a slow reload lets the
+ * reload finish and closes cleanly. */
+static void test_stop_during_reload(void **state)
+{
+	struct http_opts o = base_opts();
+	struct bg_post b = { 0 };
+	struct http_server *srv;
+
+	(void)state;
+	in_reload = release_reload = reloads = 0;
+	o.reload = slow_reload;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	b.port = http_server_port(srv);
+	assert_int_equal(pthread_create(&b.thread, NULL, bg_post_run, &b), 0);
+	assert_true(wait_flag(&in_reload));
+	release_reload = 1;
+	http_server_stop(srv);
+	pthread_join(b.thread, NULL);
+	assert_int_equal(reloads, 1);
+	resp_free(&b.r);
+}
+
+/* With basic auth, /-/reload asks for credentials before it says the
+ * lifecycle API is disabled. */
+static void test_lifecycle_after_auth(void **state)
+{
+	struct web_server w;
+	struct resp r;
+
+	(void)state;
+	web_start(&w, USERS);
+	request(w.port, "POST", "/-/reload", NULL, &r);
+	assert_int_equal(r.status, 401);
+	resp_free(&r);
+	request(w.port, "POST", "/-/reload", AUTH_OK, &r);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(r.body, "Lifecycle API is not enabled.\n");
+	resp_free(&r);
+	web_stop(&w);
+}
+
+/* Counts which of the n sockets the server closed (EOF), waiting up to
+ * 3 s for want of them. */
+static int count_closed(const int *fds, int n, int want)
+{
+	int closed = 0;
+	char c;
+
+	for (int i = 0; i < 300 && closed < want; i++) {
+		closed = 0;
+		for (int j = 0; j < n; j++)
+			closed += recv(fds[j], &c, 1, MSG_DONTWAIT | MSG_PEEK) == 0;
+		if (closed < want)
+			usleep(10000);
+	}
+	return closed;
+}
+
+/* 100 idle connections of one client (64 locked everybody out before)
+ * get 16 served (the per-client limit) and the rest closed; another
+ * client is served at once. */
+static void test_idle_clients_do_not_lock_out(void **state)
+{
+	int fds[100], n = sizeof(fds) / sizeof(*fds);
+	struct resp r;
+	double t0;
+
+	for (int i = 0; i < n; i++)
+		fds[i] = connect_from("127.0.0.2", port_of(state));
+	assert_int_equal(count_closed(fds, n, n - 16), n - 16);
+	t0 = now();
+	assert_int_equal(get_status(port_of(state), "/metrics", NULL, &r), 200);
+	assert_true(now() - t0 < 1.0);
+	resp_free(&r);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* A client that sends its headers one line every 100 ms (never idle) is
+ * cut at request_seconds; a new connection is served after. */
+static void test_slow_request_cut(void **state)
+{
+	struct http_opts o = base_opts();
+	struct http_server *srv;
+	double t0, took = 0;
+	struct resp r;
+	int fd;
+
+	(void)state;
+	o.request_seconds = 1;
+	srv = http_server_start(&o);
+	assert_non_null(srv);
+	fd = connect_to(AF_INET, http_server_port(srv));
+	t0 = now();
+	assert_true(send(fd, "GET /metrics HTTP/1.1\r\n", 23, MSG_NOSIGNAL) > 0);
+	while (now() - t0 < 5 && !took) {
+		usleep(100000);
+		if (send(fd, "X-Slow: y\r\n", 11, MSG_NOSIGNAL) < 0 ||
+		    count_closed(&fd, 1, 0) == 1)
+			took = now() - t0;
+	}
+	close(fd);
+	print_message("slow request cut after %.2f s (0: not in 5 s)\n", took);
+	assert_true(took > 0.9 && took < 2.5);
+	assert_int_equal(get_status(http_server_port(srv), "/metrics", NULL, &r),
+			 200);
+	resp_free(&r);
+	http_server_stop(srv);
+}
+
+/* No body but on /-/reload, which takes 1 KiB: a declared length beyond
+ * is 413 at once (without waiting for the body), and a chunked body over
+ * it closes the connection; neither reloads nor renders. */
+static void test_body_limits(void **state)
+{
+	char body[1100], *req;
+	struct resp r;
+	int len, port = port_of(state);
+
+	memset(body, 'x', sizeof(body));
+	request(port, "POST", "/-/reload", "Content-Length: 2048\r\n", &r);
+	assert_int_equal(r.status, 413);
+	resp_free(&r);
+	request(port, "GET", "/metrics", "Content-Length: 5\r\n\r\nhello", &r);
+	assert_int_equal(r.status, 413);
+	resp_free(&r);
+	request(port, "GET", "/metrics", "Transfer-Encoding: chunked\r\n\r\n"
+		"5\r\nhello\r\n0\r\n\r\n", &r);
+	assert_int_equal(r.status, 413);
+	resp_free(&r);
+	assert_int_equal(reloads + renders, 0);
+	len = asprintf(&req, "POST /-/reload HTTP/1.1\r\nHost: x\r\n"
+		       "Transfer-Encoding: chunked\r\n\r\n%x\r\n%.*s\r\n0\r\n\r\n",
+		       (int)sizeof(body), (int)sizeof(body), body);
+	assert_int_equal(exchange(AF_INET, port, req, len, &r), -1);
+	resp_free(&r);
+	free(req);
+	assert_int_equal(reloads, 0);
+	len = asprintf(&req, "Content-Length: 1000\r\n\r\n%.1000s", body);
+	request(port, "POST", "/-/reload", req, &r);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	free(req);
+	assert_int_equal(reloads, 1);
+}
+
+/* Credentials are checked on the headers: a wrong password announcing a
+ * 100 kB body it never sends gets 401 at once. */
+static void test_auth_before_body(void **state)
+{
+	struct web_server w;
+	struct resp r;
+	double t0;
+
+	(void)state;
+	web_start(&w, USERS);
+	t0 = now();
+	request(w.port, "POST", "/-/reload", AUTH_BAD
+		"Content-Length: 100000\r\n", &r);
+	assert_int_equal(r.status, 401);
+	assert_true(now() - t0 < 1.0);
+	resp_free(&r);
+	web_stop(&w);
+}
+
+/* GET /-/healthy from src with extra headers; returns the status. */
+static int status_from(const char *src, int port, const char *extra,
+		       struct resp *r)
+{
+	char req[256];
+	int len;
+
+	len = snprintf(req, sizeof(req), "GET /-/healthy HTTP/1.1\r\n"
+		       "Host: x\r\nConnection: close\r\n%s\r\n", extra);
+	if (exchange_on(connect_from(src, port), req, len, r))
+		return -1;
+	return r->status;
+}
+
+/* Expects status from src (with extra headers), and frees the reply. */
+static void expect_from(const char *src, int port, const char *extra,
+			int status)
+{
+	struct resp r;
+
+	assert_int_equal(status_from(src, port, extra, &r), status);
+	resp_free(&r);
+}
+
+/* A client address gets 5 wrong passwords, then 429 (Retry-After: 1) and
+ * 1 more a second; other addresses are not affected; credentials already
+ * verified still pass from the throttled address. */
+static void test_failure_throttle(void **state)
+{
+	struct web_server w;
+	struct resp r;
+	int st = 429;
+
+	(void)state;
+	web_start(&w, USERS);
+	expect_from("127.0.0.20", w.port, AUTH_OK, 200);	/* cached */
+	for (int i = 0; i < 5; i++)
+		expect_from("127.0.0.20", w.port, AUTH_BAD, 401);
+	assert_int_equal(status_from("127.0.0.20", w.port, AUTH_BAD, &r), 429);
+	assert_string_equal(header(&r, "Retry-After"), "1");
+	resp_free(&r);
+	expect_from("127.0.0.20", w.port, AUTH_NOUSER, 429);
+	expect_from("127.0.0.20", w.port, AUTH_OK, 200);
+	expect_from("127.0.0.21", w.port, AUTH_BAD, 401);
+	for (int i = 0; i < 30 && st == 429; i++) {
+		usleep(100000);
+		st = status_from("127.0.0.20", w.port, AUTH_BAD, &r);
+		resp_free(&r);
+	}
+	assert_int_equal(st, 401);	/* credit came back */
+	web_stop(&w);
+}
+
+struct attacker {
+	pthread_t thread;
+	char src[24];
+	int port;
+	atomic_int *stop;
+	int denied, busy;
+};
+
+/* Sends wrong passwords from a->src until told to stop. */
+static void *attack(void *arg)
+{
+	struct attacker *a = arg;
+	struct resp r;
+
+	while (!*a->stop) {
+		int st = status_from(a->src, a->port, AUTH_BAD, &r);
+
+		a->denied += st == 401;
+		a->busy += st == 429;
+		resp_free(&r);
+	}
+	return NULL;
+}
+
+/* 12 clients sending wrong passwords (bcrypt cost 10, about 60 ms each)
+ * as fast as they can for 2 s: a client whose password is verified keeps
+ * being served within 0.3 s (one thread ran every bcrypt before, so each
+ * waited behind all of them), and the attackers get 429s. */
+static void test_wrong_passwords_bounded(void **state)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE], *yaml;
+	struct attacker at[12];
+	int n = sizeof(at) / sizeof(*at), denied = 0, busy = 0;
+	double t0, t, worst = 0;
+	atomic_int stop = 0;
+	struct web_server w;
+	struct resp r;
+
+	(void)state;
+	assert_non_null(crypt_gensalt_rn("$2b$", 10, NULL, 0, salt,
+					 sizeof(salt)));
+	assert_non_null(crypt_rn("secret", salt, cd, sizeof(*cd)));
+	assert_true(asprintf(&yaml, "basic_auth_users:\n  alice: '%s'\n",
+			     cd->output) > 0);
+	web_start(&w, yaml);
+	expect_from("127.0.0.1", w.port, AUTH_OK, 200);	/* verified */
+	for (int i = 0; i < n; i++) {
+		at[i] = (struct attacker){ .port = w.port, .stop = &stop };
+		snprintf(at[i].src, sizeof(at[i].src), "127.0.0.%d", 30 + i);
+		assert_int_equal(pthread_create(&at[i].thread, NULL, attack,
+						&at[i]), 0);
+	}
+	for (t0 = now(); now() - t0 < 2;) {
+		t = now();
+		assert_int_equal(status_from("127.0.0.1", w.port, AUTH_OK, &r),
+				 200);
+		resp_free(&r);
+		if (now() - t > worst)
+			worst = now() - t;
+		usleep(20000);
+	}
+	stop = 1;
+	for (int i = 0; i < n; i++) {
+		pthread_join(at[i].thread, NULL);
+		denied += at[i].denied;
+		busy += at[i].busy;
+	}
+	print_message("verified client's worst %.3f s; attackers: %d x 401, "
+		      "%d x 429\n", worst, denied, busy);
+	assert_true(worst < 0.3);
+	assert_true(busy > 0);
+	assert_true(denied <= n * 8);	/* 5 at once, then 1 a second */
+	web_stop(&w);
+	free(yaml);
+	free(cd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1110,6 +1522,8 @@ int main(void)
 		T(test_bad_listen),
 		T(test_listen_forms),
 		T(test_odd_requests),
+		T(test_idle_clients_do_not_lock_out),
+		T(test_body_limits),
 #undef T
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_headers_without_auth),
@@ -1121,10 +1535,19 @@ int main(void)
 		cmocka_unit_test(test_set_web_in_flight),
 		cmocka_unit_test(test_set_web_from_callback),
 		cmocka_unit_test(test_set_web_fails),
+		cmocka_unit_test(test_reload_does_not_block_scrapes),
+		cmocka_unit_test(test_stop_during_reload),
+		cmocka_unit_test(test_lifecycle_after_auth),
+		cmocka_unit_test(test_slow_request_cut),
+		cmocka_unit_test(test_auth_before_body),
+		cmocka_unit_test(test_failure_throttle),
+		cmocka_unit_test(test_wrong_passwords_bounded),
 	};
 
 	log_set_level("error");
 	if (getenv("TEST_HTTP_VERBOSE"))
 		log_set_level("debug");
+	if (getenv("TEST_HTTP_FILTER"))	/* e.g. "test_body*" */
+		cmocka_set_test_filter(getenv("TEST_HTTP_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
