@@ -13,9 +13,11 @@ make -s BUILD=build-asan BIN=build-asan/ftrace_exporter \
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	scripts/run-unit.sh build-asan/tests/test_* || fail=1
 make -s BUILD=build-tsan BIN=build-tsan/ftrace_exporter OPT="$SAN -fsanitize=thread" \
-	build-tsan/ftrace_exporter build-tsan/tests/test_metrics build-tsan/tests/test_http tools ||
+	build-tsan/ftrace_exporter build-tsan/tests/test_metrics build-tsan/tests/test_http \
+	build-tsan/tests/test_strtab tools ||
 	{ echo "not ok - TSan build"; fail=1; }
 TSAN_OPTIONS="halt_on_error=1" scripts/run-unit.sh build-tsan/tests/test_metrics \
+	build-tsan/tests/test_strtab \
 	build-tsan/tests/test_http || fail=1
 for t in test_exactness test_hot_reload; do
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" EXPORTER=build-tsan/ftrace_exporter \

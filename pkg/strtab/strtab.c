@@ -175,17 +175,20 @@ static int refuse(struct strtab *t)
 
 /* Publishes s in the empty slot *at (word 0 expected). Returns 1 with *id,
  * 0 when another thread took the slot first (*w is then its word), or -1
- * when the table is full. */
+ * when the table is full. A full table looks at the slot once more: the
+ * thread that filled it may have published this very string there since
+ * the caller found it empty. */
 static int slot_claim(struct strtab *t, uint64_t *at, uint64_t *w,
 		      uint32_t h, const char *s, size_t len, uint64_t *id)
 {
-	uint32_t e;
+	uint32_t e = 0;
 
-	if (LOAD(&t->entries) >= t->max_entries)
-		return -1;
-	e = entry_write(t, s, len);
-	if (!e)
-		return -1;
+	if (LOAD(&t->entries) < t->max_entries)
+		e = entry_write(t, s, len);
+	if (!e) {
+		*w = LOAD_ACQ(at);
+		return *w ? 0 : -1;
+	}
 	if (!CAS_PUBLISH(at, w, (uint64_t)h << 32 | e))
 		return 0;
 	__atomic_fetch_add(&t->entries, 1, __ATOMIC_RELAXED);
