@@ -15,6 +15,7 @@
 #include "parse/funcs.h"
 #include "parse/ksyms.h"
 #include "parse/labels.h"
+#include "parse/page.h"
 
 #define MAX_EVENT_ID 65536
 
@@ -343,25 +344,16 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 			count_probe(t, i, rec, size);
 }
 
-/* Where page's data ends, or -1 when its header is corrupt: a commit larger
- * than the page would make kbuffer read past it (the kernel never writes
- * one; a damaged copy might). The top bits of commit are flags. */
+/* Where page's data ends, or -1 when kbuffer must not walk it: a commit
+ * larger than the page, or an event whose length would send kbuffer's walk
+ * past the commit, past the page, or back to itself (page.c). The kernel
+ * never writes such a page; a damaged copy might. */
 static int page_end(const struct parser *p, const void *page)
 {
-	const char *at = (const char *)page + p->commit_offset;
-	int start = p->commit_offset + p->commit_size;
-	uint64_t commit;
-	uint32_t c32;
+	struct page_layout l = { p->commit_offset, p->commit_size,
+				 p->page_size };
 
-	if (p->commit_size == 4) {
-		memcpy(&c32, at, 4);
-		commit = c32;
-	} else {
-		memcpy(&commit, at, 8);
-	}
-	commit &= (1u << 27) - 1;
-	return commit > (uint64_t)(p->page_size - start) ? -1 :
-	       start + (int)commit;
+	return page_check(&l, page);
 }
 
 int parse_page(struct parse_thread *t, void *page)

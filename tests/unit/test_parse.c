@@ -304,6 +304,131 @@ static void test_kfree_skb_510_no_reason(void **state)
 	env_free(e);
 }
 
+/* ---- page: sub-buffers kbuffer must not walk (page.c) ---- */
+
+#define PAGE_SIZE 4096
+#define PAGE_ROOM (PAGE_SIZE - PB_DATA_OFFSET)
+#define COMMIT_MISSED_STORED (3ULL << 30)	/* missed events, count kept */
+#define HDR(type_len) ((uint32_t)(type_len) | 1u << 5)	/* time delta 1 */
+
+/* A zeroed sub-buffer of exactly page size on the heap, so that under the
+ * sanitizers (scripts/run-sanitize.sh) a read past it is reported. */
+static unsigned char *page_new(uint64_t commit)
+{
+	unsigned char *page = calloc(1, PAGE_SIZE);
+
+	assert_non_null(page);
+	memcpy(page + 8, &commit, 8);
+	return page;
+}
+
+/* Writes the 32-bit word w at data offset at. */
+static void page_word(unsigned char *page, int at, uint32_t w)
+{
+	memcpy(page + PB_DATA_OFFSET + at, &w, 4);
+}
+
+/* parse_page(page) refuses it as one parse error, and counts nothing. The
+ * alarm turns an endless walk (the old code) into a failing test. */
+static void assert_page_refused(unsigned char *page)
+{
+	struct env *e = env_new("6.18", drops_yaml);
+
+	alarm(5);
+	assert_int_equal(parse_page(e->thread, page), -1);
+	alarm(0);
+	assert_int_equal(metrics_parse_errors(e->metrics), 1);
+	assert_int_equal(metrics_hits(e->metrics, 0), 0);
+	env_free(e);
+	free(page);
+}
+
+/* A padding event of length -4 leads kbuffer back to itself: it used to
+ * loop forever. */
+static void test_page_padding_loops(void **state)
+{
+	unsigned char *page = page_new(8);
+
+	(void)state;
+	page_word(page, 0, HDR(29));
+	page_word(page, 4, (uint32_t)-4);
+	assert_page_refused(page);
+}
+
+/* An event whose second word lies past a full commit: kbuffer read 4 bytes
+ * past the page (an unaligned padding before it makes that up to 7). */
+static void test_page_event_past_end(void **state)
+{
+	const uint32_t types[] = { 30, 31, 0, 29 };
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		unsigned char *page = page_new(PAGE_ROOM);
+
+		page_word(page, 0, HDR(29));	/* padding up to the last word */
+		page_word(page, 4, PAGE_ROOM - 8);
+		page_word(page, PAGE_ROOM - 4, HDR(types[i]));
+		assert_page_refused(page);
+	}
+	for (int pad = 1; pad < 4; pad++) {	/* header across the end */
+		unsigned char *page = page_new(PAGE_ROOM);
+
+		page_word(page, 0, HDR(29));
+		page_word(page, 4, PAGE_ROOM - 8 + pad);
+		assert_page_refused(page);
+	}
+}
+
+/* A missed-events count "stored" after a commit that fills the page: kbuffer
+ * read 8 bytes past the page. */
+static void test_page_missed_count_past_end(void **state)
+{
+	unsigned char *page = page_new(PAGE_ROOM | COMMIT_MISSED_STORED);
+
+	(void)state;
+	page_word(page, 0, HDR(29));
+	page_word(page, 4, PAGE_ROOM - 4);
+	assert_page_refused(page);
+}
+
+/* Every shape the kernel writes passes: time extend, absolute time stamp,
+ * a discarded event (padding), a record longer than 112 bytes (type_len 0),
+ * the rest of the page padded beyond the commit, and a missed-events count
+ * stored after the commit. */
+static void test_page_kernel_shapes(void **state)
+{
+	struct env *e = env_new("6.18", drops_yaml);
+	unsigned char *page = page_new(0), rec[128] = { 0 };
+	int at = 0;
+	uint64_t commit;
+
+	(void)state;
+	page_word(page, at, HDR(30));
+	at += 8;
+	page_word(page, at, HDR(31));
+	at += 8;
+	page_word(page, at, HDR(29));		/* discarded 8-byte event */
+	page_word(page, at + 4, 8);
+	at += 12;
+	page_word(page, at, HDR(0));		/* a 128-byte record */
+	page_word(page, at + 4, 128 + 4);
+	kfree_skb_618(rec, 3);
+	memcpy(page + PB_DATA_OFFSET + at + 8, rec, sizeof(rec));
+	at += 8 + 128;
+	page_word(page, at, HDR(40 / 4));
+	memcpy(page + PB_DATA_OFFSET + at + 4, rec, 40);
+	at += 4 + 40;
+	page_word(page, at, HDR(29));		/* the rest of the page */
+	page_word(page, at + 4, PAGE_ROOM - at - 4);
+	commit = (at + 8) | COMMIT_MISSED_STORED;
+	memcpy(page + 8, &commit, 8);
+	assert_int_equal(parse_page(e->thread, page), 2);
+	assert_int_equal(metrics_parse_errors(e->metrics), 0);
+	assert_int_equal(metrics_hits(e->metrics, 0), 2);
+	free(page);
+	env_free(e);
+}
+
 /* ---- hist: the kernel's hist text read back as series ---- */
 
 struct hist_seen {
@@ -483,6 +608,10 @@ int main(void)
 		cmocka_unit_test(test_ksyms_names_text),
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),
+		cmocka_unit_test(test_page_padding_loops),
+		cmocka_unit_test(test_page_event_past_end),
+		cmocka_unit_test(test_page_missed_count_past_end),
+		cmocka_unit_test(test_page_kernel_shapes),
 	};
 
 	location = symbol_address("tcp_v4_rcv");
