@@ -174,8 +174,8 @@ static int resolve_functions(struct parser *p, const struct config *cfg)
 
 		if (spec->kind == PROBE_FUNCTION && p->probes[i].id >= 0 &&
 		    !funcs_count(p->funcs, i) &&
-		    probe_fail(&p->probes[i], "function %s not in kallsyms",
-			       spec->target))
+		    probe_fail(&p->probes[i], "function %s %s", spec->target,
+			       funcs_missing_why(p->funcs)))
 			return -1;
 	}
 	return 0;

@@ -570,26 +570,62 @@ static void test_funcs_find_and_text_range(void **state)
 	syms_free(&s);
 }
 
-/* Hidden addresses (kptr_restrict, no root) name nothing rather than
- * everything after the first symbol. */
+/* Hidden addresses (kptr_restrict, no CAP_SYSLOG) name nothing rather than
+ * everything after the first symbol, and find no function: its probe is
+ * down with that reason instead of matching ips near address 0. */
 static void test_ksyms_hidden_addresses(void **state)
 {
-	char path[] = "/tmp/fte-kallsyms.XXXXXX";
-	int fd = mkstemp(path);
 	struct ksyms *k = ksyms_new();
 	struct funcs *f = funcs_new();
+	uint64_t lo, hi;
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_true(dprintf(fd, "0000000000000000 T _stext\n"
-			    "0000000000000000 T tcp_v4_rcv\n") > 0);
-	close(fd);
-	assert_int_equal(funcs_load(f, k, path), 0);
+	assert_int_equal(funcs_want(f, "tcp_v4_rcv", 7), 0);
+	assert_int_equal(funcs_load(f, k, "tests/fixtures/kallsyms/hidden"),
+			 0);
 	assert_int_equal(ksyms_count(k), 0);
 	assert_null(ksyms_name(k, 0xffffffff81002000));
-	unlink(path);
+	assert_int_equal(funcs_count(f, 7), 0);
+	assert_int_equal(funcs_find(f, 0x10), -1);
+	assert_non_null(strstr(funcs_missing_why(f), "CAP_SYSLOG"));
+	funcs_text_range(f, &lo, &hi);
+	assert_true(lo == 0 && hi == 0);
 	funcs_free(f);
 	ksyms_free(k);
+}
+
+/* Names up to KSYM_NAME_LEN are read whole (a 500-byte one, of a module
+ * too), a longer one is skipped with its line rather than cut into pieces,
+ * and the lines after it are read. */
+static void test_ksyms_long_names(void **state)
+{
+	struct syms_env s = { funcs_new(), ksyms_new() };
+	char name[501], module[501];
+	uint64_t lo, hi;
+
+	(void)state;
+	memset(name, 'o', 500);
+	name[0] = 'f';
+	name[499] = 'x';
+	name[500] = '\0';
+	memset(module, 'o', 500);
+	module[0] = 'm';
+	module[500] = '\0';
+	assert_int_equal(funcs_want(s.funcs, name, 3), 0);
+	assert_int_equal(funcs_want(s.funcs, "after_long", 4), 0);
+	assert_int_equal(funcs_load(s.funcs, s.syms,
+				    "tests/fixtures/kallsyms/long"), 0);
+	assert_int_equal(ksyms_count(s.syms), 6);
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81006010), name);
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81008000),
+			    "after_long");
+	assert_string_equal(ksyms_name(s.syms, 0xffffffffc0002000), module);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81006004), 3);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81008004), 4);
+	assert_string_equal(funcs_missing_why(s.funcs), "not in kallsyms");
+	funcs_text_range(s.funcs, &lo, &hi);
+	assert_true(lo == 0xffffffff81000000 && hi == 0xffffffff81009000);
+	syms_free(&s);
 }
 
 int main(void)
@@ -608,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_ksyms_names_text),
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),
+		cmocka_unit_test(test_ksyms_long_names),
 		cmocka_unit_test(test_page_padding_loops),
 		cmocka_unit_test(test_page_event_past_end),
 		cmocka_unit_test(test_page_missed_count_past_end),
