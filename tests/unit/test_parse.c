@@ -484,27 +484,130 @@ static void test_hist_text_to_series(void **state)
 	env_free(e);
 }
 
+static const char rx_yaml[] =
+	"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+	"    labels: [name, len]\n";
+
+/* Appends one entry of the rx probe's hist file as the kernel prints it
+ * (hist_trigger_entry_print): name "%-50s", len and hitcount "%10llu". */
+static void rx_entry(char *text, size_t size, const char *name, unsigned len,
+		     unsigned count)
+{
+	size_t used = strlen(text);
+
+	snprintf(text + used, size - used,
+		 "{ name: %-50s, len: %10u } hitcount: %10u\n", name, len,
+		 count);
+}
+
+/* The rx probe's hist file: the kernel's header, the entries already in
+ * text, its totals. Returns what parser_hist_parse() returns. */
+static int rx_parse(struct env *e, const char *entries, unsigned entries_n,
+		    unsigned hits, struct hist_seen *s, struct hist_totals *t)
+{
+	char text[8192];
+	int n;
+
+	n = snprintf(text, sizeof(text), "# event histogram\n#\n# trigger "
+		     "info: hist:keys=name,len:vals=hitcount:sort=hitcount:"
+		     "size=128 [active]\n#\n\n%s\nTotals:\n    Hits: %u\n"
+		     "    Entries: %u\n    Dropped: 0\n", entries, hits,
+		     entries_n);
+	assert_true(n > 0 && n < (int)sizeof(text));
+	return parser_hist_parse(e->parser, 0, config_probe(e->cfg, 0), text,
+				 hist_collect, s, t);
+}
+
 static void test_hist_string_key(void **state)
 {
-	struct env *e = env_new("6.18",
-		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
-		"    labels: [name, len]\n");
+	struct env *e = env_new("6.18", rx_yaml);
 	struct hist_seen s = { .parser = e->parser };
 	struct hist_totals t;
+	char text[1024] = "";
 
 	(void)state;
-	assert_int_equal(parser_hist_parse(e->parser, 0,
-		config_probe(e->cfg, 0),
-		"{ name: lo                                   , len:         92 }"
-		" hitcount:  5\n"
-		"{ name: veth-a.b, c                          , len:       1500 }"
-		" hitcount:  2\nTotals:\n    Hits: 7\n    Dropped: 0\n",
-		hist_collect, &s, &t), 2);
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	rx_entry(text, sizeof(text), "veth-a.b, c", 1500, 2);
+	assert_int_equal(rx_parse(e, text, 2, 7, &s, &t), 2);
 	assert_string_equal(s.vals[0][0], "lo");
 	assert_string_equal(s.vals[0][1], "92");
 	assert_string_equal(s.vals[1][0], "veth-a.b, c");
 	assert_string_equal(s.vals[1][1], "1500");
 	assert_true(t.hits == 7 && t.dropped == 0);
+	env_free(e);
+}
+
+/* A key holding "} hitcount:" does not forge a count, one holding
+ * ", len: " does not swap labels: each entry counts as the kernel says. */
+static void test_hist_key_forges_nothing(void **state)
+{
+	struct env *e = env_new("6.18", rx_yaml);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[1024] = "";
+
+	(void)state;
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	rx_entry(text, sizeof(text), "v, len: 9 } hitcount:    1000000", 60, 6);
+	rx_entry(text, sizeof(text), "eth0, len:       9999", 70, 7);
+	assert_int_equal(rx_parse(e, text, 3, 18, &s, &t), 3);
+	assert_int_equal(s.counts[1], 6);
+	/* (series keep a string's first 15 bytes) */
+	assert_memory_equal(s.vals[1][0], "v, len: 9 } hit", 15);
+	assert_string_equal(s.vals[1][1], "60");
+	assert_int_equal(s.counts[2], 7);
+	assert_memory_equal(s.vals[2][0], "eth0, len:     ", 15);
+	assert_string_equal(s.vals[2][1], "70");
+	env_free(e);
+}
+
+/* A newline in a key neither stops the reading nor hides the other
+ * entries (it made the whole file a parse error). */
+static void test_hist_key_newline(void **state)
+{
+	struct env *e = env_new("6.18", rx_yaml);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[1024] = "";
+
+	(void)state;
+	rx_entry(text, sizeof(text), "bad\nname", 92, 1);
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	assert_int_equal(rx_parse(e, text, 2, 6, &s, &t), 2);
+	assert_string_equal(s.vals[0][0], "bad\nname");
+	assert_int_equal(s.counts[0], 1);
+	assert_string_equal(s.vals[1][0], "lo");
+	assert_int_equal(s.counts[1], 5);
+	env_free(e);
+}
+
+/* A key longer than 50 that reads as a whole entry and the start of the
+ * next (the kernel prints strings up to 255 bytes unpadded) leaves two
+ * readings with different counts: neither is believed, and no count comes
+ * from inside a key; the hits still count in the probe's total. A forged
+ * totals block inside a key is not taken either. */
+static void test_hist_key_forges_entry(void **state)
+{
+	struct env *e = env_new("6.18", rx_yaml);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[2048] = "", forged[256];
+
+	(void)state;
+	snprintf(forged, sizeof(forged), "%-50s, len: %10u } hitcount: %10u"
+		 "\n{ name: %-50s", "x", 60, 999, "victim");
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	rx_entry(text, sizeof(text), forged, 70, 3);
+	rx_entry(text, sizeof(text),
+		 "\nTotals:\n    Hits: 1\n    Entries: 1\n    Dropped: 9\n", 1,
+		 8);
+	assert_true(rx_parse(e, text, 3, 16, &s, &t) >= 0);
+	for (int i = 0; i < s.n; i++) {
+		assert_true(s.counts[i] != 999);
+		assert_string_not_equal(s.vals[i][0], "x");
+		assert_string_not_equal(s.vals[i][0], "victim");
+	}
+	assert_true(t.hits == 16 && t.dropped == 0);
 	env_free(e);
 }
 
@@ -641,6 +744,9 @@ int main(void)
 		cmocka_unit_test(test_kfree_skb_510_no_reason),
 		cmocka_unit_test(test_hist_text_to_series),
 		cmocka_unit_test(test_hist_string_key),
+		cmocka_unit_test(test_hist_key_forges_nothing),
+		cmocka_unit_test(test_hist_key_newline),
+		cmocka_unit_test(test_hist_key_forges_entry),
 		cmocka_unit_test(test_ksyms_names_text),
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),
