@@ -110,9 +110,9 @@ static void edge_add(struct hist_scan *s, size_t v)
 {
 	struct hist_edge *e;
 
-	for (e = s->edges + s->nedges; e > s->edges && e[-1].u == s->from;)
-		if ((--e)->v == v) {
-			e->ways = 2;
+	for (size_t i = s->nedges; i > 0 && s->edges[i - 1].u == s->from; i--)
+		if (s->edges[i - 1].v == v) {
+			s->edges[i - 1].ways = 2;
 			return;
 		}
 	if (s->nedges == s->cap) {
