@@ -192,6 +192,8 @@ static void walk_string(struct hist_scan *s, int k, size_t pos)
 		for (len = w; w == HIST_STR_WIDTH && len &&
 		     s->text[pos + len - 1] == ' '; len--)
 			;	/* the padding */
+		if (len > max)
+			continue;	/* longer than its field */
 		value_set(s, k, pos, len);
 		walk_after(s, k, pos + w);
 	}
