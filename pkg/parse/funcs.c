@@ -144,13 +144,14 @@ static int read_symbols(struct funcs *f, struct ksyms *names, FILE *fp)
 	char *line = NULL, *sym, type;
 	size_t size = 0;
 	uint64_t addr;
-	int ret = 0, listed = 0, shown = 0;
+	bool listed = false, shown = false;
+	int ret = 0;
 
 	while (!ret && getline(&line, &size, fp) >= 0) {
 		if (split_line(line, &addr, &type, &sym))
 			continue;
-		listed++;
-		shown += addr != 0;
+		listed = true;
+		shown |= addr != 0;
 		if (addr)
 			ret = take_symbol(f, names, addr, type, sym);
 	}
