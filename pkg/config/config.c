@@ -9,12 +9,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A config file has no size limit of its own. */
-#define CFG_MAX_FILE (SIZE_MAX / 2)
 
 static const char *const top_keys[] = {
 	"tracing", "limits", "probes", "causes", NULL
@@ -111,7 +107,7 @@ static struct config *parse(const char *path, const char *text, FILE *errs)
 		goto err_free;
 	set_defaults(ctx.cfg);
 	ctx.cfg->path = cfg_printf(&ctx, "%s", path);
-	if (yamldoc_parse(ctx.yd, text, CFG_MAX_FILE, "", parse_root,
+	if (yamldoc_parse(ctx.yd, text, YAMLDOC_MAX_SIZE, "", parse_root,
 			  &ctx) < 0) {
 		err = errno;
 		goto err_free;

@@ -2,16 +2,26 @@
 #include "parse/funcs.h"
 
 #include <ctype.h>
-
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/log.h"
 #include "parse/ksyms.h"
 
 /* The function tracer reports the address of the fentry call, which sits at
  * most a few bytes (endbr64, patchable-entry padding) into the function. */
 #define FENTRY_SLACK 64
+
+/* The longest name kallsyms prints: KSYM_NAME_LEN (512) less its NUL. */
+#define KSYM_NAME_MAX 511
+
+/* Why names and functions are missing when kallsyms shows every address
+ * as 0: /proc/kallsyms hides them from a reader without CAP_SYSLOG (or
+ * with kernel.kptr_restrict=2). */
+#define HIDDEN_WHY "kallsyms shows every address as 0 (kernel.kptr_restrict: " \
+		   "ftrace_exporter needs CAP_SYSLOG)"
 
 struct func_addr {
 	uint64_t addr;
@@ -29,6 +39,7 @@ struct funcs {
 	struct func_addr *v;
 	int n, cap;
 	uint64_t text_lo, text_hi;
+	bool hidden;		/* symbols listed, every address 0 */
 };
 
 struct funcs *funcs_new(void)
@@ -85,7 +96,7 @@ static int take_symbol(struct funcs *f, struct ksyms *names, uint64_t addr,
 	type = tolower(type);
 	if (type != 't' && type != 'w')
 		return 0;
-	if (names && addr && ksyms_add(names, addr, sym))	/* 0: hidden */
+	if (names && ksyms_add(names, addr, sym))
 		return -1;
 	if (type != 't')
 		return 0;
@@ -103,24 +114,75 @@ static int addr_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Splits one kallsyms line, "ADDR TYPE NAME" and maybe "\t[MODULE]", in
+ * place: *sym ends within line. -1 for a line of another shape or with a
+ * name longer than KSYM_NAME_MAX, which is skipped. */
+static int split_line(char *line, uint64_t *addr, char *type, char **sym)
+{
+	char *end;
+	size_t len;
+
+	if (!isxdigit((unsigned char)*line))
+		return -1;
+	*addr = strtoull(line, &end, 16);
+	if (end - line > 16 || end[0] != ' ' || !end[1] || end[2] != ' ')
+		return -1;
+	*type = end[1];
+	*sym = end + 3;
+	len = strcspn(*sym, " \t\n");
+	if (!len || len > KSYM_NAME_MAX)
+		return -1;
+	(*sym)[len] = '\0';
+	return 0;
+}
+
+/* Reads every line of fp into f (and names). Returns 0, or -1 on
+ * allocation failure. A symbol at address 0 is none: it cannot be told
+ * from a hidden one. */
+static int read_symbols(struct funcs *f, struct ksyms *names, FILE *fp)
+{
+	char *line = NULL, *sym, type;
+	size_t size = 0;
+	uint64_t addr;
+	bool listed = false, shown = false;
+	int ret = 0;
+
+	while (!ret && getline(&line, &size, fp) >= 0) {
+		if (split_line(line, &addr, &type, &sym))
+			continue;
+		listed = true;
+		shown |= addr != 0;
+		if (addr)
+			ret = take_symbol(f, names, addr, type, sym);
+	}
+	free(line);
+	f->hidden = listed && !shown;
+	return ret;
+}
+
 int funcs_load(struct funcs *f, struct ksyms *names, const char *kallsyms)
 {
-	char line[512], sym[256], type;
-	unsigned long long addr;
-	FILE *fp = fopen(kallsyms ? kallsyms : "/proc/kallsyms", "r");
-	int ret = 0;
+	FILE *fp = fopen(kallsyms ? kallsyms : "/proc/kallsyms", "re");
+	int ret;
 
 	if (!fp)
 		return -1;
-	while (!ret && fgets(line, sizeof(line), fp))
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3)
-			ret = take_symbol(f, names, addr, type, sym);
+	ret = read_symbols(f, names, fp);
 	fclose(fp);
 	if (f->n)
 		qsort(f->v, f->n, sizeof(*f->v), addr_cmp);
 	if (names)
 		ksyms_sort(names);
+	if (f->hidden)
+		log_msg(LOG_WARN, HIDDEN_WHY, "effect", "location and caller "
+			"labels show raw addresses; function probes are down",
+			NULL);
 	return ret;
+}
+
+const char *funcs_missing_why(const struct funcs *f)
+{
+	return f->hidden ? "not named: " HIDDEN_WHY : "not in kallsyms";
 }
 
 int funcs_count(const struct funcs *f, int probe)

@@ -17,8 +17,13 @@ void funcs_free(struct funcs *f);
 int funcs_want(struct funcs *f, const char *name, int probe);
 /* Reads kallsyms (NULL: /proc/kallsyms) once: the wanted functions, the
  * kernel's core text range and, when names is not NULL, every text symbol
- * into names. -1 with errno when it cannot be read. */
+ * into names. Lines of any length are read; names up to KSYM_NAME_LEN.
+ * When kallsyms shows every address as 0 (no CAP_SYSLOG) nothing is found
+ * and one warning says why. -1 with errno when it cannot be read. */
 int funcs_load(struct funcs *f, struct ksyms *names, const char *kallsyms);
+/* Why a wanted function has no address, for its probe's reason: not in
+ * kallsyms, or kallsyms hid every address. */
+const char *funcs_missing_why(const struct funcs *f);
 /* How many addresses were found for probe. */
 int funcs_count(const struct funcs *f, int probe);
 /* The kernel's core text range [_stext, _etext); 0, 0 when unknown. */

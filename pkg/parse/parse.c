@@ -15,6 +15,7 @@
 #include "parse/funcs.h"
 #include "parse/ksyms.h"
 #include "parse/labels.h"
+#include "parse/page.h"
 
 #define MAX_EVENT_ID 65536
 
@@ -180,8 +181,8 @@ static int resolve_functions(struct parser *p, const struct config *cfg)
 
 		if (spec->kind == PROBE_FUNCTION && p->probes[i].id >= 0 &&
 		    !funcs_count(p->funcs, i) &&
-		    probe_fail(&p->probes[i], "function %s not in kallsyms",
-			       spec->target))
+		    probe_fail(&p->probes[i], "function %s %s", spec->target,
+			       funcs_missing_why(p->funcs)))
 			return -1;
 	}
 	return 0;
@@ -355,35 +356,26 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 			count_probe(t, i, rec, size);
 }
 
-/* Where page's data ends, or -1 when its header is corrupt: a commit larger
- * than the page would make kbuffer read past it (the kernel never writes
- * one; a damaged copy might). The top bits of commit are flags. */
+/* Where page's data ends, or -1 when kbuffer must not walk it: a commit
+ * larger than the page, or an event whose length would send kbuffer's walk
+ * past the commit, past the page, or back to itself (page.c). The kernel
+ * never writes such a page; a damaged copy might. */
 static int page_end(const struct parser *p, const void *page)
 {
-	const char *at = (const char *)page + p->commit_offset;
-	int start = p->commit_offset + p->commit_size;
-	uint64_t commit;
-	uint32_t c32;
+	struct page_layout l = { p->commit_offset, p->commit_size,
+				 p->page_size };
 
-	if (p->commit_size == 4) {
-		memcpy(&c32, at, 4);
-		commit = c32;
-	} else {
-		memcpy(&commit, at, 8);
-	}
-	commit &= (1u << 27) - 1;
-	return commit > (uint64_t)(p->page_size - start) ? -1 :
-	       start + (int)commit;
+	return page_check(&l, page);
 }
 
 int parse_page(struct parse_thread *t, void *page)
 {
 	unsigned long long ts;
-	int missed, end, n = 0;
+	int missed, n = 0;
 	char *rec;
 
-	end = page_end(t->p, page);
-	if (end < 0 || kbuffer_load_subbuffer(t->kbuf, page) < 0) {
+	if (page_end(t->p, page) < 0 ||
+	    kbuffer_load_subbuffer(t->kbuf, page) < 0) {
 		shard_parse_error(t->shard);
 		return -1;
 	}
@@ -391,15 +383,8 @@ int parse_page(struct parse_thread *t, void *page)
 	if (missed)
 		shard_missed(t->shard, missed < 0 ? 1 : missed);
 	for (rec = kbuffer_read_event(t->kbuf, &ts); rec;
-	     rec = kbuffer_next_event(t->kbuf, &ts), n++) {
-		int size = kbuffer_event_size(t->kbuf);
-
-		if (size < 0 || rec - (char *)page + size > end) {
-			shard_parse_error(t->shard);	/* runs off the page */
-			break;
-		}
-		count_record(t, rec, size);
-	}
+	     rec = kbuffer_next_event(t->kbuf, &ts), n++)
+		count_record(t, rec, kbuffer_event_size(t->kbuf));	/* in page */
 	shard_events(t->shard, n);
 	return n;
 }

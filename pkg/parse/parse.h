@@ -59,8 +59,10 @@ struct hist_totals {
 typedef void (*hist_fn)(const struct series_key *k, uint64_t count,
 			void *ctx);
 /* Reads text, the hist file of probe's trigger (spec is its config): calls
- * fn with each entry as a series of probe's labels, and fills *t. Returns
- * the entries read, or -1 at a malformed entry line. Scrape side only. */
+ * fn with each entry that no key's content can make ambiguous (hist.c) as
+ * a series of probe's labels, and fills *t. Returns the entries believed,
+ * or -1 when text does not end with the kernel's totals (or on allocation
+ * failure). Scrape side only. */
 int parser_hist_parse(const struct parser *p, int probe,
 		      const struct probe_spec *spec, const char *text,
 		      hist_fn fn, void *ctx, struct hist_totals *t);

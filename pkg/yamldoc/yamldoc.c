@@ -107,30 +107,72 @@ static char *read_stream(FILE *f, size_t max, size_t *n)
 	}
 }
 
-/* Reads all of path (at most max bytes) into a malloc'd, NUL-terminated
- * buffer the caller frees; its length goes to *len. NULL with errno on
- * failure: EFBIG when larger than max, EILSEQ when it holds a NUL byte. */
-char *yamldoc_read_file(const char *path, size_t max, size_t *len)
+/* Reads all of path, or its first max + 1 bytes or more when it is longer
+ * (*n then exceeds max), into a malloc'd, NUL-terminated buffer the caller
+ * frees. NULL with errno when it cannot be opened or read. */
+static char *read_path(const char *path, size_t max, size_t *n)
 {
 	FILE *f = fopen(path, "re");
 	char *buf;
-	size_t n;
 	int err;
 
 	if (!f)
 		return NULL;
-	buf = read_stream(f, max, &n);
-	err = !buf ? ENOMEM : ferror(f) ? (errno ? errno : EIO) :
-	      n > max ? EFBIG : memchr(buf, '\0', n) ? EILSEQ : 0;
+	buf = read_stream(f, max, n);
+	err = !buf ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
 	if (err) {
 		free(buf);
 		errno = err;
 		return NULL;
 	}
-	buf[n] = '\0';
-	*len = n;
+	buf[*n] = '\0';
 	return buf;
+}
+
+/* Reads all of path (at most max bytes) into a malloc'd, NUL-terminated
+ * buffer the caller frees; its length goes to *len. NULL with errno on
+ * failure: EFBIG when larger than max, EILSEQ when it holds a NUL byte. */
+char *yamldoc_read_file(const char *path, size_t max, size_t *len)
+{
+	char *buf = read_path(path, max, len);
+	int err;
+
+	if (!buf)
+		return NULL;
+	err = *len > max ? EFBIG : memchr(buf, '\0', *len) ? EILSEQ : 0;
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	return buf;
+}
+
+/* The 1-based line and column of byte off of text. */
+static void text_position(const char *text, size_t off, int *line, int *col)
+{
+	*line = *col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		*col = text[i] == '\n' ? 1 : *col + 1;
+		*line += text[i] == '\n';
+	}
+}
+
+/* Reports text of n bytes when it is longer than max, at its first byte
+ * past max. Returns 0, or -1 with errno EFBIG. */
+static int check_size(struct yamldoc *yd, const char *text, size_t n,
+		      size_t max)
+{
+	int line, col;
+
+	if (n <= max)
+		return 0;
+	text_position(text, max, &line, &col);
+	yamldoc_err_at(yd, line, col, "larger than %zu bytes, the most "
+		       "ftrace_exporter reads", max);
+	errno = EFBIG;
+	return -1;
 }
 
 /* Reports the error a libyaml parser stopped at. A reader error (bad
@@ -146,13 +188,8 @@ static void syntax_error(struct yamldoc *yd, yaml_parser_t *parser,
 		yamldoc_err_at(yd, 1, 1, "out of memory");
 		return;
 	}
-	if (parser->error == YAML_READER_ERROR) {
-		line = col = 1;
-		for (size_t i = 0; i < parser->problem_offset && text[i]; i++) {
-			col = text[i] == '\n' ? 1 : col + 1;
-			line += text[i] == '\n';
-		}
-	}
+	if (parser->error == YAML_READER_ERROR)
+		text_position(text, parser->problem_offset, &line, &col);
 	yamldoc_err_at(yd, line, col, "YAML syntax error: %s%s%s%s",
 		       parser->problem ? parser->problem : "unknown problem",
 		       parser->context ? " (" : "",
@@ -252,14 +289,74 @@ static int check_aliases(struct yamldoc *yd)
 	return -1;
 }
 
-/* Parses text (once per yamldoc) into its document: syntax errors, a
- * second document, anchors and aliases are reported. Returns 0 (the
- * document may be empty: yamldoc_root() is then NULL), or -1 with errno
- * EINVAL and no document. */
+/* The nesting depth after event ev, from depth before it. */
+static int event_depth(const yaml_event_t *ev, int depth)
+{
+	if (ev->type == YAML_SEQUENCE_START_EVENT ||
+	    ev->type == YAML_MAPPING_START_EVENT)
+		return depth + 1;
+	if (ev->type == YAML_SEQUENCE_END_EVENT ||
+	    ev->type == YAML_MAPPING_END_EVENT)
+		return depth - 1;
+	return depth;
+}
+
+/* Reads parser's events to the end of its stream and stops at the first
+ * collection nested deeper than YAMLDOC_MAX_DEPTH, before anything is
+ * built: libyaml's loader would go on for seconds. Returns 0, or -1 after
+ * reporting that collection or a syntax error. */
+static int scan_depth(struct yamldoc *yd, yaml_parser_t *parser,
+		      const char *text)
+{
+	yaml_event_t ev;
+	int depth = 0, ret = 0;
+
+	for (bool end = false; !end && !ret;) {
+		if (!yaml_parser_parse(parser, &ev)) {
+			syntax_error(yd, parser, text);
+			return -1;
+		}
+		depth = event_depth(&ev, depth);
+		end = ev.type == YAML_STREAM_END_EVENT;
+		if (depth > YAMLDOC_MAX_DEPTH) {
+			yamldoc_err_at(yd, (int)ev.start_mark.line + 1,
+				       (int)ev.start_mark.column + 1,
+				       "nested deeper than %d levels",
+				       YAMLDOC_MAX_DEPTH);
+			ret = -1;
+		}
+		yaml_event_delete(&ev);
+	}
+	return ret;
+}
+
+/* Checks the nesting of text (scan_depth) with a parser of its own. */
+static int check_depth(struct yamldoc *yd, const char *text)
+{
+	yaml_parser_t parser;
+	int ret;
+
+	if (!yaml_parser_initialize(&parser)) {
+		yamldoc_err_at(yd, 1, 1, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     strlen(text));
+	ret = scan_depth(yd, &parser, text);
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
+/* Parses text (once per yamldoc) into its document: syntax errors, too
+ * deep a nesting, a second document, anchors and aliases are reported.
+ * Returns 0 (the document may be empty: yamldoc_root() is then NULL), or
+ * -1 with errno EINVAL and no document. */
 int yamldoc_load_text(struct yamldoc *yd, const char *text)
 {
 	yaml_parser_t parser;
 
+	if (check_depth(yd, text) < 0)
+		goto err_inval;
 	if (!yaml_parser_initialize(&parser)) {
 		yamldoc_err_at(yd, 1, 1, "out of memory");
 		goto err_inval;
@@ -286,37 +383,47 @@ err_inval:
 	return -1;
 }
 
+/* Reports that the file at yd's path cannot be read, for err, as
+ * "FILE: LEAD REASON", and returns -1 with errno err. */
+static int unreadable(struct yamldoc *yd, const char *lead, int err)
+{
+	yd->nerr++;
+	if (yd->errs)
+		fprintf(yd->errs, "%s: %s%s\n", yd->path, lead,
+			err == EILSEQ ? "contains a NUL byte" : strerror(err));
+	errno = err;
+	return -1;
+}
+
 /* Reads the file at the yamldoc's path (at most max bytes) and loads it
  * as yamldoc_load_text() does. A file that cannot be read is reported as
  * "FILE: LEAD REASON" (lead, as in "cannot read web config: ", may be "")
- * and counted. Returns 0, or -1 with errno: EINVAL for a problem of the
- * text, else why the file could not be read (EFBIG, EILSEQ for a NUL). */
+ * and counted; one longer than max at its first byte past max. Returns 0,
+ * or -1 with errno: EINVAL for a problem of the text, else why the file
+ * could not be read (EFBIG, EILSEQ for a NUL). */
 int yamldoc_load_file(struct yamldoc *yd, size_t max, const char *lead)
 {
 	size_t len;
 	char *text;
 	int ret, err;
 
-	text = yamldoc_read_file(yd->path, max, &len);
-	if (!text) {
-		err = errno;
-		yd->nerr++;
-		if (yd->errs)
-			fprintf(yd->errs, "%s: %s%s\n", yd->path, lead,
-				err == EILSEQ ? "contains a NUL byte" :
-				strerror(err));
-		errno = err;
-		return -1;
-	}
-	ret = yamldoc_load_text(yd, text);
+	text = read_path(yd->path, max, &len);
+	if (!text)
+		return unreadable(yd, lead, errno);
+	if (check_size(yd, text, len, max) < 0)
+		ret = -1;
+	else if (memchr(text, '\0', len))
+		ret = unreadable(yd, lead, EILSEQ);
+	else
+		ret = yamldoc_load_text(yd, text);
 	err = errno;
 	free(text);
 	errno = err;
 	return ret;
 }
 
-/* Loads text, or when text is NULL the file at yd's path (max and lead as
- * for yamldoc_load_file()), then hands its root to walk(arg, root). Returns
+/* Loads text (at most max bytes), or when text is NULL the file at yd's
+ * path (max and lead as for yamldoc_load_file()), then hands its root to walk(arg, root). Returns
  * 0 when no problem at all was reported, else -1 with errno: EINVAL, or
  * why the file could not be read. */
 int yamldoc_parse(struct yamldoc *yd, const char *text, size_t max,
@@ -324,8 +431,11 @@ int yamldoc_parse(struct yamldoc *yd, const char *text, size_t max,
 {
 	int ret;
 
-	ret = text ? yamldoc_load_text(yd, text) :
-		     yamldoc_load_file(yd, max, lead);
+	if (text)
+		ret = check_size(yd, text, strlen(text), max) < 0 ? -1 :
+		      yamldoc_load_text(yd, text);
+	else
+		ret = yamldoc_load_file(yd, max, lead);
 	if (ret < 0)
 		return -1;
 	walk(arg, yamldoc_root(yd));

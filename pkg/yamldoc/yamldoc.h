@@ -9,6 +9,12 @@
  * reports all of them. A document is one plain tree: a syntax error or an
  * anchor or alias makes loading fail, and a second document is reported.
  * Nodes and their text belong to the yamldoc and live until yamldoc_free().
+ *
+ * Limits (each a "FILE:LINE:COL:" error, found before libyaml builds any
+ * node): a file or text longer than the max its reader passes (the
+ * config's and the web config's is YAMLDOC_MAX_SIZE) is refused at the
+ * first byte past it, and collections nested deeper than YAMLDOC_MAX_DEPTH
+ * at the first one too deep: libyaml takes seconds for 50,000 "[".
  */
 #ifndef FTE_YAMLDOC_H
 #define FTE_YAMLDOC_H
@@ -17,6 +23,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <yaml.h>
+
+#define YAMLDOC_MAX_SIZE (1 << 20)	/* 1 MiB */
+#define YAMLDOC_MAX_DEPTH 64
 
 struct yamldoc;
 

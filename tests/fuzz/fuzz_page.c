@@ -2,11 +2,18 @@
  * one sub-buffer (header, commit, records) parsed against event formats
  * saved from a 6.18 kernel; every series it makes is then rendered, so
  * enum, symbol, string and __data_loc labels all meet hostile bytes. The
- * same bytes, as text, are also read as a kernel hist file (mode: hist). */
+ * same bytes, as text, are also read as a kernel hist file (mode: hist).
+ *
+ * The page ends right at an inaccessible guard page: libtraceevent is not
+ * built with the sanitizers, so a read past the page inside kbuffer is
+ * caught only that way (a crash); a walk that never ends is caught by
+ * libFuzzer's -timeout (scripts/run-fuzz.sh). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* fixture_tep.h asserts with cmocka's names; here a failure is a crash. */
 #define assert_non_null(x) do { if (!(x)) abort(); } while (0)
@@ -32,6 +39,20 @@ static const char yaml[] =
 static struct config *cfg;
 static struct parser *parser;
 static int page_size;
+static unsigned char *page;	/* page_size bytes, then the guard page */
+
+/* A page_size buffer whose last byte is followed by an inaccessible page. */
+static unsigned char *guarded_page(void)
+{
+	size_t sys = sysconf(_SC_PAGESIZE);
+	size_t span = (page_size + sys - 1) / sys * sys;
+	unsigned char *map = mmap(NULL, span + sys, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_int_equal(map == MAP_FAILED, 0);
+	assert_int_equal(mprotect(map + span, sys, PROT_NONE), 0);
+	return map + span - page_size;
+}
 
 /* The parser, once: formats and kallsyms are read at start-up only. */
 static void setup(void)
@@ -48,6 +69,7 @@ static void setup(void)
 	for (int i = 0; i < config_probe_count(cfg); i++)
 		parser_probe_enable(parser, i, true);
 	page_size = parser_page_size(parser);
+	page = guarded_page();
 }
 
 static void render(const struct series_key *k, uint64_t count, void *arg)
@@ -79,14 +101,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned caps[3] = { 64, 64, 64 };
 	struct metrics *m;
 	struct parse_thread *t;
-	void *page;
 
 	if (!parser)
 		setup();
-	page = calloc(1, page_size);
 	m = metrics_new(config_probe_count(cfg), caps, 1);
-	t = m && page ? parse_thread_new(parser, metrics_shard(m, 0)) : NULL;
+	t = m ? parse_thread_new(parser, metrics_shard(m, 0)) : NULL;
 	if (t) {
+		memset(page, 0, page_size);
 		memcpy(page, data, size < (size_t)page_size ? size : page_size);
 		parse_page(t, page);
 		for (int p = 0; p < config_probe_count(cfg); p++)
@@ -94,7 +115,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	parse_thread_free(t);
 	metrics_free(m);
-	free(page);
 	hist_text(data, size);
 	return 0;
 }

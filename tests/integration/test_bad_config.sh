@@ -8,7 +8,9 @@ mount_tracefs
 
 bad() { # bad NAME EXPECTED-REGEX: the config in $TMP/NAME.yaml must be refused
 	local f=$TMP/$1.yaml out
-	out=$("$EXPORTER" --config.file="$f" --web.listen-address=127.0.0.1:0 2>&1)
+	# A deadline, so that a config wrongly accepted fails instead of serving.
+	out=$(timeout 20 "$EXPORTER" --config.file="$f" \
+		--web.listen-address=127.0.0.1:0 2>&1)
 	local rc=$?
 	check "$1: exits non-zero" [ "$rc" -ne 0 ]
 	check "$1: says $2" grep -qE "$2" <<<"$out"
@@ -54,6 +56,16 @@ probes:
     tracepoint: skb:kfree_skb
 YAML
 bad type "type.yaml:3:19: "
+
+# Limits of pkg/yamldoc: 1 MiB, refused at the first byte past it, and 64
+# levels of nesting, refused where it gets deeper (50,000 "[" used to keep
+# libyaml busy for seconds).
+{ printf 'tracing:\n  instance: fte_test_bad\nprobes:\n'
+  printf '  - name: drops\n    tracepoint: skb:kfree_skb\n'
+  head -c 1048576 /dev/zero | tr '\0' '#'; echo; } >"$TMP/big.yaml"
+bad big "big.yaml:6:[0-9]+: larger than 1048576 bytes"
+head -c 50000 /dev/zero | tr '\0' '[' >"$TMP/deep.yaml"
+bad deep "deep.yaml:1:65: nested deeper than 64 levels"
 
 cat >"$TMP/kernel.yaml" <<'YAML'
 tracing:

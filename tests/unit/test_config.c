@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "yamldoc/yamldoc.h"
 
 #define CAPTURE_TYPE struct config
 #define CAPTURE_PARSE config_parse
@@ -642,6 +643,30 @@ static void test_parse_cpus(void **state)
 	assert_int_equal(config_parse_cpus("x", mask, NULL, 0), -1);
 }
 
+/* A config longer than 1 MiB (YAMLDOC_MAX_SIZE) is refused at its first
+ * byte past it, one nested deeper than 64 levels where it gets too deep:
+ * 50,000 "[" are refused at once instead of keeping libyaml busy. */
+static void test_size_and_depth_limits(void **state)
+{
+	size_t n = YAMLDOC_MAX_SIZE + 10;
+	char *text = malloc(n + 1), *errs;
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, '#', n);
+	text[n] = '\0';
+	memcpy(text, TP, strlen(TP));
+	assert_null(parse(text, &errs));
+	assert_int_equal(errno, EFBIG);
+	assert_true(has_line(errs, "t.yaml:4:1048527: ", "larger than 1048576 "
+			     "bytes"));
+	free(errs);
+	memset(text, '[', 50000);
+	text[50000] = '\0';
+	expect_error(text, "1:65", "nested deeper than 64 levels");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_null_errs),
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_kprobe_group),
+		cmocka_unit_test(test_size_and_depth_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -366,6 +366,131 @@ static void test_kfree_skb_510_no_reason(void **state)
 	env_free(e);
 }
 
+/* ---- page: sub-buffers kbuffer must not walk (page.c) ---- */
+
+#define PAGE_SIZE 4096
+#define PAGE_ROOM (PAGE_SIZE - PB_DATA_OFFSET)
+#define COMMIT_MISSED_STORED (3ULL << 30)	/* missed events, count kept */
+#define HDR(type_len) ((uint32_t)(type_len) | 1u << 5)	/* time delta 1 */
+
+/* A zeroed sub-buffer of exactly page size on the heap, so that under the
+ * sanitizers (scripts/run-sanitize.sh) a read past it is reported. */
+static unsigned char *page_new(uint64_t commit)
+{
+	unsigned char *page = calloc(1, PAGE_SIZE);
+
+	assert_non_null(page);
+	memcpy(page + 8, &commit, 8);
+	return page;
+}
+
+/* Writes the 32-bit word w at data offset at. */
+static void page_word(unsigned char *page, int at, uint32_t w)
+{
+	memcpy(page + PB_DATA_OFFSET + at, &w, 4);
+}
+
+/* parse_page(page) refuses it as one parse error, and counts nothing. The
+ * alarm turns an endless walk (the old code) into a failing test. */
+static void assert_page_refused(unsigned char *page)
+{
+	struct env *e = env_new("6.18", drops_yaml);
+
+	alarm(5);
+	assert_int_equal(parse_page(e->thread, page), -1);
+	alarm(0);
+	assert_int_equal(metrics_parse_errors(e->metrics), 1);
+	assert_int_equal(metrics_hits(e->metrics, 0), 0);
+	env_free(e);
+	free(page);
+}
+
+/* A padding event of length -4 leads kbuffer back to itself: it used to
+ * loop forever. */
+static void test_page_padding_loops(void **state)
+{
+	unsigned char *page = page_new(8);
+
+	(void)state;
+	page_word(page, 0, HDR(29));
+	page_word(page, 4, (uint32_t)-4);
+	assert_page_refused(page);
+}
+
+/* An event whose second word lies past a full commit: kbuffer read 4 bytes
+ * past the page (an unaligned padding before it makes that up to 7). */
+static void test_page_event_past_end(void **state)
+{
+	const uint32_t types[] = { 30, 31, 0, 29 };
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		unsigned char *page = page_new(PAGE_ROOM);
+
+		page_word(page, 0, HDR(29));	/* padding up to the last word */
+		page_word(page, 4, PAGE_ROOM - 8);
+		page_word(page, PAGE_ROOM - 4, HDR(types[i]));
+		assert_page_refused(page);
+	}
+	for (int pad = 1; pad < 4; pad++) {	/* header across the end */
+		unsigned char *page = page_new(PAGE_ROOM);
+
+		page_word(page, 0, HDR(29));
+		page_word(page, 4, PAGE_ROOM - 8 + pad);
+		assert_page_refused(page);
+	}
+}
+
+/* A missed-events count "stored" after a commit that fills the page: kbuffer
+ * read 8 bytes past the page. */
+static void test_page_missed_count_past_end(void **state)
+{
+	unsigned char *page = page_new(PAGE_ROOM | COMMIT_MISSED_STORED);
+
+	(void)state;
+	page_word(page, 0, HDR(29));
+	page_word(page, 4, PAGE_ROOM - 4);
+	assert_page_refused(page);
+}
+
+/* Every shape the kernel writes passes: time extend, absolute time stamp,
+ * a discarded event (padding), a record longer than 112 bytes (type_len 0),
+ * the rest of the page padded beyond the commit, and a missed-events count
+ * stored after the commit. */
+static void test_page_kernel_shapes(void **state)
+{
+	struct env *e = env_new("6.18", drops_yaml);
+	unsigned char *page = page_new(0), rec[128] = { 0 };
+	int at = 0;
+	uint64_t commit;
+
+	(void)state;
+	page_word(page, at, HDR(30));
+	at += 8;
+	page_word(page, at, HDR(31));
+	at += 8;
+	page_word(page, at, HDR(29));		/* discarded 8-byte event */
+	page_word(page, at + 4, 8);
+	at += 12;
+	page_word(page, at, HDR(0));		/* a 128-byte record */
+	page_word(page, at + 4, 128 + 4);
+	kfree_skb_618(rec, 3);
+	memcpy(page + PB_DATA_OFFSET + at + 8, rec, sizeof(rec));
+	at += 8 + 128;
+	page_word(page, at, HDR(40 / 4));
+	memcpy(page + PB_DATA_OFFSET + at + 4, rec, 40);
+	at += 4 + 40;
+	page_word(page, at, HDR(29));		/* the rest of the page */
+	page_word(page, at + 4, PAGE_ROOM - at - 4);
+	commit = (at + 8) | COMMIT_MISSED_STORED;
+	memcpy(page + 8, &commit, 8);
+	assert_int_equal(parse_page(e->thread, page), 2);
+	assert_int_equal(metrics_parse_errors(e->metrics), 0);
+	assert_int_equal(metrics_hits(e->metrics, 0), 2);
+	free(page);
+	env_free(e);
+}
+
 /* ---- hist: the kernel's hist text read back as series ---- */
 
 struct hist_seen {
@@ -421,22 +546,51 @@ static void test_hist_text_to_series(void **state)
 	env_free(e);
 }
 
+static const char rx_yaml[] =
+	"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+	"    labels: [name, len]\n";
+
+/* Appends one entry of the rx probe's hist file as the kernel prints it
+ * (hist_trigger_entry_print): name "%-50s", len and hitcount "%10llu". */
+static void rx_entry(char *text, size_t size, const char *name, unsigned len,
+		     unsigned count)
+{
+	size_t used = strlen(text);
+
+	snprintf(text + used, size - used,
+		 "{ name: %-50s, len: %10u } hitcount: %10u\n", name, len,
+		 count);
+}
+
+/* The rx probe's hist file: the kernel's header, the entries already in
+ * text, its totals. Returns what parser_hist_parse() returns. */
+static int rx_parse(struct env *e, const char *entries, unsigned entries_n,
+		    unsigned hits, struct hist_seen *s, struct hist_totals *t)
+{
+	char text[8192];
+	int n;
+
+	n = snprintf(text, sizeof(text), "# event histogram\n#\n# trigger "
+		     "info: hist:keys=name,len:vals=hitcount:sort=hitcount:"
+		     "size=128 [active]\n#\n\n%s\nTotals:\n    Hits: %u\n"
+		     "    Entries: %u\n    Dropped: 0\n", entries, hits,
+		     entries_n);
+	assert_true(n > 0 && n < (int)sizeof(text));
+	return parser_hist_parse(e->parser, 0, config_probe(e->cfg, 0), text,
+				 hist_collect, s, t);
+}
+
 static void test_hist_string_key(void **state)
 {
-	struct env *e = env_new("6.18",
-		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
-		"    labels: [name, len]\n");
+	struct env *e = env_new("6.18", rx_yaml);
 	struct hist_seen s = { .parser = e->parser };
 	struct hist_totals t;
+	char text[1024] = "";
 
 	(void)state;
-	assert_int_equal(parser_hist_parse(e->parser, 0,
-		config_probe(e->cfg, 0),
-		"{ name: lo                                   , len:         92 }"
-		" hitcount:  5\n"
-		"{ name: veth-a.b, c                          , len:       1500 }"
-		" hitcount:  2\nTotals:\n    Hits: 7\n    Dropped: 0\n",
-		hist_collect, &s, &t), 2);
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	rx_entry(text, sizeof(text), "veth-a.b, c", 1500, 2);
+	assert_int_equal(rx_parse(e, text, 2, 7, &s, &t), 2);
 	assert_string_equal(s.vals[0][0], "lo");
 	assert_string_equal(s.vals[0][1], "92");
 	assert_string_equal(s.vals[1][0], "veth-a.b, c");
@@ -445,30 +599,98 @@ static void test_hist_string_key(void **state)
 	env_free(e);
 }
 
-/* A hist key as long as a path keeps its first STRTAB_LEN_MAX bytes, cut
- * before a character, like a string read from a record. */
+/* A hist key as long as the kernel prints (up to 255 bytes, unpadded past
+ * 50) is kept whole, multi-byte characters and all. */
 static void test_hist_long_string_key(void **state)
 {
-	struct env *e = env_new("6.18",
-		"probes:\n  - name: rx\n    tracepoint: net:netif_receive_skb\n"
-		"    labels: [name, len]\n");
+	struct env *e = env_new("6.18", rx_yaml);
 	struct hist_seen s = { .parser = e->parser };
 	struct hist_totals t;
-	char text[1024], want[256] = "";
+	char text[2048] = "", key[256];
 
 	(void)state;
 	long_names_make();
-	snprintf(text, sizeof(text),
-		 "{ name: %s    , len:         92 } hitcount:  5\n"
-		 "{ name: %s    , len:       1500 } hitcount:  2\n"
-		 "Totals:\n    Hits: 7\n    Dropped: 0\n",
-		 long_name[0], long_name[2]);
-	assert_int_equal(parser_hist_parse(e->parser, 0,
-		config_probe(e->cfg, 0), text, hist_collect, &s, &t), 2);
+	memset(key, 'k', 250);
+	strcpy(key + 250, "\xe6\x97\xa5zz");	/* 日: 255 bytes in all */
+	rx_entry(text, sizeof(text), long_name[0], 92, 5);
+	rx_entry(text, sizeof(text), key, 1500, 2);
+	assert_int_equal(rx_parse(e, text, 2, 7, &s, &t), 2);
 	assert_string_equal(s.vals[0][0], long_name[0]);
-	memcpy(want, long_name[2], 252);
-	assert_string_equal(s.vals[1][0], want);
+	assert_string_equal(s.vals[1][0], key);
 	assert_string_equal(s.vals[1][1], "1500");
+	env_free(e);
+}
+
+/* A key holding "} hitcount:" does not forge a count, one holding
+ * ", len: " does not swap labels: each entry counts as the kernel says. */
+static void test_hist_key_forges_nothing(void **state)
+{
+	struct env *e = env_new("6.18", rx_yaml);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[1024] = "";
+
+	(void)state;
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	rx_entry(text, sizeof(text), "v, len: 9 } hitcount:    1000000", 60, 6);
+	rx_entry(text, sizeof(text), "eth0, len:       9999", 70, 7);
+	assert_int_equal(rx_parse(e, text, 3, 18, &s, &t), 3);
+	assert_int_equal(s.counts[1], 6);
+	assert_string_equal(s.vals[1][0], "v, len: 9 } hitcount:    1000000");
+	assert_string_equal(s.vals[1][1], "60");
+	assert_int_equal(s.counts[2], 7);
+	assert_string_equal(s.vals[2][0], "eth0, len:       9999");
+	assert_string_equal(s.vals[2][1], "70");
+	env_free(e);
+}
+
+/* A newline in a key neither stops the reading nor hides the other
+ * entries (it made the whole file a parse error). */
+static void test_hist_key_newline(void **state)
+{
+	struct env *e = env_new("6.18", rx_yaml);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[1024] = "";
+
+	(void)state;
+	rx_entry(text, sizeof(text), "bad\nname", 92, 1);
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	assert_int_equal(rx_parse(e, text, 2, 6, &s, &t), 2);
+	assert_string_equal(s.vals[0][0], "bad\nname");
+	assert_int_equal(s.counts[0], 1);
+	assert_string_equal(s.vals[1][0], "lo");
+	assert_int_equal(s.counts[1], 5);
+	env_free(e);
+}
+
+/* A key longer than 50 that reads as a whole entry and the start of the
+ * next (the kernel prints strings up to 255 bytes unpadded) leaves two
+ * readings with different counts: neither is believed, and no count comes
+ * from inside a key; the hits still count in the probe's total. A forged
+ * totals block inside a key is not taken either. */
+static void test_hist_key_forges_entry(void **state)
+{
+	struct env *e = env_new("6.18", rx_yaml);
+	struct hist_seen s = { .parser = e->parser };
+	struct hist_totals t;
+	char text[2048] = "", forged[256];
+
+	(void)state;
+	snprintf(forged, sizeof(forged), "%-50s, len: %10u } hitcount: %10u"
+		 "\n{ name: %-50s", "x", 60, 999, "victim");
+	rx_entry(text, sizeof(text), "lo", 92, 5);
+	rx_entry(text, sizeof(text), forged, 70, 3);
+	rx_entry(text, sizeof(text),
+		 "\nTotals:\n    Hits: 1\n    Entries: 1\n    Dropped: 9\n", 1,
+		 8);
+	assert_true(rx_parse(e, text, 3, 16, &s, &t) >= 0);
+	for (int i = 0; i < s.n; i++) {
+		assert_true(s.counts[i] != 999);
+		assert_string_not_equal(s.vals[i][0], "x");
+		assert_string_not_equal(s.vals[i][0], "victim");
+	}
+	assert_true(t.hits == 16 && t.dropped == 0);
 	env_free(e);
 }
 
@@ -488,7 +710,7 @@ static void test_full_string_table(void **state)
 	struct hist_totals t;
 	unsigned char rec[64];
 	uint64_t id, refused;
-	char name[32];
+	char name[32], text[512];
 	int i = 0;
 
 	(void)state;
@@ -509,15 +731,13 @@ static void test_full_string_table(void **state)
 	assert_int_equal(s.counts[0], 1);
 	assert_int_equal(strtab_refused(tab), refused + 1);
 	assert_int_equal(metrics_series_dropped(e->metrics, 0), 1);
-	assert_int_equal(parser_hist_parse(e->parser, 0,
-		config_probe(e->cfg, 0),
-		"{ name: new-hist-device    , len:         92 } hitcount:  5\n"
-		"{ name: lo                 , len:         92 } hitcount:  3\n"
-		"Totals:\n    Hits: 8\n    Dropped: 1\n",
-		hist_collect, &h, &t), 2);
+	text[0] = '\0';
+	rx_entry(text, sizeof(text), "new-hist-device", 92, 5);
+	rx_entry(text, sizeof(text), "lo", 92, 3);
+	assert_int_equal(rx_parse(e, text, 2, 8, &h, &t), 2);
 	assert_int_equal(h.n, 1);
 	assert_string_equal(h.vals[0][0], "lo");
-	assert_true(t.hits == 8 && t.dropped == 6);
+	assert_true(t.hits == 8 && t.dropped == 5);
 	env_free(e);
 }
 
@@ -583,26 +803,62 @@ static void test_funcs_find_and_text_range(void **state)
 	syms_free(&s);
 }
 
-/* Hidden addresses (kptr_restrict, no root) name nothing rather than
- * everything after the first symbol. */
+/* Hidden addresses (kptr_restrict, no CAP_SYSLOG) name nothing rather than
+ * everything after the first symbol, and find no function: its probe is
+ * down with that reason instead of matching ips near address 0. */
 static void test_ksyms_hidden_addresses(void **state)
 {
-	char path[] = "/tmp/fte-kallsyms.XXXXXX";
-	int fd = mkstemp(path);
 	struct ksyms *k = ksyms_new();
 	struct funcs *f = funcs_new();
+	uint64_t lo, hi;
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_true(dprintf(fd, "0000000000000000 T _stext\n"
-			    "0000000000000000 T tcp_v4_rcv\n") > 0);
-	close(fd);
-	assert_int_equal(funcs_load(f, k, path), 0);
+	assert_int_equal(funcs_want(f, "tcp_v4_rcv", 7), 0);
+	assert_int_equal(funcs_load(f, k, "tests/fixtures/kallsyms/hidden"),
+			 0);
 	assert_int_equal(ksyms_count(k), 0);
 	assert_null(ksyms_name(k, 0xffffffff81002000));
-	unlink(path);
+	assert_int_equal(funcs_count(f, 7), 0);
+	assert_int_equal(funcs_find(f, 0x10), -1);
+	assert_non_null(strstr(funcs_missing_why(f), "CAP_SYSLOG"));
+	funcs_text_range(f, &lo, &hi);
+	assert_true(lo == 0 && hi == 0);
 	funcs_free(f);
 	ksyms_free(k);
+}
+
+/* Names up to KSYM_NAME_LEN are read whole (a 500-byte one, of a module
+ * too), a longer one is skipped with its line rather than cut into pieces,
+ * and the lines after it are read. */
+static void test_ksyms_long_names(void **state)
+{
+	struct syms_env s = { funcs_new(), ksyms_new() };
+	char name[501], module[501];
+	uint64_t lo, hi;
+
+	(void)state;
+	memset(name, 'o', 500);
+	name[0] = 'f';
+	name[499] = 'x';
+	name[500] = '\0';
+	memset(module, 'o', 500);
+	module[0] = 'm';
+	module[500] = '\0';
+	assert_int_equal(funcs_want(s.funcs, name, 3), 0);
+	assert_int_equal(funcs_want(s.funcs, "after_long", 4), 0);
+	assert_int_equal(funcs_load(s.funcs, s.syms,
+				    "tests/fixtures/kallsyms/long"), 0);
+	assert_int_equal(ksyms_count(s.syms), 6);
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81006010), name);
+	assert_string_equal(ksyms_name(s.syms, 0xffffffff81008000),
+			    "after_long");
+	assert_string_equal(ksyms_name(s.syms, 0xffffffffc0002000), module);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81006004), 3);
+	assert_int_equal(funcs_find(s.funcs, 0xffffffff81008004), 4);
+	assert_string_equal(funcs_missing_why(s.funcs), "not in kallsyms");
+	funcs_text_range(s.funcs, &lo, &hi);
+	assert_true(lo == 0xffffffff81000000 && hi == 0xffffffff81009000);
+	syms_free(&s);
 }
 
 int main(void)
@@ -620,9 +876,17 @@ int main(void)
 		cmocka_unit_test(test_hist_text_to_series),
 		cmocka_unit_test(test_hist_string_key),
 		cmocka_unit_test(test_hist_long_string_key),
+		cmocka_unit_test(test_hist_key_forges_nothing),
+		cmocka_unit_test(test_hist_key_newline),
+		cmocka_unit_test(test_hist_key_forges_entry),
 		cmocka_unit_test(test_ksyms_names_text),
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),
+		cmocka_unit_test(test_ksyms_long_names),
+		cmocka_unit_test(test_page_padding_loops),
+		cmocka_unit_test(test_page_event_past_end),
+		cmocka_unit_test(test_page_missed_count_past_end),
+		cmocka_unit_test(test_page_kernel_shapes),
 		cmocka_unit_test(test_full_string_table),	/* last: fills */
 	};
 

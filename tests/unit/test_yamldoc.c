@@ -370,8 +370,8 @@ static void test_load_file(void **state)
 	free(errs);
 	assert_int_equal(load_file(path, 9, &err, &errs), -1);
 	assert_int_equal(err, EFBIG);
-	assert_true(asprintf(&want, "%s: cannot read: %s\n", path,
-			     strerror(EFBIG)) > 0);
+	assert_true(asprintf(&want, "%s:2:5: larger than 9 bytes, the most "
+			     "ftrace_exporter reads\n", path) > 0);
 	assert_string_equal(errs, want);
 	free(want);
 	free(errs);
@@ -426,6 +426,78 @@ static void test_read_file(void **state)
 	unlink(path);
 }
 
+static void walk_nothing(void *arg, yaml_node_t *root)
+{
+	(void)arg;
+	(void)root;
+}
+
+/* Text longer than the reader's max is refused at its first byte past it,
+ * before libyaml sees it; text of exactly max bytes is read. */
+static void test_size_limit(void **state)
+{
+	char text[128], *errs;
+	struct capture cap;
+	struct yamldoc *yd;
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		memcpy(text + 5 * i, "- a\n\n", 5);
+	strcpy(text + 100, "- b\n");
+	yd = yamldoc_new(F, capture_start(&cap));
+	assert_int_equal(yamldoc_parse(yd, text, 100, "", walk_nothing, NULL),
+			 -1);
+	assert_int_equal(errno, EFBIG);
+	assert_null(yamldoc_root(yd));
+	yamldoc_free(yd);
+	errs = capture_end(&cap);
+	assert_string_equal(errs, F ":41:1: larger than 100 bytes, the most "
+			    "ftrace_exporter reads\n");
+	free(errs);
+	text[100] = '\0';
+	yd = yamldoc_new(F, NULL);
+	assert_int_equal(yamldoc_parse(yd, text, 100, "", walk_nothing, NULL),
+			 0);
+	yamldoc_free(yd);
+}
+
+/* Text of depth "[" nested flow sequences, closed. */
+static char *nested(int depth)
+{
+	char *text = malloc(2 * depth + 2);
+
+	assert_non_null(text);
+	memset(text, '[', depth);
+	memset(text + depth, ']', depth);
+	strcpy(text + 2 * depth, "\n");
+	return text;
+}
+
+/* YAMLDOC_MAX_DEPTH levels load; one more is refused where it starts, and
+ * 50,000 unclosed "[" (seconds in libyaml) are refused the same way. */
+static void test_depth_limit(void **state)
+{
+	char *text = nested(YAMLDOC_MAX_DEPTH);
+	struct doc d;
+
+	(void)state;
+	assert_int_equal(doc_load(&d, text), 0);
+	doc_end_expect(&d, "");
+	free(text);
+	text = nested(YAMLDOC_MAX_DEPTH + 1);
+	expect_load_error(text, F ":1:65: ", "nested deeper than 64 levels");
+	free(text);
+	text = malloc(50001);
+	assert_non_null(text);
+	memset(text, '[', 50000);
+	text[50000] = '\0';
+	expect_load_error(text, F ":1:65: ", "nested deeper than 64 levels");
+	free(text);
+	expect_load_error("a:\n - b:\n    - [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+			  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]\n", F ":3:67: ",
+			  "nested deeper than 64 levels");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_size_limit),
+		cmocka_unit_test(test_depth_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
