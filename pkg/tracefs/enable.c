@@ -103,18 +103,22 @@ static int write_target(struct session *s, int i, ftrace_list_fn write,
 int session_write_functions(struct session *s, const bool *on,
 			    ftrace_list_fn write, bool *refused)
 {
-	int n = config_probe_count(s->cfg), written = 0;
+	int n = config_probe_count(s->cfg), written = 0, err = 0;
 	unsigned flags = TRACEFS_FL_RESET;
 
 	for (int i = 0; i < n; i++) {
 		if (!wanted(s, on, i))
 			continue;
+		errno = 0;
 		if (write_target(s, i, write, &flags) == 0)
 			written++;
 		else if (refused)
 			refused[i] = true;
+		if (!written && !err)
+			err = errno;
 	}
 	write(s->inst, NULL, NULL, 0);
+	errno = err;
 	return written ? 0 : -1;
 }
 
@@ -139,9 +143,10 @@ int session_enable_functions(struct session *s, bool *on, const char **why)
 {
 	errno = 0;
 	s->filter_set = true;
-	if (write_filter(s, on)) {
-		*why = errno == ENOMEM ? session_errno_reason("function filter")
-				       : SESSION_FUNCTION_REFUSED;
+	if (write_filter(s, on)) {	/* EINVAL: the kernel refused a name */
+		*why = errno && errno != EINVAL ?
+		       session_errno_reason("function filter refused") :
+		       SESSION_FUNCTION_REFUSED;
 		return -1;
 	}
 	if (s->muted && tracefs_function_notrace(s->inst, NULL, NULL,

@@ -35,7 +35,8 @@ typedef int (*ftrace_list_fn)(struct tracefs_instance *inst, const char *filter,
  * sequence, truncating the list first, applied by the kernel at once after
  * the last. A target refused (not traceable) is marked in refused[] (may be
  * NULL) and the others still go; the sequence is always closed. 0, or -1
- * when no target was written (the list is then left as it was). */
+ * when no target was written (the list is then left as it was), errno
+ * that of the first refusal (EINVAL: the kernel refused a name). */
 int session_write_functions(struct session *s, const bool *on,
 			    ftrace_list_fn write, bool *refused);
 /* available_filter_functions (malloc'd text), NULL with errno when the
