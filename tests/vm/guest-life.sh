@@ -20,7 +20,6 @@ ADDR=127.0.0.1:9110
 I=$T/instances/vmlife
 G=fte_vmlife
 M=/tmp/metrics.txt
-SETTLE=0.6
 N=500
 CYCLES=${CYCLES:-50}
 

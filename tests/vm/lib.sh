@@ -57,21 +57,22 @@ eventually() {
 scrape() { wget -q -O "${M:?}" "http://${ADDR:?}/metrics"; }
 # kstat FIELD: FIELD of instance $I's per-CPU ring-buffer stats, summed over CPUs
 kstat() { cat "${I:?}"/per_cpu/cpu*/stats | awk -v f="$1:" 'index($0, f) == 1 { s += $NF } END { print s + 0 }'; }
-# parsed_past N: scrapes; true when the exporter has parsed at least N records, the count is the
-# same as at the previous call (no page is being parsed) and, while tracing is paused, nothing is
-# left unread in the instance's buffer
+# parsed_past N: scrapes; true when the exporter has parsed at least N records, its count has
+# not moved for longer than a reader's poll period (READER_POLL_MS, 200 ms: a reader with a page
+# still to read would have read it) and, while tracing is paused, nothing is left unread in the
+# instance's buffer
 parsed_past() {
-    _last=${_parsed:-}
-    scrape && _parsed=$(sum ftrace_exporter_events_total) && [ "$_parsed" -ge "$1" ] &&
-        [ "$_parsed" = "$_last" ] &&
+    scrape && _n=$(sum ftrace_exporter_events_total) && _t=$(now) || return 1
+    if [ "$_n" != "$_parsed" ]; then _parsed=$_n _since=$_t; return 1; fi
+    [ "$_n" -ge "$1" ] && awk -v a="$_since" -v b="$_t" 'BEGIN { exit !(b - a > 0.3) }' &&
         { [ "$(cat "$I/tracing_on")" = 1 ] || [ "$(kstat entries)" = 0 ]; }
 }
 # drain: scrapes until the readers have read and parsed every record the instance's buffer held
-# when called, at most 60 s; the last scrape is in $M. Exact while the kernel's counters run on
-# (events_total reaches its "read events" + "entries" of that moment); a tracer change or a
-# reload can reset those, hence also: nothing unread while paused, and a stable count.
+# when called, at most 60 s; the last scrape is in $M. The kernel's "read events" + "entries" of
+# that moment bound it from below, but a reload or tracer change resets those counters (seen on
+# 6.1), hence also: nothing unread while paused, and a count that stays put past a poll period.
 drain() {
-    _want=$(( $(kstat "read events") + $(kstat entries) )) _parsed=""
+    _want=$(( $(kstat "read events") + $(kstat entries) )) _parsed="" _since=0
     eventually 60 parsed_past "$_want" && return 0
     note "not drained: events_total $(sum ftrace_exporter_events_total) < $_want"
     return 1
