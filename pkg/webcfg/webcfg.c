@@ -190,7 +190,7 @@ static struct webcfg *parse(const char *path, const char *text, FILE *errs)
 		goto err_nomem;
 	ctx.wc->min_version = WEBCFG_TLS12;
 	ctx.wc->max_version = WEBCFG_TLS13;
-	if (yamldoc_parse(ctx.yd, text, WC_MAX_FILE, "cannot read web config: ",
+	if (yamldoc_parse(ctx.yd, text, YAMLDOC_MAX_SIZE, "cannot read web config: ",
 			  parse_root, &ctx) < 0) {
 		err = errno;
 		goto err_free;

@@ -9,7 +9,8 @@
 
 #include <stddef.h>
 
-/* Largest file (web config, certificate, key, CA bundle) we read. */
+/* Largest PEM file (certificate, key, CA bundle) we read; the web config
+ * itself has the YAML limit, YAMLDOC_MAX_SIZE. */
 #define WC_MAX_FILE (1 << 20)
 
 struct webcfg {
