@@ -129,9 +129,5 @@ global_state() { # what a run must never change at the top level
 # wait_grep FILE PATTERN [SECONDS]: true once a line of FILE matches the
 # extended regex PATTERN (within SECONDS, default 5).
 wait_grep() {
-	for _ in $(seq $((${3:-5} * 10))); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	eventually "${3:-5}" grep -qsE "$2" "$1"
 }

@@ -41,11 +41,9 @@ start_exporter "$TMP/kallsyms.yaml" || exit 1
 drops='ftrace_skb_drops_total{reason="NO_SOCKET"'
 d0=$(sum_of "$drops")
 "$UDPFLOOD" 127.0.0.1 9 "$N" 100 >/dev/null
-for _ in $(seq 50); do	# until every drop is counted, 5 s at most
-	dd=$(( $(sum_of "$drops") - d0 ))
-	[ "$dd" -ge "$N" ] && break
-	sleep 0.1
-done
+eventually 5 eval '[ $(( $(sum_of "$drops") - d0 )) -ge "$N" ]'
+wait_drained 5
+dd=$(( $(sum_of "$drops") - d0 ))
 check "NO_SOCKET rose by exactly $N (got $dd)" [ "$dd" -eq "$N" ]
 check "no parse errors" [ "$(value ftrace_exporter_parse_errors_total)" -eq 0 ]
 check "no events lost" [ "$(sum_of ftrace_exporter_events_lost_total)" -eq 0 ]

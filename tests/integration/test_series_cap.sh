@@ -54,16 +54,13 @@ send() {
 # series_count: how many series the family has in a fresh scrape.
 series_count() { scrape | grep -c "^$FAMILY{"; }
 
-# wait_sum WANT SECONDS: waits until the family's samples add up to WANT;
-# prints the final sum.
+# wait_sum WANT SECONDS: waits until the family's samples add up to WANT
+# and the ring buffer is drained (an overshoot would show too); prints the
+# final sum.
 wait_sum() {
-	local t
-	for _ in $(seq $(($2 * 10))); do
-		t=$(sum_of "$FAMILY{")
-		[ "$t" -ge "$1" ] && break
-		sleep 0.1
-	done
-	sleep 0.3	# a later overshoot must show too
+	local want=$1
+	eventually "$2" eval '[ "$(sum_of "$FAMILY{")" -ge "$want" ]'
+	wait_drained "$2"
 	sum_of "$FAMILY{"
 }
 

@@ -15,8 +15,8 @@ sed "s/instance: fte_test_exact/instance: $INSTANCE/" \
 reloaded() { grep -c 'msg="config reloaded"' "$LOG"; }
 # reloads_reach N: true once N reloads are logged (within 5 s).
 reloads_reach() {
-	for _ in $(seq 50); do [ "$(reloaded)" -ge "$1" ] && return 0; sleep 0.1; done
-	return 1
+	local want=$1
+	eventually 5 eval '[ "$(reloaded)" -ge "$want" ]'
 }
 post() { curl -s -o "$TMP/post.txt" -w '%{http_code}' --max-time 10 -X POST "$@"; }
 
@@ -43,8 +43,7 @@ mv "$cfg" "$cfg.real" && mkfifo "$cfg"
 post "http://127.0.0.1:$PORT/-/reload" >"$TMP/slow_post.code" &
 post_pid=$!; PIDS+=("$post_pid")
 blocked() { grep -qs wait_for_partner /proc/"$EXPORTER_PID"/task/*/wchan; }
-for _ in $(seq 50); do blocked && break; sleep 0.1; done
-check "the reload is blocked reading the config" blocked
+check "the reload is blocked reading the config" eventually 5 blocked
 out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 \
 	"http://127.0.0.1:$PORT/metrics")
 echo "# scrape during the slow reload: ${out#* }s"

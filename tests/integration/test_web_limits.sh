@@ -50,7 +50,9 @@ PIDS+=($!); slow_pid=$!
 PIDS+=($!); bad_pid=$!
 check "attackers under way" wait_grep "$TMP/slow.txt" '^ready' 5
 wait_grep "$TMP/bad.txt" '^ready' 5
-sleep 1	# let the slow clients' connections pile up first
+# the slow clients' 200 connections are all open before the scrapes start
+slow_open() { [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge 200 ]; }
+check "200 slow connections open" eventually 10 slow_open
 : >"$TMP/attack.txt"
 scrape_loop $((ATTACK_SECS - 3)) "$TMP/attack.txt"
 wait "$slow_pid" "$bad_pid"

@@ -36,14 +36,7 @@ left() {
 udp() { snap "${2}0"; resume; $W udp-send 127.0.0.1 9 "$1" > /dev/null; snap "${2}1"; resume; }
 up() { val "ftrace_exporter_probe_up{probe=\"$1\"}"; }
 # reload_seen N: until the log shows N "config reloaded"
-reload_seen() {
-    _i=0
-    while [ $_i -lt 150 ]; do
-        [ "$(grep -c 'msg="config reloaded"' /tmp/exporter.log)" -ge "$1" ] && return 0
-        sleep 0.2; _i=$((_i + 1))
-    done
-    return 1
-}
+reload_seen() { eventually 30 reloads_logged "$1"; }
 
 note "kernel $(uname -r)"
 cp "$V/life.yaml" "$C"

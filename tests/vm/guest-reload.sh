@@ -30,13 +30,7 @@ reload_to() {
     _seen=$(grep -c 'msg="config reloaded"' /tmp/exporter.log)
     cp "$V/reload-$1.yaml" "$C"
     kill -HUP "$xpid"
-    _i=0
-    while [ $_i -lt 100 ]; do
-        [ "$(grep -c 'msg="config reloaded"' /tmp/exporter.log)" -gt "$_seen" ] && return 0
-        sleep 0.1
-        _i=$((_i + 1))
-    done
-    return 1
+    eventually 10 reloads_logged $((_seen + 1))
 }
 # pairs N NAME: N send()/recv() pairs between two snapshots NAME0 and NAME1
 pairs() { snap "${2}0"; resume; $W tcp-pair "$1" > /dev/null; snap "${2}1"; resume; }

@@ -52,6 +52,8 @@ eventually() {
         _end=$((_end - 1))
     done
 }
+# reloads_logged N: true when the exporter's log shows at least N reloads
+reloads_logged() { [ "$(grep -c 'msg="config reloaded"' /tmp/exporter.log)" -ge "$1" ]; }
 # Scrapes of an exporter at $ADDR tracing into instance $I, saved in $M. A scrape itself calls
 # tcp_sendmsg/tcp_recvmsg: snap pauses the instance while it scrapes (see guest-exporter.sh).
 scrape() { wget -q -O "${M:?}" "http://${ADDR:?}/metrics"; }
