@@ -20,10 +20,10 @@ struct pipeline;
  * then starts tracing, readers and the web server. NULL (with the reason
  * logged) when anything fails; nothing is left behind. */
 struct pipeline *pipeline_start(const struct flags *f);
-/* SIGHUP, POST /-/reload (with --web.enable-lifecycle): applies the config file and the web config file
- * again (reload.c). Probes defined the same way keep counting; the web
- * server keeps its socket; a bad file keeps the running state. -1 with a
- * message in msg when refused or failed. */
+/* SIGHUP, POST /-/reload (with --web.enable-lifecycle): applies the config
+ * file and the web config file again (reload.c). Probes defined the same
+ * way keep counting; the web server keeps its socket; a bad file keeps the
+ * running state. -1 with a message in msg when refused or failed. */
 int pipeline_reload(struct pipeline *p, char *msg, size_t len);
 /* True after a reload failed midway (the process is being stopped). */
 bool pipeline_failed(const struct pipeline *p);

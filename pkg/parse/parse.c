@@ -40,8 +40,8 @@ struct parser {
 	struct ksyms *syms;	/* NULL when no label names addresses */
 	struct label ip, parent_ip;
 	struct render_env env;
-	int type_offset, type_size, page_size;
-	int commit_offset, commit_size;	/* of the sub-buffer header */
+	int type_offset, type_size;
+	struct page_layout layout;	/* of a sub-buffer (page.h) */
 };
 
 struct parse_thread {
@@ -212,13 +212,13 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	p->tep = tep;
 	p->func_id = -1;
 	p->nprobes = config_probe_count(cfg);
-	p->page_size = tep_get_sub_buffer_size(tep);
-	p->commit_offset = tep_get_header_timestamp_size(tep);
-	p->commit_size = tep_get_header_page_size(tep);
+	p->layout.size = tep_get_sub_buffer_size(tep);
+	p->layout.commit_offset = tep_get_header_timestamp_size(tep);
+	p->layout.commit_size = tep_get_header_page_size(tep);
 	p->probes = calloc(p->nprobes, sizeof(*p->probes));
 	p->first = malloc(MAX_EVENT_ID * sizeof(*p->first));
 	p->funcs = funcs_new();
-	if (p->commit_size != 4 && p->commit_size != 8)
+	if (p->layout.commit_size != 4 && p->layout.commit_size != 8)
 		goto err_free;
 	if (!p->probes || !p->first || !p->funcs || resolve_common_type(p))
 		goto err_free;
@@ -266,7 +266,7 @@ void parser_probe_enable(struct parser *p, int probe, bool on)
 
 int parser_page_size(const struct parser *p)
 {
-	return p->page_size;
+	return p->layout.size;
 }
 
 bool parser_label_missing(const struct parser *p, int probe, int label)
@@ -356,25 +356,15 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 			count_probe(t, i, rec, size);
 }
 
-/* Where page's data ends, or -1 when kbuffer must not walk it: a commit
- * larger than the page, or an event whose length would send kbuffer's walk
- * past the commit, past the page, or back to itself (page.c). The kernel
- * never writes such a page; a damaged copy might. */
-static int page_end(const struct parser *p, const void *page)
-{
-	struct page_layout l = { p->commit_offset, p->commit_size,
-				 p->page_size };
-
-	return page_check(&l, page);
-}
-
 int parse_page(struct parse_thread *t, void *page)
 {
 	unsigned long long ts;
 	int missed, n = 0;
 	char *rec;
 
-	if (page_end(t->p, page) < 0 ||
+	/* a page kbuffer must not walk (page.c): the kernel never writes one,
+	 * a damaged copy might */
+	if (page_check(&t->p->layout, page) < 0 ||
 	    kbuffer_load_subbuffer(t->kbuf, page) < 0) {
 		shard_parse_error(t->shard);
 		return -1;

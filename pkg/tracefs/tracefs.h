@@ -7,9 +7,10 @@
  * instance of the same name (its owner gone) is cleaned and made again,
  * with tracing off; options/disable_on_free is armed and free_buffer held
  * open (so a killed exporter leaves no tracing running), and the config's
- * kprobes are created in the instance's private group. session_enable() turns each probe on
- * (tracepoint filter before enable, function filter before tracer); a probe
- * the kernel refuses is reported down with its reason and the others go on.
+ * kprobes are created in the instance's private group. session_enable()
+ * turns each probe on (tracepoint filter before enable, function filter
+ * before tracer); a probe the kernel refuses is reported down with its
+ * reason and the others go on.
  * The global tracer, its events and tracing_on are never touched.
  */
 #ifndef FTE_TRACEFS_H

@@ -59,16 +59,24 @@ static int event_user(const struct config *cfg, const struct probe_spec *p)
 
 /* True when cfg has a function probe this kernel can trace (an unreadable
  * list: assume so). Without one, session_enable_functions() leaves the
- * filter as it is, so the tracer must be muted on the old one. */
+ * filter as it is, so the tracer must be muted on the old one. The list
+ * (every traceable function) is read only when cfg has function probes. */
 static bool has_functions(const struct config *cfg)
 {
-	char *list = session_traceable_read();
-	bool any = false;
+	char *list = NULL;
+	bool any = false, read = false;
 
-	for (int i = 0; i < config_probe_count(cfg) && !any; i++)
-		any = config_probe(cfg, i)->kind == PROBE_FUNCTION &&
-		      (!list || session_traceable(list,
-						  config_probe(cfg, i)->target));
+	for (int i = 0; i < config_probe_count(cfg) && !any; i++) {
+		const struct probe_spec *p = config_probe(cfg, i);
+
+		if (p->kind != PROBE_FUNCTION)
+			continue;
+		if (!read) {
+			list = session_traceable_read();
+			read = true;
+		}
+		any = !list || session_traceable(list, p->target);
+	}
 	free(list);
 	return any;
 }

@@ -423,9 +423,9 @@ int yamldoc_load_file(struct yamldoc *yd, size_t max, const char *lead)
 }
 
 /* Loads text (at most max bytes), or when text is NULL the file at yd's
- * path (max and lead as for yamldoc_load_file()), then hands its root to walk(arg, root). Returns
- * 0 when no problem at all was reported, else -1 with errno: EINVAL, or
- * why the file could not be read. */
+ * path (max and lead as for yamldoc_load_file()), then hands its root to
+ * walk(arg, root). Returns 0 when no problem at all was reported, else -1
+ * with errno: EINVAL, or why the file could not be read. */
 int yamldoc_parse(struct yamldoc *yd, const char *text, size_t max,
 		  const char *lead, yamldoc_walk_fn *walk, void *arg)
 {
