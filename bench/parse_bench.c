@@ -77,6 +77,7 @@ static int capture(struct config *cfg, struct parser **pp, struct session **sp,
 	int ncpus = session_cpu_count();
 	bool *cpus = calloc(ncpus, sizeof(*cpus));
 	void **ctxs = calloc(ncpus, sizeof(*ctxs));
+	struct pstate *st = pstate_new(config_probe_count(cfg));
 	struct reader_pool *rp;
 	const char *why;
 
@@ -84,11 +85,13 @@ static int capture(struct config *cfg, struct parser **pp, struct session **sp,
 	if (!*sp || !cpus || !ctxs)
 		return -1;
 	*pp = parser_new(session_tep(*sp), cfg);
-	for (int i = 0; *pp && i < config_probe_count(cfg); i++) {
+	for (int i = 0; *pp && st && i < config_probe_count(cfg); i++) {
 		if (session_enable(*sp, i, &why))
 			return -1;
-		parser_probe_enable(*pp, i, true);
+		pstate_set(st, i, NULL);
 	}
+	if (*pp)
+		parser_count_up(*pp, st);
 	c->page_size = parser_page_size(*pp);
 	c->pages = malloc((size_t)MAX_PAGES * c->page_size);
 	for (int i = 0; i < ncpus; i++)

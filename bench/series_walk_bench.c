@@ -101,7 +101,8 @@ static void scrape_pass(void *ctx)
 static int run(struct config *cfg, struct parser *p)
 {
 	unsigned caps[1] = { config_probe(cfg, 0)->max_series };
-	bool up[1] = { true }, cpus[SHARDS];
+	bool cpus[SHARDS], *up = (bool[1]){ true };
+	struct pstate *st = pstate_new(1);
 	double t0 = now();
 	struct metrics *m = metrics_new(1, caps, SHARDS);
 	struct causes *c;
@@ -110,7 +111,9 @@ static int run(struct config *cfg, struct parser *p)
 		return -1;
 	printf("series walk: metrics_new: %.3f ms\n", (now() - t0) * 1e3);
 	fill(m);
-	c = causes_new(cfg, p, m, up);
+	if (!st || pstate_set(st, 0, NULL))
+		return -1;
+	c = causes_new(cfg, p, m, st);
 	if (!c) {
 		metrics_free(m);
 		return -1;

@@ -4,9 +4,9 @@
  * certificate, key and CA files included), and prints every problem. */
 #include <event-parse.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "exporter.h"
+#include "causes/causes.h"
 #include "config/config.h"
 #include "parse/parse.h"
 #include "tracefs/tracefs.h"
@@ -40,61 +40,6 @@ static int check_events(const struct config *cfg, const struct parser *ps)
 	return bad;
 }
 
-/* True when causes.classes names reason. */
-static bool reason_mapped(const struct config *cfg, const char *reason)
-{
-	for (int i = 0; i < config_class_count(cfg); i++)
-		if (!strcmp(config_class(cfg, i)->reason, reason))
-			return true;
-	return false;
-}
-
-/* Index of the causes probe and of its reason label; false if none. */
-static bool causes_reason(const struct config *cfg, int *probe, int *label)
-{
-	const char *name = config_causes_probe(cfg);
-	const struct probe_spec *p;
-
-	for (*probe = 0; name && *probe < config_probe_count(cfg); (*probe)++) {
-		p = config_probe(cfg, *probe);
-		if (strcmp(p->name, name))
-			continue;
-		for (*label = 0; *label < p->nlabels; (*label)++)
-			if (!strcmp(p->labels[*label], "reason"))
-				return true;
-	}
-	return false;
-}
-
-/* Warns (not an error) about the running kernel's drop reasons that
- * causes.classes does not name: they count as cause "other". */
-static void check_reasons(const struct config *cfg, const struct parser *ps)
-{
-	int probe, label, n, real, unmapped = 0;
-	const char *name;
-
-	if (!causes_reason(cfg, &probe, &label))
-		return;
-	n = real = parser_enum_count(ps, probe, label);
-	for (int i = 0; i < n; i++) {
-		name = parser_enum_at(ps, probe, label, i);
-		if (!strcmp(name, "MAX")) {	/* the enum's end, not a reason */
-			real--;
-			continue;
-		}
-		if (reason_mapped(cfg, name))
-			continue;
-		if (!unmapped++)
-			fprintf(stderr, "%s: warning: drop reasons of "
-				"this kernel not named in causes.classes "
-				"(they count as cause other):",
-				config_path(cfg));
-		fprintf(stderr, " %s", name);
-	}
-	if (unmapped)
-		fprintf(stderr, " (%d of %d)\n", unmapped, real);
-}
-
 static int check_kernel(const struct flags *f, const struct config *cfg)
 {
 	struct tep_handle *tep = session_load_tep(f->tracefs, cfg);
@@ -108,8 +53,8 @@ static int check_kernel(const struct flags *f, const struct config *cfg)
 	}
 	ps = parser_new(tep, cfg);
 	bad = ps ? check_events(cfg, ps) : 1;
-	if (ps)
-		check_reasons(cfg, ps);
+	if (ps)	/* warnings only: such reasons count as cause other */
+		causes_check_reasons(cfg, ps, stderr);
 	bad += session_check_functions(f->tracefs, cfg, stderr);
 	parser_free(ps);
 	tep_free(tep);

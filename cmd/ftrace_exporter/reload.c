@@ -2,18 +2,19 @@
  * /-/reload) while the probes both configs define the same way keep
  * counting: counters belong to probes, not to a config generation.
  *
- * DESIGN: the switch runs under p->lock, so a scrape sees one generation
- * whole. Order, so that no event of a kept probe is lost or counted twice:
- *  1. session_retire(): events no new probe needs are turned off;
- *  2. reader_stop(): the readers drain the buffers with the old parser;
- *  3. session_switch(), parser_new(), enable_probes(): the new config goes
- *     on; events of kept probes wait in the ring buffer meanwhile;
- *  4. metrics_carry(): kept probes' counters move to the new metrics;
- *  5. the readers restart on the new parser, the causes over the new
- *     counters (their window refills from there).
+ * DESIGN: the order, so that no event of a kept probe is lost or counted
+ * twice and a scrape always sees one generation whole:
+ *  1. session_retire(): ring-buffer events no new probe needs go off;
+ *  2. generation_stop(): the old ticker stops, the old readers drain the
+ *     buffers with the old parser (scrapes still see the old generation);
+ *  3. under p->lock: session_switch() and generation_new() put the new
+ *     config on (events of kept probes wait in the ring buffer meanwhile),
+ *     generation_carry() moves kept probes' counters, and p->gen changes;
+ *  4. generation_start(): readers on the new parser, the causes over the
+ *     new counters (their window refills from there).
  * A probe whose definition changed starts from zero; a removed one goes.
  * A bad config, or a changed `tracing:` section, changes nothing. A failure
- * after step 2 (out of memory) leaves no consistent state to serve: the
+ * after step 1 (out of memory) leaves no consistent state to serve: the
  * exporter then stops with status 1 so its supervisor restarts it.
  *
  * The web config (--web.config.file: TLS material, users, headers) is read
@@ -26,108 +27,68 @@
  * so the previous p->web is freed at once.
  */
 #include <errno.h>
+#include <event-parse.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipeline_int.h"
-#include "causes/causes.h"
 #include "config/config.h"
 #include "http/http.h"
 #include "log/log.h"
-#include "metrics/metrics.h"
-#include "parse/parse.h"
-#include "reader/reader.h"
 #include "tracefs/tracefs.h"
 #include "webcfg/webcfg.h"
 
-/* The probe of old that next's probe j keeps, or -1. */
-static int kept_from(const struct config *old, const struct config *next,
-		     int j)
+/* Step 3 under p->lock: the new generation replaces the old, which is
+ * returned with the event formats it was parsed with (*tep). NULL when
+ * anything failed: p->gen is then the old one, stopped, and the session
+ * may be on next, which p->orphan keeps. */
+static struct generation *switch_locked(struct pipeline *p,
+					struct config *next,
+					struct tep_handle **tep)
 {
-	for (int i = 0; i < config_probe_count(old); i++)
-		if (config_probe_same(config_probe(old, i),
-				      config_probe(next, j)))
-			return i;
-	return -1;
-}
+	struct generation *old = p->gen, *g;
 
-/* Carries the counters of every kept probe, and the per-CPU totals. */
-static void carry_counters(struct pipeline *p, const struct generation *old)
-{
-	int kept = 0, n = config_probe_count(p->cfg);
-	char k[12], a[12], r[12];
-
-	for (int j = 0; j < n; j++) {
-		int i = kept_from(old->cfg, p->cfg, j);
-
-		if (i < 0)
-			continue;
-		metrics_carry(p->metrics, j, old->metrics, i);
-		kept++;
+	*tep = session_switch(p->session, next);
+	g = *tep ? pipeline_generation(p, next) : NULL;
+	if (!g) {
+		p->orphan = next;
+		return NULL;
 	}
-	metrics_carry_totals(p->metrics, old->metrics);
-	snprintf(k, sizeof(k), "%d", kept);
-	snprintf(a, sizeof(a), "%d", n - kept);
-	snprintf(r, sizeof(r), "%d", config_probe_count(old->cfg) - kept);
-	log_msg(LOG_INFO, "config reloaded", "probes_kept", k,
-		"probes_started", a, "probes_removed", r, NULL);
+	generation_carry(g, old);
+	p->gen = g;
+	p->status = (struct scrape_status){ true, (double)time(NULL) };
+	return old;
 }
 
-/* Steps 3 to 5 with the readers stopped. -1 leaves p unusable. */
-static int switch_generation(struct pipeline *p, struct generation *old,
-			     int ncpus)
+/* Steps 1 to 4 (see above); 0, or -1 when p can no longer be served. */
+static int switch_generation(struct pipeline *p, struct config *next)
 {
-	old->tep = session_switch(p->session, p->cfg);
-	if (!old->tep)
-		return -1;
-	p->parser = parser_new(session_tep(p->session), p->cfg);
-	p->probe_up = calloc(config_probe_count(p->cfg) + 1,
-			     sizeof(*p->probe_up));
-	if (!p->parser || !p->probe_up || enable_probes(p))
-		return -1;
-	log_missing_labels(p);
-	if (setup_counters(p, ncpus))
-		return -1;
-	carry_counters(p, old);
-	p->readers = reader_start(p->session, p->cpus, ncpus,
-				  parser_page_size(p->parser), page_ready,
-				  (void **)p->threads);
-	return p->readers && start_causes(p) == 0 ? 0 : -1;
-}
+	struct generation *old;
+	struct tep_handle *tep;
 
-/* Switches p to next under the scrape lock; 0, or -1 when p can no longer
- * be served. */
-static int reload_locked(struct pipeline *p, struct config *next)
-{
-	int ncpus = session_cpu_count(), ret;
-	struct generation old;
-
-	causes_stop(p->causes);	/* its ticker takes p->lock */
-	pthread_mutex_lock(&p->lock);
 	session_retire(p->session, next);
-	reader_stop(p->readers);
-	p->readers = NULL;
-	old = take_generation(p);
-	p->cfg = next;
-	ret = switch_generation(p, &old, ncpus);
-	if (ret == 0) {
-		fill_scrape_src(p, ncpus);
-		generation_free(&old, ncpus);
-	} else {	/* the session may still use old: the exporter stops */
+	generation_stop(p->gen);
+	pthread_mutex_lock(&p->lock);
+	old = switch_locked(p, next, &tep);
+	if (!old)	/* the session may still use old: the exporter stops */
 		__atomic_store_n(&p->failed, true, __ATOMIC_RELEASE);
-	}
 	pthread_mutex_unlock(&p->lock);
-	return ret;
+	if (!old)
+		return -1;
+	generation_free(old);
+	tep_free(tep);
+	return generation_start(p->gen, &p->lock);
 }
 
 /* Records a refused reload (the running config stays) for the metrics. */
 static int refuse(struct pipeline *p, char *msg, size_t len, const char *why)
 {
 	pthread_mutex_lock(&p->lock);
-	p->src.reload_ok = false;
+	p->status.reload_ok = false;
 	pthread_mutex_unlock(&p->lock);
 	snprintf(msg, len, "%s; keeping the running config", why);
 	return -1;
@@ -171,7 +132,7 @@ static const char *refusal(const struct pipeline *p, const struct config *next,
 				"invalid config and web config";
 	if (!web_ok)
 		return "invalid web config";
-	if (!config_tracing_same(p->cfg, next))
+	if (!config_tracing_same(generation_config(p->gen), next))
 		return "the tracing: section changed (it applies at restart)";
 	return NULL;
 }
@@ -180,7 +141,8 @@ static const char *refusal(const struct pipeline *p, const struct config *next,
  * after the other. */
 static int reload(struct pipeline *p, char *msg, size_t len)
 {
-	struct config *next = config_load(p->flags->config_file, stderr);
+	struct config *next = config_load_after(p->flags->config_file,
+						generation_config(p->gen), stderr);
 	struct webcfg *web;
 	bool web_ok = load_web(p, &web) == 0;
 	const char *why = refusal(p, next, web_ok);
@@ -192,7 +154,7 @@ static int reload(struct pipeline *p, char *msg, size_t len)
 		webcfg_free(web);
 		return refuse(p, msg, len, why);
 	}
-	if (reload_locked(p, next) == 0)
+	if (switch_generation(p, next) == 0)
 		return 0;
 	log_msg(LOG_ERROR, "reload failed midway; stopping so a restart "
 		"applies the new config", "err", strerror(errno ? errno : ENOMEM),

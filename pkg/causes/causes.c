@@ -19,15 +19,6 @@ double causes_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Index of probe name in cfg, or -1. */
-static int probe_index(const struct config *cfg, const char *name)
-{
-	for (int i = 0; name && i < config_probe_count(cfg); i++)
-		if (!strcmp(config_probe(cfg, i)->name, name))
-			return i;
-	return -1;
-}
-
 /* Appends name to c->names unless present (names has room for all). */
 static void add_name(struct causes *c, const char *name)
 {
@@ -58,21 +49,16 @@ static int build_names(struct causes *c)
 }
 
 /* Why the causes probe gives no reasons, or NULL when it does. */
-static const char *reasons_missing(const struct causes *c, int probe,
-				   const bool *probe_up, int *label)
+static const char *reasons_missing(const struct causes *c,
+				   const struct pstate *st)
 {
-	const struct probe_spec *spec;
+	int probe = config_reason_probe(c->cfg);
 
 	if (probe < 0)
 		return "no causes probe in the config";
-	if (!probe_up[probe])
+	if (!pstate_up(st, probe))
 		return "the causes probe is down";
-	spec = config_probe(c->cfg, probe);
-	for (*label = 0; *label < spec->nlabels; (*label)++)
-		if (!strcmp(spec->labels[*label], "reason"))
-			break;
-	if (*label == spec->nlabels ||
-	    parser_label_missing(c->parser, probe, *label))
+	if (parser_label_missing(c->parser, probe, config_reason_label(c->cfg)))
 		return "this kernel's event has no drop reason "
 		       "(before Linux 5.17)";
 	return NULL;
@@ -80,10 +66,9 @@ static const char *reasons_missing(const struct causes *c, int probe,
 
 /* Picks the causes probe and its reason label, or logs once why causes
  * come from the heuristics only. */
-static void setup_reasons(struct causes *c, const bool *probe_up)
+static void setup_reasons(struct causes *c, const struct pstate *st)
 {
-	int probe = probe_index(c->cfg, config_causes_probe(c->cfg)), label = 0;
-	const char *why = reasons_missing(c, probe, probe_up, &label);
+	const char *why = reasons_missing(c, st);
 
 	c->reason_probe = -1;
 	c->reason_label = -1;
@@ -94,12 +79,12 @@ static void setup_reasons(struct causes *c, const bool *probe_up)
 			NULL);
 		return;
 	}
-	c->reason_probe = probe;
-	c->reason_label = label;
+	c->reason_probe = config_reason_probe(c->cfg);
+	c->reason_label = config_reason_label(c->cfg);
 }
 
 /* Keeps the heuristics whose probes count; logs the others once. */
-static int setup_rules(struct causes *c, const bool *probe_up)
+static int setup_rules(struct causes *c, const struct pstate *st)
 {
 	const struct config *cfg = c->cfg;
 
@@ -111,10 +96,10 @@ static int setup_rules(struct causes *c, const bool *probe_up)
 		struct causes_rule *rt = &c->rules[c->nrules];
 
 		rt->cause = cause_index(c, r->cause);
-		rt->probe = probe_index(cfg, r->probe);
-		rt->minus = r->minus ? probe_index(cfg, r->minus) : -1;
-		if (rt->probe < 0 || !probe_up[rt->probe] ||
-		    (r->minus && (rt->minus < 0 || !probe_up[rt->minus]))) {
+		rt->probe = config_probe_index(cfg, r->probe);
+		rt->minus = config_probe_index(cfg, r->minus);
+		if (rt->probe < 0 || !pstate_up(st, rt->probe) ||
+		    (r->minus && (rt->minus < 0 || !pstate_up(st, rt->minus)))) {
 			log_msg(LOG_WARN, "drop-cause heuristic off: its probe "
 				"is down", "cause", r->cause, "probe", r->probe,
 				"minus", r->minus, NULL);
@@ -125,10 +110,10 @@ static int setup_rules(struct causes *c, const bool *probe_up)
 	return 0;
 }
 
-/* See causes.h: borrows cfg, p, m and probe_up; one unwind path frees
- * whatever was built. NULL with errno ENOMEM. */
+/* See causes.h: borrows cfg, p and m (st is read here only); one unwind
+ * path frees whatever was built. NULL with errno ENOMEM. */
 struct causes *causes_new(const struct config *cfg, const struct parser *p,
-			  const struct metrics *m, const bool *probe_up)
+			  const struct metrics *m, const struct pstate *st)
 {
 	struct causes *c = calloc(1, sizeof(*c));
 
@@ -137,9 +122,9 @@ struct causes *causes_new(const struct config *cfg, const struct parser *p,
 	c->cfg = cfg;
 	c->parser = p;
 	c->metrics = m;
-	if (build_names(c) || setup_rules(c, probe_up))
+	if (build_names(c) || setup_rules(c, st))
 		goto err_free;
-	setup_reasons(c, probe_up);
+	setup_reasons(c, st);
 	c->window = causes_window_new(c->ncauses, config_window_seconds(cfg));
 	c->scratch = calloc(c->ncauses, sizeof(*c->scratch));
 	if (!c->window || !c->scratch)

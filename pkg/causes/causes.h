@@ -26,10 +26,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "parse/parse.h"
+#include "pstate/pstate.h"
 
 #define CAUSES_OTHER "other"
 
@@ -58,12 +60,12 @@ int causes_dominant(const double *rates, int n);
 struct causes;
 
 /* Builds the causes of cfg (classes in config order, then heuristics, then
- * "other") over the parser's and metrics' probes; probe_up[] says which
- * probes count. Logs once when the kernel has no drop reasons (causes then
- * come from heuristics only) and for each heuristic whose probe is down.
- * cfg, p, m and probe_up must outlive the result. NULL with errno. */
+ * "other") over the parser's and metrics' probes; st says which probes
+ * count. Logs once when the kernel has no drop reasons (causes then come
+ * from heuristics only) and for each heuristic whose probe is down. cfg,
+ * p and m must outlive the result. NULL with errno. */
 struct causes *causes_new(const struct config *cfg, const struct parser *p,
-			  const struct metrics *m, const bool *probe_up);
+			  const struct metrics *m, const struct pstate *st);
 /* Stops the ticker if running and frees everything. NULL is a no-op. */
 void causes_free(struct causes *c);
 /* Starts the ticker: one snapshot now, then one a second, each taken with
@@ -86,6 +88,12 @@ const char *causes_name(const struct causes *c, int i);
 /* False when the causes probe has no usable `reason` (before Linux 5.17,
  * no causes probe, or the probe is down): only heuristics count. */
 bool causes_have_reasons(const struct causes *c);
+/* --check-config: prints to errs, as one warning, the running kernel's
+ * drop reasons (p's names of the causes probe's reason enum) that
+ * causes.classes does not name: they count as cause other. Nothing when
+ * cfg has no causes probe or this kernel no reasons. */
+void causes_check_reasons(const struct config *cfg, const struct parser *p,
+			  FILE *errs);
 /* CLOCK_MONOTONIC in seconds: the clock causes_tick()/causes_rates() use. */
 double causes_now(void);
 

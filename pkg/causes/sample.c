@@ -17,13 +17,10 @@ int cause_index(const struct causes *c, const char *name)
 /* The cause a reason name is mapped to by causes.classes, or other. */
 static int class_of(const struct causes *c, const char *reason)
 {
-	for (int i = 0; reason && i < config_class_count(c->cfg); i++) {
-		const struct cause_class *k = config_class(c->cfg, i);
+	const struct cause_class *k = reason ? config_class_of(c->cfg, reason)
+					     : NULL;
 
-		if (!strcmp(k->reason, reason))
-			return cause_index(c, k->cause);
-	}
-	return c->other;
+	return k ? cause_index(c, k->cause) : c->other;
 }
 
 /* The cause of a raw reason code; unknown codes and unmapped names are
@@ -87,4 +84,37 @@ void causes_sample(struct causes *c)
 	memset(c->scratch, 0, c->ncauses * sizeof(*c->scratch));
 	sample_reasons(c);
 	sample_rules(c);
+}
+
+/* The kernel's enum ends with a MAX marker that is no reason. */
+static bool is_reason(const char *name)
+{
+	return strcmp(name, "MAX") != 0;
+}
+
+/* One line: the reasons class_of() would send to other, and how many of
+ * the kernel's reasons they are. */
+void causes_check_reasons(const struct config *cfg, const struct parser *p,
+			  FILE *errs)
+{
+	int probe = config_reason_probe(cfg), label = config_reason_label(cfg);
+	int n = probe < 0 ? 0 : parser_enum_count(p, probe, label);
+	int real = 0, unmapped = 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = parser_enum_at(p, probe, label, i);
+
+		if (!is_reason(name))
+			continue;
+		real++;
+		if (config_class_of(cfg, name))
+			continue;
+		if (!unmapped++)
+			fprintf(errs, "%s: warning: drop reasons of this kernel "
+				"not named in causes.classes (they count as "
+				"cause other):", config_path(cfg));
+		fprintf(errs, " %s", name);
+	}
+	if (unmapped)
+		fprintf(errs, " (%d of %d)\n", unmapped, real);
 }

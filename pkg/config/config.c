@@ -56,6 +56,8 @@ void config_free(struct config *cfg)
 	free(cfg->probes);
 	free(cfg->classes);
 	free(cfg->rules);
+	free(cfg->derived);
+	free(cfg->by_name);
 	free(cfg);
 }
 
@@ -96,7 +98,8 @@ static void set_defaults(struct config *cfg)
  * source in messages. Returns a config the caller frees with
  * config_free(), or NULL with errno set (EINVAL: problems were printed to
  * errs; ENOMEM; or why the file could not be read, printed too). */
-static struct config *parse(const char *path, const char *text, FILE *errs)
+static struct config *parse(const char *path, const char *text,
+			     const struct config *prev, FILE *errs)
 {
 	struct cfg_ctx ctx = { 0 };
 	int err = ENOMEM;
@@ -112,6 +115,8 @@ static struct config *parse(const char *path, const char *text, FILE *errs)
 		err = errno;
 		goto err_free;
 	}
+	if (cfg_derive(ctx.cfg, prev))
+		goto err_free;
 	yamldoc_free(ctx.yd);
 	return ctx.cfg;
 
@@ -127,7 +132,15 @@ err_free:
  * problem to errs ("FILE: reason" when the file cannot be read). */
 struct config *config_load(const char *path, FILE *errs)
 {
-	return parse(path, NULL, errs);
+	return parse(path, NULL, NULL, errs);
+}
+
+/* config_load() for a hot reload: also links each probe to the probe of
+ * prev it continues (config_probe_previous). */
+struct config *config_load_after(const char *path, const struct config *prev,
+				 FILE *errs)
+{
+	return parse(path, NULL, prev, errs);
 }
 
 /* Parses YAML text (not NULL); path only names the source in messages.
@@ -135,7 +148,7 @@ struct config *config_load(const char *path, FILE *errs)
  * set (EINVAL: problems were printed to errs; ENOMEM). */
 struct config *config_parse(const char *path, const char *text, FILE *errs)
 {
-	return parse(path, text, errs);
+	return parse(path, text, NULL, errs);
 }
 
 const char *config_path(const struct config *cfg)
@@ -183,27 +196,13 @@ const struct probe_spec *config_probe(const struct config *cfg, int i)
 const struct probe_spec *config_probe_by_name(const struct config *cfg,
 					      const char *name)
 {
+	if (cfg->by_name)	/* loaded: the index */
+		return config_probe(cfg, config_probe_index(cfg, name));
 	for (int i = 0; i < cfg->nprobes; i++) {
 		if (cfg->probes[i].name && !strcmp(cfg->probes[i].name, name))
 			return &cfg->probes[i];
 	}
 	return NULL;
-}
-
-static bool str_same(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b)
-{
-	if (a->kind != b->kind || a->max_series != b->max_series ||
-	    a->hist != b->hist || !cfg_same_labels(a, b))
-		return false;
-	return str_same(a->name, b->name) && str_same(a->target, b->target) &&
-	       str_same(a->fetchargs, b->fetchargs) &&
-	       str_same(a->metric, b->metric) && str_same(a->help, b->help) &&
-	       str_same(a->filter, b->filter);
 }
 
 bool config_tracing_same(const struct config *a, const struct config *b)

@@ -51,6 +51,8 @@ struct cause_class {
 struct config;
 
 struct config *config_load(const char *path, FILE *errs);
+struct config *config_load_after(const char *path, const struct config *prev,
+				 FILE *errs);
 struct config *config_parse(const char *path, const char *text, FILE *errs);
 void config_free(struct config *cfg);
 
@@ -71,12 +73,39 @@ const struct probe_spec *config_probe_by_name(const struct config *cfg,
 /* True when a and b define the same probe: same name, kind, target, labels,
  * family, filter and cap (so its counters mean the same across a reload). */
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b);
+/* True when a and b need the same event in the kernel, across configs
+ * too: a ring-buffer tracepoint with the same filter, or a kprobe with the
+ * same definition (function and hist probes: never). */
+bool config_same_kernel_event(const struct probe_spec *a,
+			      const struct probe_spec *b);
+
+/* Facts derived once at load (config_derive.c); i is a probe index. */
+/* The probe called name, or -1 (a binary search). */
+int config_probe_index(const struct config *cfg, const char *name);
+/* The first probe on i's kernel event (i itself when it is the first);
+ * -1 for function probes. Probes on one event see the same records. */
+int config_event_first(const struct config *cfg, int i);
+/* The first probe feeding i's metric family (i when it is the first), -1
+ * when i has none. */
+int config_family_first(const struct config *cfg, int i);
+/* An earlier ring-buffer probe on i's event with another filter (an
+ * instance has one filter per event), or -1. */
+int config_filter_conflict(const struct config *cfg, int i);
+/* The probe of the config this one was loaded after (config_load_after)
+ * that i continues, same name and definition, or -1 (new or changed). */
+int config_probe_previous(const struct config *cfg, int i);
+/* The causes probe and its `reason` label, or -1 when there is none. */
+int config_reason_probe(const struct config *cfg);
+int config_reason_label(const struct config *cfg);
 /* True when the `tracing:` sections agree (instance, buffer size, cpus):
  * those apply at start only. */
 bool config_tracing_same(const struct config *a, const struct config *b);
 unsigned config_window_seconds(const struct config *cfg);
 const char *config_causes_probe(const struct config *cfg);
 int config_class_count(const struct config *cfg);
+/* The causes.classes entry naming reason, or NULL (the cause "other"). */
+const struct cause_class *config_class_of(const struct config *cfg,
+					  const char *reason);
 const struct cause_class *config_class(const struct config *cfg, int i);
 int config_rule_count(const struct config *cfg);
 const struct cause_rule *config_rule(const struct config *cfg, int i);

@@ -62,7 +62,7 @@ static void parse_causes_probe(struct cfg_ctx *ctx, yaml_node_t *n)
 }
 
 /* Returns the class entry of reason, or NULL. */
-static const struct cause_class *class_of(const struct config *cfg,
+const struct cause_class *config_class_of(const struct config *cfg,
 					  const char *reason)
 {
 	for (int i = 0; i < cfg->nclasses; i++) {
@@ -76,7 +76,7 @@ static void add_class(struct cfg_ctx *ctx, yaml_node_t *n, const char *reason,
 		      const char *cause)
 {
 	struct config *cfg = ctx->cfg;
-	const struct cause_class *prev = class_of(cfg, reason);
+	const struct cause_class *prev = config_class_of(cfg, reason);
 	struct cause_class *classes;
 
 	if (prev) {

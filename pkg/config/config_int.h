@@ -21,6 +21,11 @@ struct cfg_str {
 	char s[];
 };
 
+/* Facts derived from the probe list at load (config_derive.c). */
+struct cfg_derived {
+	int event_first, family_first, filter_conflict, previous;
+};
+
 struct config {
 	const char *path;
 	const char *instance;
@@ -38,6 +43,9 @@ struct config {
 	struct cause_rule *rules;
 	int nrules;
 	struct cfg_str *strs;
+	struct cfg_derived *derived;	/* [nprobes] */
+	int *by_name;			/* probe indices sorted by name */
+	int reason_probe, reason_label;
 };
 
 /* State of one parse: the config being built, and the document with its
@@ -79,6 +87,11 @@ void cfg_parse_limits(struct cfg_ctx *ctx, yaml_node_t *n);
 /* config_probes.c */
 void cfg_parse_probes(struct cfg_ctx *ctx, yaml_node_t *root, yaml_node_t *n);
 bool cfg_has_label(const struct probe_spec *p, const char *label);
+
+/* config_derive.c: fills cfg->derived, by_name and the reason probe of a
+ * valid config; prev (NULL at start) is the config it follows. -1 on
+ * ENOMEM. */
+int cfg_derive(struct config *cfg, const struct config *prev);
 
 /* config_causes.c */
 void cfg_parse_causes(struct cfg_ctx *ctx, yaml_node_t *n);

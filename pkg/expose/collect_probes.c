@@ -8,7 +8,7 @@
 
 static bool probe_counts(const struct scrape_src *s, int i)
 {
-	return s->probe_up[i];
+	return pstate_up(s->states, i);
 }
 
 static void function_hits(const struct scrape_src *s, struct expo *w)

@@ -8,7 +8,7 @@ static void per_probe(const struct scrape_src *s, struct expo *w, bool up)
 {
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		expo_sample1(w, "probe", config_probe(s->cfg, i)->name,
-			     up ? s->probe_up[i] :
+			     up ? pstate_up(s->states, i) :
 			     metrics_series_dropped(s->metrics, i));
 }
 
@@ -53,10 +53,10 @@ int collect_self(void *src, struct expo *w)
 	if (expo_family(w, "ftrace_exporter_config_last_reload_successful",
 			EXPO_GAUGE, "1 when the last configuration load succeeded."))
 		return -1;
-	expo_sample1(w, NULL, NULL, s->reload_ok);
+	expo_sample1(w, NULL, NULL, s->status->reload_ok);
 	if (expo_family(w, "ftrace_exporter_config_last_reload_success_timestamp_seconds",
 			EXPO_GAUGE, "Unix time of the last successful configuration load."))
 		return -1;
-	expo_sample1(w, NULL, NULL, s->reload_time);
+	expo_sample1(w, NULL, NULL, s->status->reload_time);
 	return 0;
 }

@@ -11,7 +11,15 @@
 #include "expose/expose.h"
 #include "metrics/metrics.h"
 #include "parse/parse.h"
+#include "pstate/pstate.h"
 #include "tracefs/tracefs.h"
+
+/* The outcome of the last config load (start or reload), kept by the
+ * caller across generations. */
+struct scrape_status {
+	bool reload_ok;
+	double reload_time;		/* unix seconds of last good load */
+};
 
 /* Everything a scrape reads; owned by the caller. */
 struct scrape_src {
@@ -19,11 +27,10 @@ struct scrape_src {
 	const struct parser *parser;
 	const struct metrics *metrics;
 	struct session *session;	/* NULL: no per-CPU kernel stats */
-	const bool *probe_up;		/* [probes] */
+	const struct pstate *states;
 	const bool *cpus;		/* [ncpus] traced CPUs */
 	int ncpus;
-	bool reload_ok;
-	double reload_time;		/* unix seconds of last good load */
+	const struct scrape_status *status;
 	const struct causes *causes;	/* NULL: no drop-cause gauges */
 };
 

@@ -21,7 +21,6 @@
 
 struct probe_rt {
 	int id;			/* event id, -1 when unusable */
-	bool on;
 	bool hist;		/* counted by the kernel: no records here */
 	int nlabels;
 	struct label labels[CONFIG_MAX_LABELS];
@@ -34,6 +33,7 @@ struct parser {
 	struct tep_handle *tep;
 	int nprobes;
 	struct probe_rt *probes;
+	const bool *up;		/* [nprobes], the generation's pstate */
 	int32_t *first;		/* [MAX_EVENT_ID]: first probe per id, -1 */
 	int func_id;		/* ftrace:function id, -1 if unused */
 	struct funcs *funcs;
@@ -188,19 +188,31 @@ static int resolve_functions(struct parser *p, const struct config *cfg)
 	return 0;
 }
 
-/* Chains probes by event id, in config order. Function probes are found by
- * address, not through the chain. */
-static void link_probes(struct parser *p)
+/* Chains the probes of each kernel event (config_event_first() groups
+ * them) in config order, under the event's id. Function probes are found
+ * by address, hist probes get no records: neither is chained. -1 on
+ * ENOMEM. */
+static int link_probes(struct parser *p, const struct config *cfg)
 {
-	for (int i = p->nprobes - 1; i >= 0; i--) {
-		struct probe_rt *r = &p->probes[i];
+	int *tail = malloc((p->nprobes + 1) * sizeof(*tail));
 
-		if (r->id < 0 || r->id >= MAX_EVENT_ID ||
-		    r->id == p->func_id || r->hist)
+	if (!tail)
+		return -1;
+	for (int i = 0; i < p->nprobes; i++) {
+		struct probe_rt *r = &p->probes[i];
+		int lead = config_event_first(cfg, i);
+
+		tail[i] = -1;
+		if (r->id < 0 || r->id >= MAX_EVENT_ID || lead < 0 || r->hist)
 			continue;
-		r->next = p->first[r->id];
-		p->first[r->id] = i;
+		if (tail[lead] < 0)
+			p->first[r->id] = i;
+		else
+			p->probes[tail[lead]].next = i;
+		tail[lead] = i;
 	}
+	free(tail);
+	return 0;
 }
 
 struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
@@ -226,9 +238,8 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	for (int i = 0; i < p->nprobes; i++)
 		if (resolve_probe(p, cfg, i))
 			goto err_free;
-	if (resolve_functions(p, cfg))
+	if (resolve_functions(p, cfg) || link_probes(p, cfg))
 		goto err_free;
-	link_probes(p);
 	return p;
 err_free:
 	parser_free(p);
@@ -259,9 +270,9 @@ const char *parser_probe_error(const struct parser *p, int probe)
 	return p->probes[probe].error;
 }
 
-void parser_probe_enable(struct parser *p, int probe, bool on)
+void parser_count_up(struct parser *p, const struct pstate *st)
 {
-	p->probes[probe].on = on && p->probes[probe].id >= 0;
+	p->up = pstate_up_flags(st);
 }
 
 int parser_page_size(const struct parser *p)
@@ -326,7 +337,7 @@ static void count_function(struct parse_thread *t, const void *rec, int size)
 
 	label_read(&t->p->ip, rec, size, &ip, 0);
 	i = funcs_find(t->p->funcs, ip.v[0].num);
-	if (i < 0 || !t->p->probes[i].on)
+	if (i < 0 || !t->p->up[i])
 		shard_parse_error(t->shard);
 	else
 		count_probe(t, i, rec, size);
@@ -352,7 +363,7 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 	if (i < 0)
 		shard_parse_error(t->shard);
 	for (; i >= 0; i = p->probes[i].next)
-		if (p->probes[i].on)
+		if (p->up[i])
 			count_probe(t, i, rec, size);
 }
 

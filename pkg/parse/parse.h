@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "pstate/pstate.h"
 #include "strtab/strtab.h"
 
 struct tep_handle;
@@ -32,8 +33,11 @@ struct parse_thread;
 struct parser *parser_new(struct tep_handle *tep, const struct config *cfg);
 void parser_free(struct parser *p);
 const char *parser_probe_error(const struct parser *p, int probe);
-/* Only probes enabled here are counted (the kernel may refuse some). */
-void parser_probe_enable(struct parser *p, int probe, bool on);
+/* Counts only the probes st marks up (the kernel may refuse some), read
+ * from st on the per-event path: st must outlive every parse_page(), and
+ * be set before the first. A probe with a parser_probe_error() must be
+ * down in st. */
+void parser_count_up(struct parser *p, const struct pstate *st);
 int parser_page_size(const struct parser *p);
 /* True when probe's event lacks a field by that name (e.g. no `reason`
  * before Linux 5.17); such labels are dropped with one log line. */

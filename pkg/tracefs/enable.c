@@ -19,25 +19,6 @@ bool session_same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
 }
-/* A tracepoint has one filter per instance: two probes on one event must
- * agree on it (hist probes filter in their own trigger). Returns the earlier
- * probe that disagrees, or NULL. */
-static const struct probe_spec *filter_conflict(const struct session *s, int i)
-{
-	const struct probe_spec *p = config_probe(s->cfg, i);
-
-	for (int j = 0; j < i; j++) {
-		const struct probe_spec *q = config_probe(s->cfg, j);
-
-		if (q->kind != PROBE_FUNCTION && !q->hist &&
-		    !strcmp(q->system, p->system) &&
-		    !strcmp(q->event, p->event) &&
-		    !session_same_str(q->filter, p->filter))
-			return q;
-	}
-	return NULL;
-}
-
 static int enable_event(struct session *s, const struct probe_spec *p,
 			const char **why)
 {
@@ -63,11 +44,9 @@ int session_enable(struct session *s, int probe, const char **why)
 		*why = "function probes are enabled together";
 		return -1;
 	}
-	if (p->kind == PROBE_KPROBE && !s->kprobe_made[probe]) {
-		*why = "kprobe was not created";
-		return -1;
-	}
-	if (filter_conflict(s, probe)) {
+	/* an instance has one filter per event (hist probes filter in their
+	 * own trigger) */
+	if (config_filter_conflict(s->cfg, probe) >= 0) {
 		*why = "another probe on this event has a different filter";
 		return -1;
 	}

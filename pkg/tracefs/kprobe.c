@@ -32,19 +32,37 @@ bool kprobe_make(const struct probe_spec *p)
 }
 
 /* Creates the config's kprobes, after removing any a killed run left in
- * the group. A refused kprobe is logged and left out (its probe reports
- * down); -1 only on allocation failure. */
+ * the group. A refused kprobe is logged and left out: its event then has
+ * no format, so the parser reports its probe down. Never fails. */
 int kprobes_create(struct session *s)
 {
-	s->kprobe_made = calloc(config_probe_count(s->cfg) + 1,
-				sizeof(*s->kprobe_made));
-	if (!s->kprobe_made)
-		return -1;
+	s->group_owned = true;
 	group_clean(config_kprobe_group(s->cfg));
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		if (config_probe(s->cfg, i)->kind == PROBE_KPROBE)
-			s->kprobe_made[i] = kprobe_make(config_probe(s->cfg, i));
+			kprobe_make(config_probe(s->cfg, i));
 	return 0;
+}
+
+bool kprobe_exists(const struct probe_spec *p)
+{
+	struct tracefs_dynevent *ev;
+
+	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_KPROBE, p->system, p->event);
+	tracefs_dynevent_free(ev);
+	return ev;
+}
+
+/* A kprobe the kernel does not list is already gone: nothing to log. */
+void kprobe_destroy(const struct probe_spec *p)
+{
+	struct tracefs_dynevent *ev;
+
+	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_KPROBE, p->system, p->event);
+	if (ev && tracefs_dynevent_destroy(ev, false))
+		log_msg(LOG_WARN, "cannot remove kprobe", "probe", p->name,
+			"err", strerror(errno ? errno : EBUSY), NULL);
+	tracefs_dynevent_free(ev);
 }
 
 /* Removes the whole group: also kprobes a failed reload made for a config
@@ -52,8 +70,7 @@ int kprobes_create(struct session *s)
  * every config a reload accepts). */
 void kprobes_remove(struct session *s)
 {
-	if (s->kprobe_made)
+	if (s->group_owned)
 		group_clean(config_kprobe_group(s->cfg));
-	free(s->kprobe_made);
-	s->kprobe_made = NULL;
+	s->group_owned = false;
 }

@@ -14,7 +14,7 @@ struct session {
 	int lock_fd;		/* owner lock (session.c), held while open */
 	bool tracer_set, filter_set;
 	bool muted;		/* set_ftrace_notrace = the filter (update.c) */
-	bool *kprobe_made;	/* [nprobes] */
+	bool group_owned;	/* kprobes_create() ran: the group is ours */
 };
 
 int kprobes_create(struct session *s);
@@ -49,6 +49,10 @@ bool session_traceable(const char *list, const char *name);
 int session_tracer_off(struct session *s);
 /* Creates the kprobe of p; false (logged) when the kernel refuses it. */
 bool kprobe_make(const struct probe_spec *p);
+/* True when the kernel lists the kprobe of p. */
+bool kprobe_exists(const struct probe_spec *p);
+/* Removes the kprobe of p if it exists (logged when the kernel refuses). */
+void kprobe_destroy(const struct probe_spec *p);
 void kprobes_remove(struct session *s);
 
 #endif

@@ -50,12 +50,13 @@ int session_enable(struct session *s, int probe, const char **why);
  * with *why for every probe in on[] (none traceable, or the tracer
  * refused). */
 int session_enable_functions(struct session *s, bool *on, const char **why);
-/* Hot reload, step 1, while readers still run: turns off what no probe of
- * next needs (events, the function tracer), so what is left in the buffers
- * can be drained by the old parser. */
+/* Hot reload, step 1, while readers still run: turns off the ring-buffer
+ * events no probe of next needs (and the function tracer), so what is left
+ * in the buffers can be drained by the old parser. Hist triggers stay (they
+ * put nothing in the buffers; the old generation may still read them). */
 void session_retire(struct session *s, const struct config *next);
-/* Hot reload, step 2, readers stopped: removes kprobes next does not define,
- * creates its new ones, loads its event formats and makes next the
+/* Hot reload, step 2, readers stopped: removes the hist triggers and
+ * kprobes next does not define, creates its new kprobes, loads its event formats and makes next the
  * session's config. Returns the old tep for the caller to free once nothing
  * uses it; NULL with errno on failure (the session keeps its config).
  * Probes are then turned on with session_enable*() as at start. */

@@ -16,20 +16,6 @@
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 
-/* True when p and q need the same event in the kernel: a tracepoint with the
- * same filter, or a kprobe with the same definition. */
-static bool same_event(const struct probe_spec *p, const struct probe_spec *q)
-{
-	if (p->kind != q->kind || p->kind == PROBE_FUNCTION || p->hist ||
-	    q->hist || strcmp(p->system, q->system) ||
-	    strcmp(p->event, q->event))
-		return false;
-	if (p->kind == PROBE_KPROBE)
-		return !strcmp(p->target, q->target) &&
-		       session_same_str(p->fetchargs, q->fetchargs);
-	return session_same_str(p->filter, q->filter);
-}
-
 /* True when a hist probe of cfg has hist probe p's trigger. */
 static bool hist_kept(const struct config *cfg, const struct probe_spec *p)
 {
@@ -52,7 +38,7 @@ static bool hist_kept(const struct config *cfg, const struct probe_spec *p)
 static int event_user(const struct config *cfg, const struct probe_spec *p)
 {
 	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (same_event(config_probe(cfg, i), p))
+		if (config_same_kernel_event(config_probe(cfg, i), p))
 			return i;
 	return -1;
 }
@@ -111,67 +97,48 @@ void session_retire(struct session *s, const struct config *next)
 	for (int i = 0; i < config_probe_count(s->cfg); i++) {
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
-		if (p->hist && !hist_kept(next, p))
-			session_hist_remove(s, p);
-		else if (!p->hist && p->kind != PROBE_FUNCTION &&
-			 event_user(next, p) < 0)
+		if (!p->hist && p->kind != PROBE_FUNCTION &&
+		    event_user(next, p) < 0)
 			event_retire(s, p);
 	}
 	if (s->tracer_set && !s->muted && !has_functions(next))
 		functions_mute(s);
 }
 
-/* Removes kprobe i of the current config unless next defines it the same
- * way; its event is already off (session_retire). */
-static void kprobe_retire(struct session *s, int i, const struct config *next)
+/* Removes the kprobes of the current config that next does not define the
+ * same way (their events are already off: session_retire), then creates
+ * those of next the kernel does not list yet: the others are kept, so
+ * their events keep counting. A refused one is logged and stays out. */
+static void kprobes_update(struct session *s, const struct config *next)
 {
-	const struct probe_spec *p = config_probe(s->cfg, i);
-	struct tracefs_dynevent *ev;
+	for (int i = 0; i < config_probe_count(s->cfg); i++) {
+		const struct probe_spec *p = config_probe(s->cfg, i);
 
-	if (p->kind != PROBE_KPROBE || !s->kprobe_made[i] ||
-	    event_user(next, p) >= 0)
-		return;
-	s->kprobe_made[i] = false;
-	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_KPROBE, p->system, p->event);
-	if (!ev || tracefs_dynevent_destroy(ev, false))
-		log_msg(LOG_WARN, "cannot remove kprobe", "probe", p->name,
-			"err", strerror(errno ? errno : ENOENT), NULL);
-	tracefs_dynevent_free(ev);
-}
-
-/* made[j]: kprobe j of next exists, kept from the current config or created
- * now. */
-static void kprobes_adopt(struct session *s, const struct config *next,
-			  bool *made)
-{
+		if (p->kind == PROBE_KPROBE && event_user(next, p) < 0)
+			kprobe_destroy(p);
+	}
 	for (int j = 0; j < config_probe_count(next); j++) {
 		const struct probe_spec *q = config_probe(next, j);
-		int i;
 
-		if (q->kind != PROBE_KPROBE)
-			continue;
-		i = event_user(s->cfg, q);
-		made[j] = (i >= 0 && s->kprobe_made[i]) || kprobe_make(q);
+		if (q->kind == PROBE_KPROBE && !kprobe_exists(q))
+			kprobe_make(q);
 	}
 }
 
 struct tep_handle *session_switch(struct session *s, const struct config *next)
 {
-	bool *made = calloc(config_probe_count(next) + 1, sizeof(*made));
 	struct tep_handle *old = s->tep, *tep;
 
-	if (!made)
-		return NULL;
-	for (int i = 0; i < config_probe_count(s->cfg); i++)
-		kprobe_retire(s, i, next);
-	kprobes_adopt(s, next, made);
-	tep = session_load_tep(NULL, next);
-	if (!tep) {	/* kprobes made for next: see kprobes_remove() */
-		free(made);
-		return NULL;
+	for (int i = 0; i < config_probe_count(s->cfg); i++) {
+		const struct probe_spec *p = config_probe(s->cfg, i);
+
+		if (p->hist && !hist_kept(next, p))
+			session_hist_remove(s, p);
 	}
-	free(s->kprobe_made);
-	s->kprobe_made = made;
+	kprobes_update(s, next);
+	tep = session_load_tep(NULL, next);
+	if (!tep)	/* kprobes made for next: see kprobes_remove() */
+		return NULL;
 	s->cfg = next;
 	s->tep = tep;
 	return old;

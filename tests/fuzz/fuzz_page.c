@@ -38,6 +38,7 @@ static const char yaml[] =
 
 static struct config *cfg;
 static struct parser *parser;
+static struct pstate *states;	/* every probe up */
 static int page_size;
 static unsigned char *page;	/* page_size bytes, then the guard page */
 
@@ -66,8 +67,11 @@ static void setup(void)
 	assert_non_null(cfg);
 	parser = parser_new(tep, cfg);
 	assert_non_null(parser);
+	states = pstate_new(config_probe_count(cfg));
+	assert_non_null(states);
 	for (int i = 0; i < config_probe_count(cfg); i++)
-		parser_probe_enable(parser, i, true);
+		pstate_set(states, i, NULL);
+	parser_count_up(parser, states);
 	page_size = parser_page_size(parser);
 	page = guarded_page();
 }

@@ -137,7 +137,7 @@ struct env {
 	struct tep_handle *tep;
 	struct parser *parser;
 	struct metrics *m;
-	bool up[3];
+	struct pstate *up;
 	struct causes *c;
 };
 
@@ -185,7 +185,10 @@ static struct env *env_new_sized(const char *kernel, int ncpus, unsigned cap)
 	assert_non_null(e->parser);
 	e->m = metrics_new(3, caps, ncpus);
 	assert_non_null(e->m);
-	e->up[0] = e->up[1] = e->up[2] = true;
+	e->up = pstate_new(3);
+	assert_non_null(e->up);
+	for (int i = 0; i < 3; i++)
+		pstate_set(e->up, i, NULL);
 	e->c = causes_new(e->cfg, e->parser, e->m, e->up);
 	assert_non_null(e->c);
 	return e;
@@ -199,6 +202,7 @@ static struct env *env_new(const char *kernel)
 static void env_free(struct env *e)
 {
 	causes_free(e->c);
+	pstate_free(e->up);
 	metrics_free(e->m);
 	parser_free(e->parser);
 	tep_free(e->tep);

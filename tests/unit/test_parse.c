@@ -49,6 +49,7 @@ struct env {
 	struct parser *parser;
 	struct metrics *metrics;
 	struct parse_thread *thread;
+	struct pstate *st;
 	unsigned char page[4096];
 };
 
@@ -65,8 +66,11 @@ static struct env *env_new(const char *kver, const char *yaml)
 	assert_non_null(e->cfg);
 	e->parser = parser_new(e->tep, e->cfg);
 	assert_non_null(e->parser);
+	e->st = pstate_new(config_probe_count(e->cfg));
+	assert_non_null(e->st);
 	for (int i = 0; i < config_probe_count(e->cfg); i++)
-		parser_probe_enable(e->parser, i, true);
+		pstate_set(e->st, i, NULL);
+	parser_count_up(e->parser, e->st);
 	e->metrics = metrics_new(config_probe_count(e->cfg), caps, 1);
 	e->thread = parse_thread_new(e->parser, metrics_shard(e->metrics, 0));
 	assert_non_null(e->thread);
@@ -78,6 +82,7 @@ static void env_free(struct env *e)
 	parse_thread_free(e->thread);
 	metrics_free(e->metrics);
 	parser_free(e->parser);
+	pstate_free(e->st);
 	config_free(e->cfg);
 	tep_free(e->tep);
 	free(e);
@@ -314,7 +319,7 @@ static void test_disabled_probe_not_counted(void **state)
 	unsigned char rec[64];
 
 	(void)state;
-	parser_probe_enable(e->parser, 0, false);
+	pstate_set(e->st, 0, "disabled");
 	pb_init(&b, e->page, sizeof(e->page));
 	assert_int_equal(pb_add(&b, rec, kfree_skb_618(rec, 3)), 0);
 	parse_page(e->thread, e->page);

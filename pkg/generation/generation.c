@@ -1,0 +1,178 @@
+/* generation: see generation.h. This file builds, starts, carries, stops
+ * and frees; enable.c turns probes on, hist.c reads hist triggers.
+ *
+ * DESIGN: after generation_start() the reader threads are the only writers
+ * of the counters, each to its own shard (lock-free). The causes ticker
+ * and scrapes run under the caller's lock and only read them, except for
+ * the hist shard, which generation_refresh() writes under that lock. The
+ * probe-state table, the parser and the families are written while the
+ * generation is built and only read afterwards. generation_stop() joins the
+ * ticker before the readers, so a last tick never reads a shard that is
+ * being drained into, and nothing is freed while a thread runs.
+ */
+#include "generation/generation_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log/log.h"
+
+/* The series cap of every probe: only labelled probes keep series. */
+static unsigned *series_caps(const struct config *cfg)
+{
+	int n = config_probe_count(cfg);
+	unsigned *caps = calloc(n + 1, sizeof(*caps));
+
+	for (int i = 0; caps && i < n; i++)
+		caps[i] = config_probe(cfg, i)->nlabels ?
+			  config_probe(cfg, i)->max_series : 0;
+	return caps;
+}
+
+/* The counters and one parse thread per traced CPU; -1 on ENOMEM. */
+static int build_counters(struct generation *g)
+{
+	unsigned *caps = series_caps(g->cfg);
+	int ncpus = g->env.ncpus;
+
+	if (caps)
+		g->metrics = metrics_new(config_probe_count(g->cfg), caps, ncpus);
+	free(caps);
+	g->threads = calloc(ncpus, sizeof(*g->threads));
+	if (!g->metrics || !g->threads)
+		return -1;
+	for (int c = 0; c < ncpus; c++) {
+		if (!g->env.cpus[c])
+			continue;
+		g->threads[c] = parse_thread_new(g->parser,
+						 metrics_shard(g->metrics, c));
+		if (!g->threads[c])
+			return -1;
+	}
+	return 0;
+}
+
+/* What the collectors read, and their table. */
+static void build_families(struct generation *g)
+{
+	g->src = (struct scrape_src){
+		.cfg = g->cfg, .parser = g->parser, .metrics = g->metrics,
+		.session = g->env.session, .states = g->states,
+		.cpus = g->env.cpus, .ncpus = g->env.ncpus,
+		.status = g->env.status, .causes = g->causes,
+	};
+	g->ncollectors = collectors_table(g->table, &g->src);
+}
+
+/* One unwind path: generation_free() takes whatever was built, but not
+ * cfg, which stays the caller's. */
+struct generation *generation_new(struct config *cfg,
+				  const struct generation_env *env)
+{
+	struct generation *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->env = *env;
+	g->states = pstate_new(config_probe_count(cfg));
+	g->parser = parser_new(session_tep(env->session), cfg);
+	g->cfg = cfg;
+	if (!g->states || !g->parser || gen_enable(g) || build_counters(g))
+		goto err_free;
+	g->causes = causes_new(cfg, g->parser, g->metrics, g->states);
+	if (!g->causes)
+		goto err_free;
+	build_families(g);
+	return g;
+err_free:
+	g->cfg = NULL;
+	generation_free(g);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void generation_carry(struct generation *g, const struct generation *prev)
+{
+	int kept = 0, n = config_probe_count(g->cfg);
+	char k[12], a[12], r[12];
+
+	for (int j = 0; j < n; j++) {
+		int i = config_probe_previous(g->cfg, j);
+
+		if (i < 0)
+			continue;
+		metrics_carry(g->metrics, j, prev->metrics, i);
+		kept++;
+	}
+	metrics_carry_totals(g->metrics, prev->metrics);
+	snprintf(k, sizeof(k), "%d", kept);
+	snprintf(a, sizeof(a), "%d", n - kept);
+	snprintf(r, sizeof(r), "%d", config_probe_count(prev->cfg) - kept);
+	log_msg(LOG_INFO, "config reloaded", "probes_kept", k,
+		"probes_started", a, "probes_removed", r, NULL);
+}
+
+/* Reader callback: the CPU's parse thread counts one page. */
+static void page_ready(void *ctx, void *page)
+{
+	parse_page(ctx, page);
+}
+
+/* The ticker's hook: kernel-held counts first, then the snapshot. */
+static void refresh(void *ctx)
+{
+	generation_refresh(ctx);
+}
+
+int generation_start(struct generation *g, pthread_mutex_t *lock)
+{
+	g->readers = reader_start(g->env.session, g->env.cpus, g->env.ncpus,
+				  parser_page_size(g->parser), page_ready,
+				  (void *const *)g->threads);
+	if (!g->readers)
+		return -1;
+	if (causes_start(g->causes, lock, refresh, g) == 0)
+		return 0;
+	generation_stop(g);
+	return -1;
+}
+
+int generation_collect(struct generation *g, struct expo *w)
+{
+	return expo_collect(w, g->table, g->ncollectors);
+}
+
+void generation_stop(struct generation *g)
+{
+	if (g->causes)
+		causes_stop(g->causes);
+	reader_stop(g->readers);
+	g->readers = NULL;
+}
+
+void generation_free(struct generation *g)
+{
+	if (!g)
+		return;
+	generation_stop(g);
+	causes_free(g->causes);
+	for (int c = 0; g->threads && c < g->env.ncpus; c++)
+		parse_thread_free(g->threads[c]);
+	free(g->threads);
+	metrics_free(g->metrics);
+	parser_free(g->parser);
+	pstate_free(g->states);
+	config_free(g->cfg);
+	free(g);
+}
+
+const struct config *generation_config(const struct generation *g)
+{
+	return g->cfg;
+}
+
+const struct pstate *generation_states(const struct generation *g)
+{
+	return g->states;
+}

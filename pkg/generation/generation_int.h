@@ -1,0 +1,30 @@
+/* Private to pkg/generation: the struct shared by its files. */
+#ifndef FTE_GENERATION_INT_H
+#define FTE_GENERATION_INT_H
+
+#include "generation/generation.h"
+
+#include "causes/causes.h"
+#include "metrics/metrics.h"
+#include "parse/parse.h"
+#include "reader/reader.h"
+
+struct generation {
+	struct config *cfg;
+	struct generation_env env;
+	struct pstate *states;
+	struct parser *parser;
+	struct metrics *metrics;
+	struct parse_thread **threads;	/* [ncpus], NULL for untraced CPUs */
+	struct reader_pool *readers;	/* NULL when not running */
+	struct causes *causes;
+	struct scrape_src src;		/* what the collectors read */
+	struct collector table[COLLECTORS_MAX];
+	int ncollectors;
+};
+
+/* enable.c: turns every probe of g->cfg on in the session and records the
+ * outcome in g->states (logged once per probe). -1 only on ENOMEM. */
+int gen_enable(struct generation *g);
+
+#endif
