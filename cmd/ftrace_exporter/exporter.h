@@ -1,5 +1,5 @@
-/* The binary's own pieces: flags (main.c), the wired pipeline (pipeline.c)
- * and --check-config (check.c). */
+/* The binary's own pieces: flags (main.c) and the wired pipeline
+ * (pipeline.c, reload.c). */
 #ifndef FTE_CMD_EXPORTER_H
 #define FTE_CMD_EXPORTER_H
 
@@ -29,9 +29,5 @@ int pipeline_reload(struct pipeline *p, char *msg, size_t len);
 bool pipeline_failed(const struct pipeline *p);
 /* Stops the web server and readers, removes the instance. */
 void pipeline_stop(struct pipeline *p);
-
-/* --check-config: the config, against this kernel, and the web config
- * when given; returns the exit status (0 valid, 1 problems). */
-int check_config(const struct flags *f);
 
 #endif

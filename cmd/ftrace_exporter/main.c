@@ -1,4 +1,5 @@
-/* ftrace_exporter: flags, wiring, signals. */
+/* ftrace_exporter: flags, signals, --check-config; the pipeline (start,
+ * stop, reload) is pipeline.c and reload.c. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,7 +7,10 @@
 #include <string.h>
 
 #include "exporter.h"
+#include "config/config.h"
+#include "generation/generation.h"
 #include "log/log.h"
+#include "webcfg/webcfg.h"
 
 static const char usage[] =
 	"Usage: ftrace_exporter [flags]\n"
@@ -85,6 +89,26 @@ static int parse_flags(int argc, char **argv, struct flags *f, int *check)
 	if (optind < argc)
 		return bad_flag("argument", argv[optind]);
 	return -1;
+}
+
+/* --check-config: the config file, then its probes against the running
+ * kernel without creating anything, and the web config when given (its
+ * PEM files included); every problem printed. The exit status. */
+static int check_config(const struct flags *f)
+{
+	int bad_web = f->web_config &&
+		      webcfg_check(f->web_config, stdout, stderr) < 0;
+	struct config *cfg = config_load(f->config_file, stderr);
+	int bad;
+
+	if (!cfg)
+		return 1;
+	bad = generation_check(f->tracefs, cfg, stderr);
+	if (!bad)
+		printf("%s: ok, %d probes\n", config_path(cfg),
+		       config_probe_count(cfg));
+	config_free(cfg);
+	return bad || bad_web ? 1 : 0;
 }
 
 /* Waits for signals: SIGHUP reloads, SIGINT/SIGTERM return. */

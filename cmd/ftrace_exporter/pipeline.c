@@ -8,43 +8,28 @@
  * one generation whole. Only a reload writes p->gen and p->status.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "exporter.h"
 #include "pipeline_int.h"
-#include "config/config.h"
 #include "http/http.h"
 #include "log/log.h"
-#include "tracefs/tracefs.h"
 #include "webcfg/webcfg.h"
 
-
-struct generation *pipeline_generation(struct pipeline *p, struct config *cfg)
-{
-	struct generation_env env = {
-		.session = p->session, .cpus = p->cpus, .ncpus = p->ncpus,
-		.status = &p->status,
-	};
-
-	return generation_new(cfg, &env);
-}
-
+/* The server's render callback: one scrape of the running generation. */
 static int render(void *ctx, char **text, size_t *len)
 {
 	struct pipeline *p = ctx;
 
 	pthread_mutex_lock(&p->lock);
-	if (pipeline_failed(p)) {	/* a reload broke it: stopping */
-		pthread_mutex_unlock(&p->lock);
-		return -1;
+	*text = NULL;
+	if (!pipeline_failed(p)) {	/* else a reload broke it: stopping */
+		generation_refresh(p->gen);
+		generation_collect(p->gen, p->expo);
+		*text = expo_detach(p->expo, len);
 	}
-	generation_refresh(p->gen);
-	generation_collect(p->gen, p->expo);
-	*text = expo_detach(p->expo, len);
 	pthread_mutex_unlock(&p->lock);
 	return *text ? 0 : -1;
 }
@@ -60,7 +45,8 @@ static bool is_ready(void *ctx)
 			       __ATOMIC_ACQUIRE);
 }
 
-static int start_http(struct pipeline *p)
+/* The web server with web (NULL: plain HTTP), which the server copies. */
+static int start_http(struct pipeline *p, const struct webcfg *web)
 {
 	struct http_opts o = {
 		.listen = p->flags->listen,
@@ -71,24 +57,11 @@ static int start_http(struct pipeline *p)
 		.reload = p->flags->enable_lifecycle ? http_reload : NULL,
 		.reload_ctx = p,
 		.ready = is_ready, .ready_ctx = p,
-		.web = p->web,
+		.web = web,
 	};
 
 	p->http = http_server_start(&o);
 	return p->http ? 0 : -1;
-}
-
-/* Logs where the server listens, with the bound port (tests and operators
- * that pass port 0 read it here). */
-static void log_listening(const struct pipeline *p)
-{
-	char port[8];
-
-	snprintf(port, sizeof(port), "%d", http_server_port(p->http));
-	log_msg(LOG_INFO, "listening", "address", p->flags->listen, "port",
-		port, "path", p->flags->telemetry_path, "tls",
-		p->web && webcfg_tls(p->web) ? "true" : "false", "basic_auth",
-		p->web && webcfg_user_count(p->web) ? "true" : "false", NULL);
 }
 
 /* The instance, then the first generation, then tracing. Takes cfg. */
@@ -99,52 +72,48 @@ static int start_tracing(struct pipeline *p, struct config *cfg)
 		config_free(cfg);
 		return -1;
 	}
-	p->gen = pipeline_generation(p, cfg);
+	p->env = (struct generation_env){ p->session, &p->status };
+	p->gen = generation_new(cfg, &p->env);
 	if (!p->gen) {
 		p->orphan = cfg;
 		return -1;
 	}
+	p->status = (struct scrape_status){ true, (double)time(NULL) };
 	if (generation_start(p->gen, &p->lock))
 		return -1;
-	p->status = (struct scrape_status){ true, (double)time(NULL) };
 	return session_start(p->session);
 }
 
-static int alloc_state(struct pipeline *p, const struct config *cfg)
+static int pipeline_init(struct pipeline *p, const struct flags *f)
 {
-	p->ncpus = session_cpu_count();
-	p->cpus = calloc(p->ncpus, sizeof(*p->cpus));
-	p->expo = expo_new();
-	if (!p->cpus || !p->expo)
-		return -1;
-	for (int c = 0; c < p->ncpus; c++)
-		p->cpus[c] = config_cpu_enabled(cfg, c);
-	return 0;
-}
-
-struct pipeline *pipeline_start(const struct flags *f)
-{
-	struct pipeline *p = calloc(1, sizeof(*p));
-	struct config *cfg;
-
-	if (!p)
-		return NULL;
 	p->flags = f;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->reload_lock, NULL);
-	cfg = config_load(f->config_file, stderr);
+	p->expo = expo_new();
+	return p->expo ? 0 : -1;
+}
+
+/* Both configs are loaded, and valid, before tracefs is touched. */
+struct pipeline *pipeline_start(const struct flags *f)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+	struct config *cfg = config_load(f->config_file, stderr);
+	struct webcfg *web = NULL;
+	int ret = -1;
+
 	if (f->web_config)
-		p->web = webcfg_load(f->web_config, stderr);
-	if (!cfg || (f->web_config && !p->web) || alloc_state(p, cfg)) {
-		config_free(cfg);
-		goto err_stop;
+		web = webcfg_load(f->web_config, stderr);
+	if (p && !pipeline_init(p, f) && cfg && (web || !f->web_config)) {
+		ret = start_tracing(p, cfg);
+		cfg = NULL;	/* taken */
+		ret = ret ? ret : start_http(p, web);
 	}
-	if (start_tracing(p, cfg) || start_http(p))
-		goto err_stop;
-	__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
-	log_listening(p);
-	return p;
-err_stop:
+	config_free(cfg);
+	webcfg_free(web);
+	if (ret == 0) {
+		__atomic_store_n(&p->ready, true, __ATOMIC_RELEASE);
+		return p;
+	}
 	log_msg(LOG_ERROR, "start failed", "err", errno ? strerror(errno) : "",
 		NULL);
 	pipeline_stop(p);
@@ -153,9 +122,8 @@ err_stop:
 
 /* Takes p down in the reverse order of its start: no scrape, then no
  * tracing, then no tick and no reader (generation_stop: the readers drain
- * what is left), and only then is
- * anything freed; the session before the generation whose config it
- * reads. Also the unwind of a start that failed at any step. */
+ * what is left), and only then is anything freed; the session before the
+ * generation whose config it reads. Also the unwind of a failed start. */
 void pipeline_stop(struct pipeline *p)
 {
 	if (!p)
@@ -169,8 +137,6 @@ void pipeline_stop(struct pipeline *p)
 	generation_free(p->gen);
 	config_free(p->orphan);
 	expo_free(p->expo);
-	webcfg_free(p->web);
-	free(p->cpus);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->reload_lock);
 	free(p);

@@ -11,24 +11,18 @@
 
 struct pipeline {
 	const struct flags *flags;
-	struct webcfg *web;	/* last applied (the server copies it);
-				 * NULL without --web.config.file */
 	struct session *session;
+	struct generation_env env;	/* the session, &status */
 	struct generation *gen;	/* the running config's */
 	struct config *orphan;	/* a reload that failed midway left the
 				 * session on it: freed after the session */
 	struct http_server *http;
 	struct expo *expo;
 	struct scrape_status status;
-	bool *cpus;
-	int ncpus;
 	pthread_mutex_t lock;	/* scrapes, ticks and the generation switch */
 	pthread_mutex_t reload_lock;	/* one reload at a time (reload.c) */
 	bool ready;
 	bool failed;	/* a reload failed midway: exit 1 */
 };
-
-/* A generation of cfg on p's session (see generation_new). */
-struct generation *pipeline_generation(struct pipeline *p, struct config *cfg);
 
 #endif

@@ -34,16 +34,18 @@ static unsigned *series_caps(const struct config *cfg)
 static int build_counters(struct generation *g)
 {
 	unsigned *caps = series_caps(g->cfg);
-	int ncpus = g->env.ncpus;
+	int ncpus = g->ncpus = session_cpu_count();
 
 	if (caps)
 		g->metrics = metrics_new(config_probe_count(g->cfg), caps, ncpus);
 	free(caps);
 	g->threads = calloc(ncpus, sizeof(*g->threads));
-	if (!g->metrics || !g->threads)
+	g->cpus = calloc(ncpus, sizeof(*g->cpus));
+	if (!g->metrics || !g->threads || !g->cpus)
 		return -1;
 	for (int c = 0; c < ncpus; c++) {
-		if (!g->env.cpus[c])
+		g->cpus[c] = config_cpu_enabled(g->cfg, c);
+		if (!g->cpus[c])
 			continue;
 		g->threads[c] = parse_thread_new(g->parser,
 						 metrics_shard(g->metrics, c));
@@ -59,7 +61,7 @@ static void build_families(struct generation *g)
 	g->src = (struct scrape_src){
 		.cfg = g->cfg, .parser = g->parser, .metrics = g->metrics,
 		.session = g->env.session, .states = g->states,
-		.cpus = g->env.cpus, .ncpus = g->env.ncpus,
+		.cpus = g->cpus, .ncpus = g->ncpus,
 		.status = g->env.status, .causes = g->causes,
 	};
 	g->ncollectors = collectors_table(g->table, &g->src);
@@ -127,7 +129,7 @@ static void refresh(void *ctx)
 
 int generation_start(struct generation *g, pthread_mutex_t *lock)
 {
-	g->readers = reader_start(g->env.session, g->env.cpus, g->env.ncpus,
+	g->readers = reader_start(g->env.session, g->cpus, g->ncpus,
 				  parser_page_size(g->parser), page_ready,
 				  (void *const *)g->threads);
 	if (!g->readers)
@@ -157,9 +159,10 @@ void generation_free(struct generation *g)
 		return;
 	generation_stop(g);
 	causes_free(g->causes);
-	for (int c = 0; g->threads && c < g->env.ncpus; c++)
+	for (int c = 0; g->threads && c < g->ncpus; c++)
 		parse_thread_free(g->threads[c]);
 	free(g->threads);
+	free(g->cpus);
 	metrics_free(g->metrics);
 	parser_free(g->parser);
 	pstate_free(g->states);

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "expose/collectors.h"
@@ -25,8 +26,6 @@ struct generation;
 /* What a generation borrows from its caller; all of it outlives it. */
 struct generation_env {
 	struct session *session;	/* switched to the config already */
-	const bool *cpus;		/* [ncpus]: traced CPUs */
-	int ncpus;
 	const struct scrape_status *status;	/* the reload status */
 };
 
@@ -62,6 +61,14 @@ int generation_collect(struct generation *g, struct expo *w);
 void generation_stop(struct generation *g);
 /* Stops g if needed and frees it with its config. NULL is a no-op. */
 void generation_free(struct generation *g);
+
+/* --check-config: what a generation of cfg would find on this kernel
+ * (tracefs: NULL for the default mount), without creating anything: each
+ * probe that would be down, label fields the events lack and drop reasons
+ * causes.classes does not name, printed to errs as FILE:LINE:COL. Returns
+ * the number of errors (warnings are not counted). */
+int generation_check(const char *tracefs, const struct config *cfg,
+		     FILE *errs);
 
 const struct config *generation_config(const struct generation *g);
 const struct pstate *generation_states(const struct generation *g);

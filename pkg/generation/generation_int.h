@@ -12,6 +12,8 @@
 struct generation {
 	struct config *cfg;
 	struct generation_env env;
+	bool *cpus;			/* [ncpus]: the config's traced CPUs */
+	int ncpus;
 	struct pstate *states;
 	struct parser *parser;
 	struct metrics *metrics;

@@ -22,6 +22,7 @@
  * /-/reload runs on the lifecycle thread (lifecycle.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,6 +191,26 @@ static void *reap(void *arg)
 	return NULL;
 }
 
+/* "true" or "false" for the log. */
+static const char *yes(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* Logs where the server listens, with the bound port (operators and tests
+ * that pass port 0 read it here), and how (opts->web NULL: plain). */
+static void log_listening(const struct http_server *srv,
+			  const struct http_opts *opts)
+{
+	const struct webcfg *web = opts->web;
+	char port[8];
+
+	snprintf(port, sizeof(port), "%d", srv->port);
+	log_msg(LOG_INFO, "listening", "address", opts->listen, "port",
+		port, "path", srv->path, "tls", yes(web && webcfg_tls(web)),
+		"basic_auth", yes(web && webcfg_user_count(web)), NULL);
+}
+
 /* Validates opts, opens the listening socket and starts the first daemon
  * and the reaper. The server keeps opts' callbacks and contexts, not its
  * strings nor its web config (copied). On failure nothing is left open,
@@ -222,6 +243,7 @@ struct http_server *http_server_start(const struct http_opts *opts)
 		errno = err;
 		goto err_stop_daemon;
 	}
+	log_listening(srv, opts);
 	return srv;
 
 err_stop_daemon:
@@ -278,6 +300,9 @@ int http_server_set_web(struct http_server *srv, const struct webcfg *web)
 	srv->cur = d;
 	pthread_cond_signal(&srv->wake);
 	pthread_mutex_unlock(&srv->lock);
+	log_msg(LOG_INFO, "web config reloaded", "file",
+		web ? webcfg_path(web) : NULL, "tls", yes(web && webcfg_tls(web)),
+		"basic_auth", yes(web && webcfg_user_count(web)), NULL);
 	return 0;
 
 err_stop:

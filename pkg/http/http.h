@@ -61,14 +61,15 @@ struct http_opts {
 
 struct http_server;
 
-/* Starts listening; NULL with errno and a message on stderr on failure. */
+/* Starts listening and logs "listening" with the bound port; NULL with
+ * errno and the reason logged on failure. */
 struct http_server *http_server_start(const struct http_opts *opts);
 /* Serves with web (NULL: plain HTTP, no auth) from now on, on the same
  * listening socket and port: no connection is refused meanwhile, requests
  * in progress finish with the old config. web is copied: the caller may
  * free it on return. Any thread, the server's callbacks included (POST
- * /-/reload). 0, or -1 with errno and the reason logged, the old config
- * still serving. */
+ * /-/reload). 0 (logged: "web config reloaded"), or -1 with errno and the
+ * reason logged, the old config still serving. */
 int http_server_set_web(struct http_server *srv, const struct webcfg *web);
 /* Stops serving (requests in progress are cut), closes the socket, frees
  * srv. Not concurrently with itself. */

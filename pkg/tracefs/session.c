@@ -223,6 +223,7 @@ void session_close(struct session *s)
 		tracefs_instance_free(s->inst);
 	}
 	tep_free(s->tep);
+	tep_free(s->prev_tep);
 	free(s);
 }
 

@@ -10,6 +10,9 @@ struct session {
 	const struct config *cfg;
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
+	struct tep_handle *prev_tep;	/* the formats before the last
+					 * session_switch(), freed at the
+					 * next one or at close */
 	int free_fd;
 	int lock_fd;		/* owner lock (session.c), held while open */
 	bool tracer_set, filter_set;

@@ -56,11 +56,13 @@ int session_enable_functions(struct session *s, bool *on, const char **why);
  * put nothing in the buffers; the old generation may still read them). */
 void session_retire(struct session *s, const struct config *next);
 /* Hot reload, step 2, readers stopped: removes the hist triggers and
- * kprobes next does not define, creates its new kprobes, loads its event formats and makes next the
- * session's config. Returns the old tep for the caller to free once nothing
- * uses it; NULL with errno on failure (the session keeps its config).
- * Probes are then turned on with session_enable*() as at start. */
-struct tep_handle *session_switch(struct session *s, const struct config *next);
+ * kprobes next does not define, creates its new kprobes, loads its event
+ * formats and makes next the session's config. The previous formats stay
+ * valid until the next switch or session_close() (the previous config's
+ * parser reads them until it is freed). 0, or -1 with errno (the session
+ * keeps its config). Probes are then turned on with session_enable*() as
+ * at start. */
+int session_switch(struct session *s, const struct config *next);
 /* mode: hist. Appends probe's hist trigger to its event (left disabled:
  * the kernel counts, nothing reaches the readers); 0 when it is there
  * already. -1 with *why when the kernel refuses it or has no hist

@@ -125,9 +125,9 @@ static void kprobes_update(struct session *s, const struct config *next)
 	}
 }
 
-struct tep_handle *session_switch(struct session *s, const struct config *next)
+int session_switch(struct session *s, const struct config *next)
 {
-	struct tep_handle *old = s->tep, *tep;
+	struct tep_handle *tep;
 
 	for (int i = 0; i < config_probe_count(s->cfg); i++) {
 		const struct probe_spec *p = config_probe(s->cfg, i);
@@ -138,8 +138,10 @@ struct tep_handle *session_switch(struct session *s, const struct config *next)
 	kprobes_update(s, next);
 	tep = session_load_tep(NULL, next);
 	if (!tep)	/* kprobes made for next: see kprobes_remove() */
-		return NULL;
+		return -1;
+	tep_free(s->prev_tep);
+	s->prev_tep = s->tep;
 	s->cfg = next;
 	s->tep = tep;
-	return old;
+	return 0;
 }

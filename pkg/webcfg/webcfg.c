@@ -225,3 +225,19 @@ struct webcfg *webcfg_load(const char *path, FILE *errs)
 {
 	return parse(path, NULL, errs);
 }
+
+/* Loads path and prints a one-line summary to out, or its problems to
+ * errs; 0 when valid, else -1. */
+int webcfg_check(const char *path, FILE *out, FILE *errs)
+{
+	struct webcfg *wc = webcfg_load(path, errs);
+
+	if (!wc)
+		return -1;
+	fprintf(out, "%s: ok, tls %s, client auth %s, %d users, %d headers\n",
+		webcfg_path(wc), webcfg_tls(wc) ? "on" : "off",
+		webcfg_client_auth_name(webcfg_client_auth(wc)),
+		webcfg_user_count(wc), webcfg_header_count(wc));
+	webcfg_free(wc);
+	return 0;
+}

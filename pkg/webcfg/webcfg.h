@@ -50,6 +50,10 @@ struct webcfg;
 struct webcfg *webcfg_load(const char *path, FILE *errs);
 struct webcfg *webcfg_parse(const char *path, const char *text, FILE *errs);
 void webcfg_free(struct webcfg *wc);
+/* --check-config: loads path, prints a one-line summary of it (TLS,
+ * client auth, users, headers) to out or its problems to errs; 0 when it
+ * is valid, else -1. */
+int webcfg_check(const char *path, FILE *out, FILE *errs);
 /* A deep copy of wc, independent of it; NULL with ENOMEM. The caller frees
  * it with webcfg_free(). */
 struct webcfg *webcfg_dup(const struct webcfg *wc);
