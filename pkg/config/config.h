@@ -73,9 +73,10 @@ const struct probe_spec *config_probe_by_name(const struct config *cfg,
 /* True when a and b define the same probe: same name, kind, target, labels,
  * family, filter and cap (so its counters mean the same across a reload). */
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b);
-/* True when a and b need the same event in the kernel, across configs
- * too: a ring-buffer tracepoint with the same filter, or a kprobe with the
- * same definition (function and hist probes: never). */
+/* True when a and b need the same thing in the kernel, across configs
+ * too: a ring-buffer tracepoint with the same filter, a kprobe with the
+ * same definition, or a hist trigger with the same keys, size and filter
+ * (function probes: never). */
 bool config_same_kernel_event(const struct probe_spec *a,
 			      const struct probe_spec *b);
 

@@ -27,8 +27,11 @@ static bool on_same_event(const struct probe_spec *p,
 bool config_same_kernel_event(const struct probe_spec *p,
 			      const struct probe_spec *q)
 {
-	if (p->kind != q->kind || p->hist || q->hist || !on_same_event(p, q))
+	if (p->kind != q->kind || p->hist != q->hist || !on_same_event(p, q))
 		return false;
+	if (p->hist)	/* one trigger: its keys, size and filter */
+		return cfg_same_labels(p, q) && p->max_series == q->max_series &&
+		       str_same(p->filter, q->filter);
 	if (p->kind == PROBE_KPROBE)
 		return !strcmp(p->target, q->target) &&
 		       str_same(p->fetchargs, q->fetchargs);

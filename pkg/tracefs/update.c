@@ -16,25 +16,7 @@
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 
-/* True when a hist probe of cfg has hist probe p's trigger. */
-static bool hist_kept(const struct config *cfg, const struct probe_spec *p)
-{
-	char a[1024], b[1024];
-
-	if (session_hist_trigger(p, a, sizeof(a)))
-		return false;
-	for (int i = 0; i < config_probe_count(cfg); i++) {
-		const struct probe_spec *q = config_probe(cfg, i);
-
-		if (q->hist && !strcmp(q->system, p->system) &&
-		    !strcmp(q->event, p->event) &&
-		    !session_hist_trigger(q, b, sizeof(b)) && !strcmp(a, b))
-			return true;
-	}
-	return false;
-}
-
-/* The probe of cfg that needs p's event enabled, or -1. */
+/* The probe of cfg that needs what p needs in the kernel, or -1. */
 static int event_user(const struct config *cfg, const struct probe_spec *p)
 {
 	for (int i = 0; i < config_probe_count(cfg); i++)
@@ -132,7 +114,7 @@ int session_switch(struct session *s, const struct config *next)
 	for (int i = 0; i < config_probe_count(s->cfg); i++) {
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
-		if (p->hist && !hist_kept(next, p))
+		if (p->hist && event_user(next, p) < 0)
 			session_hist_remove(s, p);
 	}
 	kprobes_update(s, next);
