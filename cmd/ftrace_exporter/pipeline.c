@@ -106,7 +106,7 @@ static int start_tracing(struct pipeline *p, struct config *cfg)
 	}
 	if (generation_start(p->gen, &p->lock))
 		return -1;
-	p->status = (struct scrape_status){ true, (double)time(NULL) };
+	p->status = (struct collect_status){ true, (double)time(NULL) };
 	return session_start(p->session);
 }
 

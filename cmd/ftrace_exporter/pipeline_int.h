@@ -19,7 +19,7 @@ struct pipeline {
 				 * session on it: freed after the session */
 	struct http_server *http;
 	struct expo *expo;
-	struct scrape_status status;
+	struct collect_status status;
 	bool *cpus;
 	int ncpus;
 	pthread_mutex_t lock;	/* scrapes, ticks and the generation switch */

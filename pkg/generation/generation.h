@@ -14,8 +14,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "collect/collect.h"
 #include "config/config.h"
-#include "expose/collectors.h"
 #include "expose/expose.h"
 #include "pstate/pstate.h"
 #include "tracefs/tracefs.h"
@@ -27,7 +27,7 @@ struct generation_env {
 	struct session *session;	/* switched to the config already */
 	const bool *cpus;		/* [ncpus]: traced CPUs */
 	int ncpus;
-	const struct scrape_status *status;	/* the reload status */
+	const struct collect_status *status;	/* the reload status */
 };
 
 /* Builds the generation of cfg on env->session: resolves every probe
