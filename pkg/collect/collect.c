@@ -66,11 +66,13 @@ struct collect *collect_new(const struct collect_src *src)
 	return c;
 }
 
+/* The table in order, through expo_collect(). */
 int collect_run(const struct collect *c, struct expo *w)
 {
 	return expo_collect(w, c->table, c->ncollectors);
 }
 
+/* The families, then c; what src pointed to stays the caller's. */
 void collect_free(struct collect *c)
 {
 	if (!c)

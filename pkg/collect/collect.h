@@ -52,9 +52,9 @@ struct collect;
  * borrowed). NULL with errno (ENOMEM). */
 struct collect *collect_new(const struct collect_src *src);
 /* One scrape into w (reset first): every collector in order, a failed one
- * leaving nothing behind (expo_collect). Returns how many failed. The
- * caller keeps the counters' other readers and writers out as the scrape
- * lock does (the hist shard, the causes window). */
+ * leaving nothing behind (expo_collect). Returns how many failed. Call it
+ * holding the lock the hist refresh and the causes ticker take (the
+ * scrape lock): it reads the hist shard and the causes window. */
 int collect_run(const struct collect *c, struct expo *w);
 /* NULL is a no-op. */
 void collect_free(struct collect *c);

@@ -3,6 +3,7 @@
  * and the in-stream missed count of each page (from the parser). */
 #include "collect/collect_int.h"
 
+/* One sample of the lost family: cpu and kind. */
 static void lost_sample(struct expo *w, const char *cpu, const char *kind,
 			uint64_t n)
 {
@@ -12,6 +13,8 @@ static void lost_sample(struct expo *w, const char *cpu, const char *kind,
 	expo_sample(w, names, values, 2, n);
 }
 
+/* Every traced CPU: the kernel's overrun and dropped when there is a
+ * session, the parser's missed always. -1 only if the family fails. */
 int collect_lost(void *ctx, struct expo *w)
 {
 	const struct collect *c = ctx;

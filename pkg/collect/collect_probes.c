@@ -125,6 +125,7 @@ static int build_families(struct collect *c)
 	return c->families && c->members && fam ? 0 : -1;
 }
 
+/* The rows and families, from the config and the final probe states. */
 int collect_probes_build(struct collect *c)
 {
 	if (build_functions(c) || build_events(c) || build_families(c))
@@ -132,6 +133,7 @@ int collect_probes_build(struct collect *c)
 	return 0;
 }
 
+/* What collect_probes_build() allocated; c itself stays. */
 void collect_probes_free(struct collect *c)
 {
 	for (int r = 0; r < c->nevents; r++)
@@ -158,6 +160,8 @@ struct render_ctx {
 	int failed;
 };
 
+/* metrics_series_foreach() callback: one series of r->probe, its label
+ * values rendered, added to the family's merge. */
 static void render_series(const struct series_key *k, uint64_t count,
 			  void *arg)
 {
@@ -196,6 +200,8 @@ static int write_family(const struct collect *c,
 	return r.failed ? -1 : 0;
 }
 
+/* The two hits families, then every labelled family; -1 when one failed
+ * (the others are written). */
 int collect_probes(void *ctx, struct expo *w)
 {
 	const struct collect *c = ctx;

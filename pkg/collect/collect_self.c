@@ -2,6 +2,7 @@
  * read per CPU, parse errors, series over the cap, config reloads. */
 #include "collect/collect_int.h"
 
+/* One sample per probe: up (1 or 0), or its series dropped. */
 static void per_probe(const struct collect_src *s, struct expo *w, bool up)
 {
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
@@ -10,6 +11,7 @@ static void per_probe(const struct collect_src *s, struct expo *w, bool up)
 			     metrics_series_dropped(s->metrics, i));
 }
 
+/* Records read, one sample per traced CPU. */
 static void per_cpu_events(const struct collect *c, struct expo *w)
 {
 	for (int i = 0; i < c->ncpus; i++)
@@ -17,6 +19,7 @@ static void per_cpu_events(const struct collect *c, struct expo *w)
 			     metrics_cpu_events(c->src.metrics, c->cpus[i].cpu));
 }
 
+/* The self families in order; -1 when one cannot be started. */
 int collect_self(void *ctx, struct expo *w)
 {
 	const struct collect *c = ctx;

@@ -117,9 +117,8 @@ static void rx(struct env *e, int cpu, int probe, uint64_t len, int n)
 		shard_series_add(metrics_shard(e->m, cpu), probe, &k);
 }
 
-/* One scrape of the families built now (the probe states final); the
- * text stays in e->w. */
-static const char *scrape(struct env *e)
+/* The families of e, built now (the probe states final). */
+static struct collect *families(struct env *e)
 {
 	struct collect_src src = {
 		.cfg = e->cfg, .parser = e->parser, .metrics = e->m,
@@ -129,6 +128,14 @@ static const char *scrape(struct env *e)
 	struct collect *c = collect_new(&src);
 
 	assert_non_null(c);
+	return c;
+}
+
+/* One scrape of the families built now; the text stays in e->w. */
+static const char *scrape(struct env *e)
+{
+	struct collect *c = families(e);
+
 	assert_int_equal(collect_run(c, e->w), 0);
 	collect_free(c);
 	return expo_text(e->w);
@@ -282,14 +289,8 @@ static void test_lost_and_self(void **state)
 static void test_status_read_at_scrape(void **state)
 {
 	struct env *e = *state;
-	struct collect_src src = {
-		.cfg = e->cfg, .parser = e->parser, .metrics = e->m,
-		.states = e->st, .cpus = e->cpus, .ncpus = NCPUS,
-		.status = &e->status,
-	};
-	struct collect *c = collect_new(&src);
+	struct collect *c = families(e);
 
-	assert_non_null(c);
 	e->status.reload_ok = false;
 	assert_int_equal(collect_run(c, e->w), 0);
 	assert_string_equal(samples(expo_text(e->w),
