@@ -75,6 +75,7 @@ bench: $(BIN) tools $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bench/drop_rate.sh
 	@bench/scrape_latency.sh
+	@bench/scrape_probes.sh
 
 run:
 	@scripts/run.sh

@@ -1,11 +1,11 @@
 /* series_walk_bench: what the drop-cause tick (once a second, under the
- * pipeline lock) and the probes' collector (every scrape, under the same
+ * pipeline lock) and a scrape (collect_run, every scrape, under the same
  * lock) cost when the series cap is large and few series are live.
  *
  * A probe on skb:kfree_skb labelled by location and reason, with a cap of
  * 1,000,000, on SHARDS counter shards; LIVE series, each produced on every
  * shard. The event formats come from the running kernel's tracefs (read
- * only: no instance is made). Times causes_tick() and collect_probes() and
+ * only: no instance is made). Times causes_tick() and collect_run() and
  * prints the mean per pass; the cost should follow the live series, not the
  * cap times the shards. A benchmark: it prints figures and checks nothing
  * but that the pass saw every series.
@@ -18,11 +18,12 @@
 #include <event-parse.h>
 
 #include "causes/causes.h"
+#include "collect/collect.h"
 #include "config/config.h"
-#include "expose/collectors.h"
 #include "expose/expose.h"
 #include "metrics/metrics.h"
 #include "parse/parse.h"
+#include "pstate/pstate.h"
 #include "tracefs/tracefs.h"
 
 #define SHARDS 8
@@ -86,10 +87,10 @@ static void tick_pass(void *ctx)
 
 static void scrape_pass(void *ctx)
 {
-	struct scrape_src *src = ctx;
+	const struct collect *c = ctx;
 	struct expo *w = expo_new();
 
-	if (!w || collect_probes(src, w) ||
+	if (!w || collect_run(c, w) ||
 	    !strstr(expo_text(w), "ftrace_bench_drops_total{location=")) {
 		fprintf(stderr, "series_walk_bench: scrape failed\n");
 		exit(1);
@@ -97,15 +98,36 @@ static void scrape_pass(void *ctx)
 	expo_free(w);
 }
 
-/* Builds the metrics, causes and scrape source, times both passes. */
+/* Times the causes tick and the scrape of m with causes c. */
+static int time_passes(struct config *cfg, struct parser *p,
+		       struct metrics *m, struct pstate *st, struct causes *c)
+{
+	static const struct collect_status status = { true, 0 };
+	bool cpus[SHARDS];
+	struct collect *col;
+
+	memset(cpus, 1, sizeof(cpus));
+	col = collect_new(&(struct collect_src){
+		.cfg = cfg, .parser = p, .metrics = m, .states = st,
+		.cpus = cpus, .ncpus = SHARDS, .causes = c,
+		.status = &status });
+	if (!col)
+		return -1;
+	timed("causes tick", tick_pass, c);
+	timed("collect_run scrape", scrape_pass, col);
+	collect_free(col);
+	return 0;
+}
+
+/* Builds the metrics, causes and probe states, times both passes. */
 static int run(struct config *cfg, struct parser *p)
 {
 	unsigned caps[1] = { config_probe(cfg, 0)->max_series };
-	bool cpus[SHARDS], *up = (bool[1]){ true };
 	struct pstate *st = pstate_new(1);
 	double t0 = now();
 	struct metrics *m = metrics_new(1, caps, SHARDS);
 	struct causes *c;
+	int ret;
 
 	if (!m)
 		return -1;
@@ -118,14 +140,11 @@ static int run(struct config *cfg, struct parser *p)
 		metrics_free(m);
 		return -1;
 	}
-	memset(cpus, 1, sizeof(cpus));
-	timed("causes tick", tick_pass, c);
-	timed("collect_probes scrape", scrape_pass, &(struct scrape_src){
-		.cfg = cfg, .parser = p, .metrics = m, .probe_up = up,
-		.cpus = cpus, .ncpus = SHARDS });
+	ret = time_passes(cfg, p, m, st, c);
 	causes_free(c);
 	metrics_free(m);
-	return 0;
+	pstate_free(st);
+	return ret;
 }
 
 int main(void)

@@ -78,7 +78,7 @@ static int start_tracing(struct pipeline *p, struct config *cfg)
 		p->orphan = cfg;
 		return -1;
 	}
-	p->status = (struct scrape_status){ true, (double)time(NULL) };
+	p->status = (struct collect_status){ true, (double)time(NULL) };
 	if (generation_start(p->gen, &p->lock))
 		return -1;
 	return session_start(p->session);

@@ -18,7 +18,7 @@ struct pipeline {
 				 * session on it: freed after the session */
 	struct http_server *http;
 	struct expo *expo;
-	struct scrape_status status;
+	struct collect_status status;
 	pthread_mutex_t lock;	/* scrapes, ticks and the generation switch */
 	pthread_mutex_t reload_lock;	/* one reload at a time (reload.c) */
 	bool ready;

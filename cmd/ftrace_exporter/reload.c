@@ -49,7 +49,7 @@ static struct generation *switch_locked(struct pipeline *p,
 	}
 	generation_carry(g, old);
 	p->gen = g;
-	p->status = (struct scrape_status){ true, (double)time(NULL) };
+	p->status = (struct collect_status){ true, (double)time(NULL) };
 	return old;
 }
 

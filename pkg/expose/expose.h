@@ -49,7 +49,4 @@ size_t expo_len(const struct expo *w);
  * free() it; w is left reset and empty. NULL with ENOMEM on failure. */
 char *expo_detach(struct expo *w, size_t *len);
 
-/* gzip-compresses text into a malloc'd buffer; NULL on failure. */
-unsigned char *expo_gzip(const char *text, size_t len, size_t *outlen);
-
 #endif

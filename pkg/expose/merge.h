@@ -1,7 +1,9 @@
-/* merge: private to pkg/expose. Sums series whose rendered label values are
- * written alike (several raw addresses inside one function, the same series
- * in several CPU shards, values equal once made valid UTF-8) and yields them,
- * as written, in first-seen order. */
+/* merge: for collectors (pkg/collect) that sum series before they write a
+ * family. Sums series whose rendered label values are written alike
+ * (several raw addresses inside one function, the same series in several
+ * CPU shards, values equal once made valid UTF-8) and yields them, as
+ * written, in first-seen order. It lives with the writer because "written
+ * alike" is the writer's rule (utf8.h). */
 #ifndef FTE_EXPOSE_MERGE_H
 #define FTE_EXPOSE_MERGE_H
 

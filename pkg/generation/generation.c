@@ -55,16 +55,19 @@ static int build_counters(struct generation *g)
 	return 0;
 }
 
-/* What the collectors read, and their table. */
-static void build_families(struct generation *g)
+/* The metric families of g (pkg/collect), once its probe states are
+ * final; -1 on ENOMEM. */
+static int build_families(struct generation *g)
 {
-	g->src = (struct scrape_src){
+	struct collect_src src = {
 		.cfg = g->cfg, .parser = g->parser, .metrics = g->metrics,
 		.session = g->env.session, .states = g->states,
 		.cpus = g->cpus, .ncpus = g->ncpus,
 		.status = g->env.status, .causes = g->causes,
 	};
-	g->ncollectors = collectors_table(g->table, &g->src);
+
+	g->collect = collect_new(&src);
+	return g->collect ? 0 : -1;
 }
 
 /* One unwind path: generation_free() takes whatever was built, but not
@@ -83,9 +86,8 @@ struct generation *generation_new(struct config *cfg,
 	if (!g->states || !g->parser || gen_enable(g) || build_counters(g))
 		goto err_free;
 	g->causes = causes_new(cfg, g->parser, g->metrics, g->states);
-	if (!g->causes)
+	if (!g->causes || build_families(g))
 		goto err_free;
-	build_families(g);
 	return g;
 err_free:
 	g->cfg = NULL;
@@ -142,7 +144,7 @@ int generation_start(struct generation *g, pthread_mutex_t *lock)
 
 int generation_collect(struct generation *g, struct expo *w)
 {
-	return expo_collect(w, g->table, g->ncollectors);
+	return collect_run(g->collect, w);
 }
 
 void generation_stop(struct generation *g)
@@ -158,6 +160,7 @@ void generation_free(struct generation *g)
 	if (!g)
 		return;
 	generation_stop(g);
+	collect_free(g->collect);
 	causes_free(g->causes);
 	for (int c = 0; g->threads && c < g->ncpus; c++)
 		parse_thread_free(g->threads[c]);

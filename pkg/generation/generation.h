@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "collect/collect.h"
 #include "config/config.h"
-#include "expose/collectors.h"
 #include "expose/expose.h"
 #include "pstate/pstate.h"
 #include "tracefs/tracefs.h"
@@ -26,7 +26,7 @@ struct generation;
 /* What a generation borrows from its caller; all of it outlives it. */
 struct generation_env {
 	struct session *session;	/* switched to the config already */
-	const struct scrape_status *status;	/* the reload status */
+	const struct collect_status *status;	/* the reload status */
 };
 
 /* Builds the generation of cfg on env->session: resolves every probe

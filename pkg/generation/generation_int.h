@@ -20,9 +20,7 @@ struct generation {
 	struct parse_thread **threads;	/* [ncpus], NULL for untraced CPUs */
 	struct reader_pool *readers;	/* NULL when not running */
 	struct causes *causes;
-	struct scrape_src src;		/* what the collectors read */
-	struct collector table[COLLECTORS_MAX];
-	int ncollectors;
+	struct collect *collect;	/* the families a scrape writes */
 };
 
 /* enable.c: turns every probe of g->cfg on in the session and records the

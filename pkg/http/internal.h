@@ -140,6 +140,10 @@ void http_lifecycle_stop(struct http_lifecycle *l);
 /* Frees l once nothing can call it any more; NULL is fine. */
 void http_lifecycle_free(struct http_lifecycle *l);
 
+/* gzip.c: text gzip-compressed (level 1) into a malloc'd buffer of
+ * *outlen bytes; NULL with errno (ENOMEM, EOVERFLOW, EIO). */
+unsigned char *http_gzip(const char *text, size_t len, size_t *outlen);
+
 /* Builds the landing page linking path, malloc'd; NULL with ENOMEM. */
 char *http_landing_page(const char *path);
 

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "expose/expose.h"
 #include "http/internal.h"
 #include "log/log.h"
 
@@ -96,7 +95,7 @@ static enum MHD_Result serve_metrics(const struct http_daemon *d,
 	}
 	if (accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 				MHD_HTTP_HEADER_ACCEPT_ENCODING)))
-		gz = expo_gzip(text, len, &len);
+		gz = http_gzip(text, len, &len);
 	if (gz) {
 		free(text);
 		text = (char *)gz;

@@ -1,5 +1,5 @@
 /* Unit tests for pkg/expose: exact text, escaping, numbers, duplicates,
- * gzip round trip, collector tables, and promtool's opinion when present. */
+ * collector tables, and promtool's opinion when present. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "expose/expose.h"
 #include "expose/merge.h"
@@ -308,36 +307,6 @@ static void test_many_families(void **state)
 	promtool_check(expo_text(w), expo_len(w));
 }
 
-static void test_gzip_round_trip(void **state)
-{
-	struct expo *w = *state;
-	unsigned char *gz, out[4096];
-	size_t gzlen;
-	uLongf outlen = sizeof(out);
-	z_stream zs = { 0 };
-
-	write_two(w);
-	gz = expo_gzip(expo_text(w), expo_len(w), &gzlen);
-	assert_non_null(gz);
-	assert_true(gzlen > 18);
-	assert_int_equal(gz[0], 0x1f);
-	assert_int_equal(gz[1], 0x8b);
-	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-	zs.next_in = gz;
-	zs.avail_in = gzlen;
-	zs.next_out = out;
-	zs.avail_out = outlen;
-	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-	assert_int_equal(zs.total_out, expo_len(w));
-	assert_memory_equal(out, expo_text(w), expo_len(w));
-	inflateEnd(&zs);
-	free(gz);
-
-	gz = expo_gzip("", 0, &gzlen);
-	assert_non_null(gz);
-	free(gz);
-}
-
 static int collect_hits(void *ctx, struct expo *w)
 {
 	int *calls = ctx;
@@ -436,8 +405,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_and_bad_names,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_families, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_gzip_round_trip, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_collect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach, setup, teardown),

@@ -26,6 +26,7 @@
 
 #include "expose/expose.h"
 #include "http/http.h"
+#include "http/internal.h"
 #include "log/log.h"
 #include "webcfg/webcfg.h"
 #include "dir_count.h"
@@ -257,10 +258,26 @@ static void test_metrics(void **state)
 	resp_free(&r);
 }
 
+/* Asserts that the gzip stream gz[0..gzlen) inflates to text[0..len). */
+static void assert_gunzips_to(const void *gz, size_t gzlen, const char *text,
+			      size_t len)
+{
+	unsigned char out[4096];
+	z_stream zs = { 0 };
+
+	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = (unsigned char *)gz;
+	zs.avail_in = gzlen;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(zs.total_out, len);
+	assert_memory_equal(out, text, len);
+	inflateEnd(&zs);
+}
+
 static void expect_gzip(int port, const char *accept, bool gzipped)
 {
-	unsigned char out[1024];
-	z_stream zs = { 0 };
 	struct resp r;
 
 	request(port, "GET", "/metrics", accept, &r);
@@ -274,15 +291,7 @@ static void expect_gzip(int port, const char *accept, bool gzipped)
 	}
 	assert_string_equal(header(&r, "Content-Encoding"), "gzip");
 	assert_string_equal(header(&r, "Vary"), "Accept-Encoding");
-	assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-	zs.next_in = (unsigned char *)r.body;
-	zs.avail_in = r.body_len;
-	zs.next_out = out;
-	zs.avail_out = sizeof(out);
-	assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-	assert_int_equal(zs.total_out, strlen(BODY));
-	assert_memory_equal(out, BODY, strlen(BODY));
-	inflateEnd(&zs);
+	assert_gunzips_to(r.body, r.body_len, BODY, strlen(BODY));
 	resp_free(&r);
 }
 
@@ -296,6 +305,32 @@ static void test_gzip(void **state)
 	expect_gzip(port, "Accept-Encoding: gzip;q=0\r\n", false);
 	expect_gzip(port, "Accept-Encoding: x-gzipper\r\n", false);
 	expect_gzip(port, NULL, false);
+}
+
+/* http_gzip() itself: a gzip stream (magic 1f 8b) that inflates back to
+ * the text, and a valid stream for an empty body. */
+static void test_gzip_round_trip(void **state)
+{
+	char text[2048];
+	unsigned char *gz;
+	size_t len = 0, gzlen;
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		len += snprintf(text + len, sizeof(text) - len,
+				"ftrace_event_hits_total{event=\"e:%d\"} %d\n",
+				i, i * 1000);
+	gz = http_gzip(text, len, &gzlen);
+	assert_non_null(gz);
+	assert_true(gzlen > 18);
+	assert_int_equal(gz[0], 0x1f);
+	assert_int_equal(gz[1], 0x8b);
+	assert_gunzips_to(gz, gzlen, text, len);
+	free(gz);
+
+	gz = http_gzip("", 0, &gzlen);
+	assert_non_null(gz);
+	free(gz);
 }
 
 static void test_head(void **state)
@@ -1525,6 +1560,7 @@ int main(void)
 		T(test_idle_clients_do_not_lock_out),
 		T(test_body_limits),
 #undef T
+		cmocka_unit_test(test_gzip_round_trip),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_headers_without_auth),
 		cmocka_unit_test(test_auth_cache),

@@ -1,6 +1,7 @@
-/* expose: gzip of a rendered scrape, for clients sending Accept-Encoding. */
+/* http gzip: the telemetry body compressed for clients sending
+ * Accept-Encoding: gzip. */
 #define ZLIB_CONST
-#include "expose.h"
+#include "http/internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +11,7 @@
 /* Compresses text in one deflate call into a buffer sized by deflateBound;
  * level 1, since scrape text is repetitive and latency matters more. The
  * caller frees the result. NULL with errno (ENOMEM, EOVERFLOW, EIO). */
-unsigned char *expo_gzip(const char *text, size_t len, size_t *outlen)
+unsigned char *http_gzip(const char *text, size_t len, size_t *outlen)
 {
 	z_stream zs = { 0 };
 	unsigned char *out;

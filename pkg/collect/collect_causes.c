@@ -1,9 +1,9 @@
 /* collect_causes: ftrace_drop_cause_rate{cause} and
  * ftrace_drop_cause_dominant{cause}, from pkg/causes. Runs under the
- * pipeline's lock, the same one the causes ticker takes. */
+ * scrape lock, the same one the causes ticker takes. */
 #include <stdlib.h>
 
-#include "expose/collectors.h"
+#include "collect/collect_int.h"
 
 /* Writes both families from rates[n]. */
 static int write_families(const struct causes *c, const double *rates, int n,
@@ -26,21 +26,21 @@ static int write_families(const struct causes *c, const double *rates, int n,
 	return 0;
 }
 
-/* No families when the pipeline has no causes module; -1 on ENOMEM. */
-int collect_causes(void *src, struct expo *w)
+/* No families without a causes module; -1 on ENOMEM. */
+int collect_causes(void *ctx, struct expo *w)
 {
-	const struct scrape_src *s = src;
+	const struct causes *causes = ((const struct collect *)ctx)->src.causes;
 	double *rates;
 	int n, ret;
 
-	if (!s->causes)
+	if (!causes)
 		return 0;
-	n = causes_size(s->causes);
+	n = causes_size(causes);
 	rates = calloc(n, sizeof(*rates));
 	if (!rates)
 		return -1;
-	causes_rates(s->causes, causes_now(), rates);
-	ret = write_families(s->causes, rates, n, w);
+	causes_rates(causes, causes_now(), rates);
+	ret = write_families(causes, rates, n, w);
 	free(rates);
 	return ret;
 }

@@ -1,10 +1,9 @@
 /* collect_self: the exporter's own health: build info, probe state, events
  * read per CPU, parse errors, series over the cap, config reloads. */
-#include <stdio.h>
+#include "collect/collect_int.h"
 
-#include "expose/collectors.h"
-
-static void per_probe(const struct scrape_src *s, struct expo *w, bool up)
+/* One sample per probe: up (1 or 0), or its series dropped. */
+static void per_probe(const struct collect_src *s, struct expo *w, bool up)
 {
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		expo_sample1(w, "probe", config_probe(s->cfg, i)->name,
@@ -12,21 +11,19 @@ static void per_probe(const struct scrape_src *s, struct expo *w, bool up)
 			     metrics_series_dropped(s->metrics, i));
 }
 
-static void per_cpu_events(const struct scrape_src *s, struct expo *w)
+/* Records read, one sample per traced CPU. */
+static void per_cpu_events(const struct collect *c, struct expo *w)
 {
-	char cpu[16];
-
-	for (int c = 0; c < s->ncpus; c++) {
-		if (!s->cpus[c])
-			continue;
-		snprintf(cpu, sizeof(cpu), "%d", c);
-		expo_sample1(w, "cpu", cpu, metrics_cpu_events(s->metrics, c));
-	}
+	for (int i = 0; i < c->ncpus; i++)
+		expo_sample1(w, "cpu", c->cpus[i].label,
+			     metrics_cpu_events(c->src.metrics, c->cpus[i].cpu));
 }
 
-int collect_self(void *src, struct expo *w)
+/* The self families in order; -1 when one cannot be started. */
+int collect_self(void *ctx, struct expo *w)
 {
-	const struct scrape_src *s = src;
+	const struct collect *c = ctx;
+	const struct collect_src *s = &c->src;
 
 	if (expo_family(w, "ftrace_exporter_build_info", EXPO_GAUGE,
 			"A metric with a constant '1' value labelled by version."))
@@ -39,7 +36,7 @@ int collect_self(void *src, struct expo *w)
 	if (expo_family(w, "ftrace_exporter_events_total", EXPO_COUNTER,
 			"Trace records read from the ring buffer, by CPU."))
 		return -1;
-	per_cpu_events(s, w);
+	per_cpu_events(c, w);
 	if (expo_family(w, "ftrace_exporter_parse_errors_total", EXPO_COUNTER,
 			"Records that could not be attributed to a probe."))
 		return -1;
