@@ -68,7 +68,10 @@ static int switch_generation(struct pipeline *p, struct config *next)
 	if (!old)
 		return -1;
 	generation_free(old);
-	return generation_start(p->gen, &p->lock);
+	if (generation_start(p->gen, &p->lock) == 0)
+		return 0;
+	__atomic_store_n(&p->failed, true, __ATOMIC_RELEASE);
+	return -1;
 }
 
 /* Why next and web (web_ok: valid, or no --web.config.file) cannot be
