@@ -104,7 +104,8 @@ char *session_hist_read(struct session *s, int probe)
 				       NULL);
 }
 
-/* Removes every hist trigger listed for the event of p in inst. */
+/* Removes every hist trigger listed for the event of p in inst; nothing
+ * when the event has no trigger file (this kernel lacks the event). */
 static void event_hist_clear(struct tracefs_instance *inst,
 			     const struct probe_spec *p)
 {
@@ -112,7 +113,7 @@ static void event_hist_clear(struct tracefs_instance *inst,
 					     "trigger", NULL);
 	char *line, *save = NULL, rm[1024];
 
-	for (line = strtok_r(list, "\n", &save); line;
+	for (line = list ? strtok_r(list, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "hist:", 5))
 			continue;

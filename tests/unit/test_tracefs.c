@@ -609,6 +609,34 @@ static void test_write_functions_none_traceable_keeps_filter(void **state)
 	fake_session_free(s);
 }
 
+/* ---- session_hist_clear ---- */
+
+/* A hist probe on an event this kernel lacks has no trigger file: nothing
+ * to clear there (reading that NULL list crashed session_close() and the
+ * clean-up of a stale instance); the other event's trigger is removed. */
+static void test_hist_clear_skips_event_without_trigger_file(void **state)
+{
+	struct session *s = fake_session();
+	struct config *cfg = parse("probes:\n"
+		"  - name: gone\n    tracepoint: skb:fte_no_such_event\n"
+		"    mode: hist\n"
+		"  - name: h\n    tracepoint: skb:kfree_skb\n    mode: hist\n");
+	char *text;
+
+	(void)state;
+	put_file("instances/" INSTANCE "/events/skb/kfree_skb/trigger",
+		 "hist:keys=common_type:vals=hitcount [active]\n");
+	session_hist_clear(s->inst, cfg);
+	text = tracefs_event_file_read(s->inst, "skb", "kfree_skb", "trigger",
+				       NULL);
+	assert_non_null(text);
+	/* the removal was written (a plain file takes it at offset 0) */
+	assert_true(!strncmp(text, "!hist:keys=common_type:vals=hitcount ", 37));
+	free(text);
+	config_free(cfg);
+	fake_session_free(s);
+}
+
 /* ---- session_open ---- */
 
 static void test_open_on_plain_dir_fails_and_leaves_nothing(void **state)
@@ -663,6 +691,7 @@ int main(void)
 		T(test_stats_values_above_32_bits),
 		T(test_stats_reads_the_given_cpu),
 		T(test_stats_missing_file_fails),
+		T(test_hist_clear_skips_event_without_trigger_file),
 		T(test_open_on_plain_dir_fails_and_leaves_nothing),
 	};
 

@@ -1,0 +1,929 @@
+/* Unit tests of pkg/generation, the run state of one loaded config.
+ *
+ * On the real tracefs (needs root; skipped otherwise): generations on a
+ * session of the test's own instance (fte_test_gen_<pid>, removed by the
+ * teardown even when a check fails) with tracepoint probes on
+ * net:netif_receive_skb, fed by UDP datagrams of a length nothing else on
+ * the host sends (the probes filter on it) to a socket of the test, which
+ * receives each one: once recv() returned, the kernel has recorded its
+ * event. Counts are read from the generation's own counters
+ * (generation_int.h) and asserted exactly:
+ *
+ * - carry across a reload, in the order of cmd/ftrace_exporter/reload.c:
+ *   a kept probe keeps its counts and series, a changed and a new probe
+ *   start from zero, a removed one goes, the per-CPU totals carry, and the
+ *   events that wait in the ring buffer during the reload are counted once;
+ * - the probe-state table: each way a probe goes down, with its reason;
+ *   down probes count nothing;
+ * - the ordering of stop: the readers run until the ticker is joined, drain
+ *   every event, and no thread is left.
+ *
+ * Hist refresh on a fake tracefs directory (this host has no hist
+ * triggers), as tests/unit/test_tracefs.c builds it: generation_new() runs
+ * on a fake session (pkg/tracefs/session_priv.h) with the saved 6.18 event
+ * formats, and generation_refresh() reads the hist file the test writes in
+ * the fake instance. Run from the repo root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <tracefs.h>
+#include <unistd.h>
+
+#include "dir_count.h"
+#include "fixture_tep.h"
+#include "generation/generation_int.h"
+#include "tracefs/session_priv.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+/* UDP payload of the test's datagrams: netif_receive_skb sees IP + UDP
+ * headers and this, LEN in all (an unusual length, so that the filter
+ * keeps only the test's datagrams). */
+#define PAYLOAD 1289
+#define LEN "1317"
+#define DEADLINE_MS 5000
+
+/* ---- helpers shared by both kinds of test ---- */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Polls cond(arg) every 10 ms until it holds or DEADLINE_MS passed. */
+static bool eventually(bool (*cond)(void *), void *arg)
+{
+	double end = now_ms() + DEADLINE_MS;
+
+	while (!cond(arg)) {
+		if (now_ms() > end)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int rm_tree(const char *path)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	return system(cmd);
+}
+
+static uint64_t hits(const struct generation *g, const char *probe)
+{
+	int i = config_probe_index(g->cfg, probe);
+
+	assert_true(i >= 0);
+	return metrics_hits(g->metrics, i);
+}
+
+/* The series of one probe, rendered, summed over shards by value. */
+struct series {
+	const struct parser *parser;
+	int probe, n;
+	char vals[4][CONFIG_MAX_LABELS][LABEL_VALUE_MAX];
+	uint64_t counts[4];
+};
+
+static void series_add(const struct series_key *k, uint64_t count, void *arg)
+{
+	struct series *s = arg;
+	char vals[CONFIG_MAX_LABELS][LABEL_VALUE_MAX];
+	int i;
+
+	parser_render(s->parser, s->probe, k, vals);
+	for (i = 0; i < s->n && memcmp(s->vals[i], vals, sizeof(vals)); i++)
+		;
+	if (i == s->n) {
+		assert_true(s->n < 4);
+		memcpy(s->vals[s->n++], vals, sizeof(vals));
+	}
+	s->counts[i] += count;
+}
+
+static struct series series_of(const struct generation *g, const char *probe)
+{
+	struct series s = { .parser = g->parser };
+
+	s.probe = config_probe_index(g->cfg, probe);
+	assert_true(s.probe >= 0);
+	metrics_series_foreach(g->metrics, s.probe, series_add, &s);
+	return s;
+}
+
+/* ---- the real tracefs ---- */
+
+struct real {
+	char instance[64];
+	char dir[64];			/* the config files */
+	struct session *s;
+	struct generation *gen[2];
+	struct config *orphan;		/* loaded, not taken by a generation */
+	bool cpus[CONFIG_MAX_CPUS];
+	int ncpus;
+	pthread_mutex_t lock;		/* the lock scrapes would hold */
+	int sink;			/* UDP socket on 127.0.0.1 */
+	struct sockaddr_in addr;	/* its address */
+};
+
+/* A UDP socket bound to 127.0.0.1 on a port the kernel picks; each
+ * receive waits DEADLINE_MS at most. */
+static int sink_open(struct sockaddr_in *addr)
+{
+	struct timeval tv = { DEADLINE_MS / 1000, 0 };
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	*addr = (struct sockaddr_in){ .sin_family = AF_INET };
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Removes instances fte_test_gen_<pid> whose test process is gone (killed
+ * before its teardown ran); an instance of a live run is left alone. */
+static void remove_stale_instances(void)
+{
+	DIR *d = opendir(TRACEFS "/instances");
+	char path[PATH_MAX];
+	struct dirent *e;
+	int pid;
+
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "fte_test_gen_%d", &pid) != 1 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), TRACEFS "/instances/%s", e->d_name);
+		rmdir(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* True when the test can use the real tracefs (root, instances). */
+static bool have_tracefs(void)
+{
+	struct stat st;
+
+	return geteuid() == 0 && stat(TRACEFS "/instances", &st) == 0;
+}
+
+static int real_setup(void **state)
+{
+	struct real *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -1;
+	*state = r;
+	r->sink = -1;
+	snprintf(r->instance, sizeof(r->instance), "fte_test_gen_%d",
+		 (int)getpid());
+	snprintf(r->dir, sizeof(r->dir), "/tmp/fte_test_gen.XXXXXX");
+	pthread_mutex_init(&r->lock, NULL);
+	r->ncpus = session_cpu_count();
+	for (int c = 0; c < r->ncpus && c < CONFIG_MAX_CPUS; c++)
+		r->cpus[c] = true;
+	if (!mkdtemp(r->dir))
+		return -1;
+	r->sink = sink_open(&r->addr);
+	if (!have_tracefs())
+		return 0;	/* the test skips */
+	remove_stale_instances();
+	return r->sink < 0 ? -1 : 0;
+}
+
+/* Undoes what the test got to, in the order of pipeline_stop(): tracing
+ * off, the threads stopped, the session (which reads the newest config)
+ * closed, then the generations freed. Fails when the instance is left. */
+static int real_teardown(void **state)
+{
+	struct real *r = *state;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (r->s)
+		session_stop(r->s);
+	for (int i = 0; i < 2; i++)
+		if (r->gen[i])
+			generation_stop(r->gen[i]);
+	session_close(r->s);
+	for (int i = 0; i < 2; i++)
+		generation_free(r->gen[i]);
+	config_free(r->orphan);
+	if (r->sink >= 0)
+		close(r->sink);
+	rm_tree(r->dir);
+	pthread_mutex_destroy(&r->lock);
+	snprintf(path, sizeof(path), TRACEFS "/instances/%s", r->instance);
+	free(r);
+	if (stat(path, &st) == 0) {
+		rmdir(path);
+		print_error("instance %s was left behind\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Skips the test when it cannot use the real tracefs. */
+static void need_tracefs(void)
+{
+	if (!have_tracefs()) {
+		print_message("needs root and tracefs at " TRACEFS "\n");
+		skip();
+	}
+}
+
+/* Writes the config text, after a `tracing:` section naming the test's
+ * instance, into the file NAME of the test's directory; its path in path. */
+static void config_write(struct real *r, const char *name, const char *probes,
+			 char *path, size_t size)
+{
+	char text[4096];
+
+	snprintf(path, size, "%s/%s", r->dir, name);
+	snprintf(text, sizeof(text), "tracing:\n  instance: %s\n"
+		 "  buffer_size_kb: 256\n%s", r->instance, probes);
+	write_file(path, text);
+}
+
+/* Loads the config written as NAME, after prev (NULL: a first load). */
+static struct config *config_make(struct real *r, const char *name,
+				  const char *probes,
+				  const struct config *prev)
+{
+	char path[PATH_MAX];
+	struct config *cfg;
+
+	config_write(r, name, probes, path, sizeof(path));
+	cfg = prev ? config_load_after(path, prev, stderr) :
+		     config_load(path, stderr);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* The generation of cfg on the test's session; NULL when it fails (cfg
+ * is then still the caller's). */
+static struct generation *gen_new(struct real *r, struct config *cfg)
+{
+	struct generation_env env = {
+		.session = r->s, .cpus = r->cpus, .ncpus = r->ncpus,
+	};
+
+	return generation_new(cfg, &env);
+}
+
+/* The session of cfg and its first generation (r->gen[0]), not started. */
+static struct generation *open_first(struct real *r, const char *probes)
+{
+	struct config *cfg = config_make(r, "a.yaml", probes, NULL);
+
+	r->orphan = cfg;
+	r->s = session_open(NULL, cfg);
+	assert_non_null(r->s);
+	r->gen[0] = gen_new(r, cfg);
+	assert_non_null(r->gen[0]);
+	r->orphan = NULL;
+	return r->gen[0];
+}
+
+static void start(struct real *r, struct generation *g)
+{
+	assert_int_equal(generation_start(g, &r->lock), 0);
+	assert_int_equal(session_start(r->s), 0);
+}
+
+/* n datagrams of the test's length through the loopback, each received:
+ * n netif_receive_skb events recorded by the time this returns. False
+ * when one could not be sent or received (asserts nothing: it also runs
+ * with the lock held). */
+static bool send_recv(struct real *r, int n)
+{
+	static char buf[PAYLOAD + 1];
+
+	for (int i = 0; i < n; i++)
+		if (sendto(r->sink, buf, PAYLOAD, 0, (struct sockaddr *)&r->addr,
+			   sizeof(r->addr)) != PAYLOAD ||
+		    recv(r->sink, buf, sizeof(buf), 0) != PAYLOAD)
+			return false;
+	return true;
+}
+
+static void datagrams(struct real *r, int n)
+{
+	assert_true(send_recv(r, n));
+}
+
+/* Sum of the per-CPU event totals; each CPU's into per_cpu[]. */
+static uint64_t cpu_events(const struct generation *g, uint64_t *per_cpu)
+{
+	uint64_t sum = 0;
+
+	for (int c = 0; c < g->env.ncpus; c++)
+		sum += per_cpu[c] = metrics_cpu_events(g->metrics, c);
+	return sum;
+}
+
+/* ---- carry across a reload ---- */
+
+#define RX(name) "  - name: " name "\n    tracepoint: net:netif_receive_skb\n" \
+		 "    filter: len == " LEN "\n"
+
+static const char carry_a[] = "probes:\n"
+	RX("kept") "    labels: [name]\n"
+	RX("changed") "    labels: [len]\n"
+	"  - name: removed\n    tracepoint: skb:kfree_skb\n";
+
+/* kept at another index, changed by its labels, removed gone, new added */
+static const char carry_b[] = "probes:\n"
+	RX("new")
+	RX("kept") "    labels: [name]\n"
+	RX("changed") "    labels: [name]\n";
+
+/* The reload of reload.c, steps 1 to 3, from the running a to next:
+ * retire, stop a (its readers drain), then, under the lock, switch the
+ * session, build next's generation and carry. events datagrams are sent
+ * between the stop and the switch: they wait in the ring buffer. Returns
+ * the new generation (r->gen[1]); a is still there, stopped. */
+static struct generation *reload(struct real *r, struct generation *a,
+				 struct config *next, int events,
+				 struct tep_handle **tep)
+{
+	struct generation *b = NULL;
+
+	r->orphan = next;
+	session_retire(r->s, next);
+	generation_stop(a);
+	datagrams(r, events);
+	pthread_mutex_lock(&r->lock);
+	*tep = session_switch(r->s, next);
+	if (*tep)
+		b = gen_new(r, next);
+	if (b)
+		generation_carry(b, a);
+	pthread_mutex_unlock(&r->lock);
+	assert_non_null(*tep);
+	assert_non_null(b);
+	r->orphan = NULL;
+	return r->gen[1] = b;
+}
+
+static void assert_series(const struct generation *g, const char *probe,
+			  const char *value, uint64_t count)
+{
+	struct series s = series_of(g, probe);
+
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.vals[0][0], value);
+	assert_int_equal(s.counts[0], count);
+}
+
+/* Before the new generation starts: what config_probe_previous() links
+ * keeps its counts and series, the rest is at zero, and the per-CPU totals
+ * are the old generation's, CPU by CPU. */
+static void check_carried(const struct generation *a, const struct generation *b)
+{
+	uint64_t cpu_a[CONFIG_MAX_CPUS], cpu_b[CONFIG_MAX_CPUS];
+	const struct config *next = b->cfg;
+
+	assert_int_equal(config_probe_previous(next, config_probe_index(next,
+			 "kept")), config_probe_index(a->cfg, "kept"));
+	assert_int_equal(config_probe_previous(next, config_probe_index(next,
+			 "changed")), -1);
+	assert_int_equal(config_probe_previous(next, config_probe_index(next,
+			 "new")), -1);
+	assert_int_equal(config_probe_index(next, "removed"), -1);
+	assert_int_equal(hits(b, "kept"), 40);
+	assert_series(b, "kept", "lo", 40);
+	assert_int_equal(hits(b, "changed"), 0);
+	assert_int_equal(series_of(b, "changed").n, 0);
+	assert_int_equal(hits(b, "new"), 0);
+	assert_true(cpu_events(a, cpu_a) >= 40);
+	assert_int_equal(cpu_events(b, cpu_b), cpu_events(a, cpu_a));
+	assert_memory_equal(cpu_a, cpu_b, a->env.ncpus * sizeof(*cpu_a));
+}
+
+static void test_carry_across_reload(void **state)
+{
+	struct real *r = *state;
+	struct generation *a, *b;
+	struct tep_handle *tep;
+	struct config *next;
+
+	need_tracefs();
+	a = open_first(r, carry_a);
+	start(r, a);
+	datagrams(r, 40);
+	next = config_make(r, "b.yaml", carry_b, a->cfg);
+	b = reload(r, a, next, 7, &tep);
+	assert_int_equal(hits(a, "kept"), 40);		/* drained at stop */
+	assert_int_equal(hits(a, "changed"), 40);
+	check_carried(a, b);
+	r->gen[0] = NULL;
+	generation_free(a);
+	tep_free(tep);
+	assert_int_equal(generation_start(b, &r->lock), 0);	/* step 4 */
+	datagrams(r, 30);
+	generation_stop(b);
+	/* the 7 that waited in the ring buffer count once, for next */
+	assert_int_equal(hits(b, "kept"), 40 + 7 + 30);
+	assert_series(b, "kept", "lo", 77);
+	assert_int_equal(hits(b, "changed"), 37);
+	assert_series(b, "changed", "lo", 37);
+	assert_int_equal(hits(b, "new"), 37);
+	assert_int_equal(metrics_parse_errors(b->metrics), 0);
+}
+
+/* ---- the probe-state table ---- */
+
+static const char states_yaml[] = "probes:\n"
+	RX("rx")
+	"  - name: missing\n    tracepoint: skb:fte_no_such_event\n"
+	"  - name: badfilter\n    tracepoint: skb:kfree_skb\n"
+	"    filter: fte_no_such_field == 1\n"
+	RX("rx_len") "    labels: [len]\n"
+	"  - name: conflict\n    tracepoint: net:netif_receive_skb\n"
+	"    filter: len == 1318\n"
+	"  - name: hist\n    tracepoint: net:netif_receive_skb\n"
+	"    mode: hist\n    labels: [name]\n";
+
+static const char *why(const struct generation *g, const char *probe)
+{
+	return pstate_why(g->states, config_probe_index(g->cfg, probe));
+}
+
+/* True when this kernel has hist triggers (the event has a hist file). */
+static bool kernel_has_hist(const struct real *r)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), TRACEFS "/instances/%s/events/net/"
+		 "netif_receive_skb/hist", r->instance);
+	return stat(path, &st) == 0;
+}
+
+static void test_probe_states(void **state)
+{
+	struct real *r = *state;
+	struct generation *g;
+	int missing;
+
+	need_tracefs();
+	g = open_first(r, states_yaml);
+	missing = config_probe_index(g->cfg, "missing");
+	assert_null(why(g, "rx"));
+	assert_null(why(g, "rx_len"));
+	assert_non_null(parser_probe_error(g->parser, missing));
+	assert_string_equal(why(g, "missing"),
+			    parser_probe_error(g->parser, missing));
+	assert_non_null(why(g, "badfilter"));
+	assert_true(!strncmp(why(g, "badfilter"), "filter rejected: ", 17));
+	assert_int_equal(config_filter_conflict(g->cfg, config_probe_index(
+			 g->cfg, "conflict")), config_probe_index(g->cfg, "rx"));
+	assert_string_equal(why(g, "conflict"),
+			    "another probe on this event has a different filter");
+	if (kernel_has_hist(r))
+		assert_null(why(g, "hist"));
+	else
+		assert_string_equal(why(g, "hist"), "this kernel has no hist "
+				    "triggers (CONFIG_HIST_TRIGGERS)");
+	start(r, g);
+	datagrams(r, 25);
+	generation_stop(g);
+	assert_int_equal(hits(g, "rx"), 25);
+	assert_int_equal(hits(g, "rx_len"), 25);
+	/* conflict is chained on rx's event and sees its records: down, it
+	 * counts none of them */
+	assert_int_equal(hits(g, "conflict"), 0);
+	assert_int_equal(hits(g, "missing"), 0);
+	assert_int_equal(hits(g, "badfilter"), 0);
+	if (!kernel_has_hist(r))
+		assert_int_equal(hits(g, "hist"), 0);
+}
+
+/* ---- the ordering of stop ---- */
+
+/* tick is a hist probe whose hist file no kernel has: the test marks it
+ * up, so that every generation_refresh(), which the ticker runs before
+ * each snapshot, counts one parse error: the parse errors count ticks. */
+static const char order_yaml[] = "probes:\n"
+	RX("rx")
+	"  - name: tick\n    tracepoint: skb:fte_no_such_event\n"
+	"    mode: hist\n";
+
+/* The futex word task tid is blocked on, from /proc/self/task/TID/syscall
+ * ("NR ARG0 ..."); 0 when it is not in futex(). */
+static uintptr_t futex_word(pid_t tid)
+{
+	unsigned long long arg0 = 0;
+	char path[64], line[256];
+	bool in = false;
+	long nr;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f) &&
+	    sscanf(line, "%ld %llx", &nr, &arg0) == 2)
+		in = nr == SYS_futex;
+	fclose(f);
+	return in ? (uintptr_t)arg0 : 0;
+}
+
+struct order {
+	struct generation *g;
+	pthread_mutex_t *lock;
+	pid_t ticker;		/* the thread blocked on lock */
+	pid_t stopper;		/* the thread in generation_stop() */
+	int threads;		/* entries of /proc/self/task before start */
+};
+
+/* Finds the thread blocked in pthread_mutex_lock(o->lock): the ticker,
+ * the one thread of g that takes it. */
+static bool ticker_waits(void *arg)
+{
+	struct order *o = arg;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) && !o->ticker)
+		if (atoi(e->d_name) > 0 &&
+		    futex_word(atoi(e->d_name)) == (uintptr_t)o->lock)
+			o->ticker = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	return o->ticker != 0;
+}
+
+/* True when the stopper waits in pthread_join() for the ticker: glibc
+ * waits on the joined thread's tid word, which holds its TID until it
+ * exits. Read with process_vm_readv(), which fails rather than faults. */
+static bool stopper_joins_ticker(void *arg)
+{
+	struct order *o = arg;
+	pid_t stopper = __atomic_load_n(&o->stopper, __ATOMIC_ACQUIRE), v = 0;
+	uintptr_t w = stopper ? futex_word(stopper) : 0;
+	struct iovec local = { &v, sizeof(v) }, remote = { (void *)w, sizeof(v) };
+
+	return w && process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
+		    sizeof(v) && v == o->ticker;
+}
+
+static void *stopper(void *arg)
+{
+	struct order *o = arg;
+
+	__atomic_store_n(&o->stopper, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	generation_stop(o->g);
+	return NULL;
+}
+
+static bool ticked_twice(void *arg)
+{
+	const struct generation *g = arg;
+
+	return metrics_parse_errors(g->metrics) >= 2;
+}
+
+static bool threads_back(void *arg)
+{
+	const struct order *o = arg;
+
+	return dir_count("/proc/self/task") == o->threads;
+}
+
+/* The ticker waits for the lock, which the test holds, while another
+ * thread stops g: generation_stop() must be joining the ticker with the
+ * readers still running, so the events sent meanwhile are counted (the
+ * readers drain them once the ticker is gone). Stopping the readers first
+ * would leave them in the ring buffer, uncounted. Asserts only with the
+ * lock released (the teardown joins the ticker). */
+static void stop_with_ticker_waiting(struct real *r, struct order *o, int n)
+{
+	bool waits, joins = false, sent = false;
+	pthread_t th;
+
+	pthread_mutex_lock(&r->lock);
+	waits = eventually(ticker_waits, o);
+	if (waits && pthread_create(&th, NULL, stopper, o) == 0) {
+		joins = eventually(stopper_joins_ticker, o);
+		sent = joins && send_recv(r, n);
+		pthread_mutex_unlock(&r->lock);
+		pthread_join(th, NULL);
+	} else {
+		pthread_mutex_unlock(&r->lock);
+	}
+	assert_true(waits);
+	assert_true(joins);
+	assert_true(sent);
+}
+
+static void test_stop_order(void **state)
+{
+	struct real *r = *state;
+	struct order o = { .lock = &r->lock };
+	uint64_t ticks;
+
+	need_tracefs();
+	o.g = open_first(r, order_yaml);
+	pstate_set(o.g->states, config_probe_index(o.g->cfg, "tick"), NULL);
+	o.threads = dir_count("/proc/self/task");
+	start(r, o.g);
+	assert_true(eventually(ticked_twice, o.g));	/* the ticker runs */
+	datagrams(r, 10);
+	stop_with_ticker_waiting(r, &o, 25);
+	assert_int_equal(hits(o.g, "rx"), 10 + 25);
+	/* no thread of g is left: no tick, no reader after stop */
+	assert_true(eventually(threads_back, &o));
+	ticks = metrics_parse_errors(o.g->metrics);
+	datagrams(r, 5);
+	generation_stop(o.g);				/* idempotent */
+	assert_int_equal(dir_count("/proc/self/task"), o.threads);
+	assert_int_equal(metrics_parse_errors(o.g->metrics), ticks);
+	assert_int_equal(hits(o.g, "rx"), 35);
+}
+
+/* A generation never started stops and frees without a thread; one that
+ * is stopped frees (the session closed first: it reads the config). */
+static void test_free_without_start(void **state)
+{
+	struct real *r = *state;
+	int threads = dir_count("/proc/self/task");
+	struct generation *g;
+
+	need_tracefs();
+	g = open_first(r, carry_a);
+	generation_stop(g);
+	generation_stop(g);
+	assert_int_equal(dir_count("/proc/self/task"), threads);
+	session_close(r->s);
+	r->s = NULL;
+	r->gen[0] = NULL;
+	generation_free(g);
+	generation_free(NULL);
+}
+
+/* ---- hist refresh, on a fake tracefs ---- */
+
+#define FAKE_INSTANCE "fte_unit_generation"
+#define FAKE_EVENT "instances/" FAKE_INSTANCE "/events/net/netif_receive_skb"
+
+/* rxh is up (its event has a hist file in the fake instance); down has
+ * no hist file: down, and never read. */
+static const char hist_yaml[] = "probes:\n"
+	"  - name: rxh\n    tracepoint: net:netif_receive_skb\n"
+	"    mode: hist\n    labels: [name, len]\n    max_series: 2\n"
+	"  - name: down\n    tracepoint: skb:kfree_skb\n    mode: hist\n";
+
+struct fake {
+	char root[64];
+	struct session *s;
+	struct generation *g;
+	bool cpus[2];
+};
+
+/* root/rel, its directories made. */
+static void fake_path(const struct fake *f, const char *rel, char *path,
+		      size_t size)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(path, size, "%s/%s", f->root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void fake_put(const struct fake *f, const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+
+	fake_path(f, rel, path, sizeof(path));
+	write_file(path, text);
+}
+
+/* A session on the fake root as session_open() would have made it, with
+ * the saved 6.18 event formats, switched to cfg. */
+static struct session *fake_session(struct fake *f)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	s->free_fd = s->lock_fd = -1;
+	fake_put(f, "instances/" FAKE_INSTANCE "/per_cpu/.keep", "");
+	s->inst = tracefs_instance_alloc(f->root, FAKE_INSTANCE);
+	assert_non_null(s->inst);
+	s->tep = fixture_tep_new("6.18");
+	fixture_load_event(s->tep, "6.18", "net_netif_receive_skb", "net");
+	fixture_load_event(s->tep, "6.18", "skb_kfree_skb", "skb");
+	return s;
+}
+
+static int fake_setup(void **state)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct config *cfg;
+
+	if (!f)
+		return -1;
+	*state = f;
+	snprintf(f->root, sizeof(f->root), "/tmp/fte_unit_generation.XXXXXX");
+	if (!mkdtemp(f->root))
+		return -1;
+	f->cpus[0] = f->cpus[1] = true;
+	fake_put(f, FAKE_EVENT "/hist", "");
+	fake_put(f, FAKE_EVENT "/trigger", "");
+	f->s = fake_session(f);
+	cfg = config_parse("t.yaml", hist_yaml, stderr);
+	if (!cfg)
+		return -1;
+	f->s->cfg = cfg;
+	f->g = generation_new(cfg, &(struct generation_env){
+		.session = f->s, .cpus = f->cpus, .ncpus = 2 });
+	if (!f->g)
+		config_free(cfg);
+	return f->g ? 0 : -1;
+}
+
+static int fake_teardown(void **state)
+{
+	struct fake *f = *state;
+	int ret = 0;
+
+	generation_free(f->g);
+	if (f->s) {
+		tracefs_instance_free(f->s->inst);
+		tep_free(f->s->tep);
+		free(f->s);
+	}
+	if (f->root[0] && rm_tree(f->root))
+		ret = -1;
+	free(f);
+	return ret;
+}
+
+/* The rxh hist file as the kernel prints it (hist_trigger_entry_print):
+ * its trigger, one line per entry (name "%-50s", len and hitcount
+ * "%10llu"), the totals. */
+static void put_hist(struct fake *f, const unsigned counts[3], unsigned hits,
+		     unsigned dropped)
+{
+	static const char *const names[3] = { "lo", "eth0", "veth0" };
+	static const unsigned lens[3] = { 92, 1500, 60 };
+	char text[4096], trigger[1024];
+	size_t n;
+
+	assert_int_equal(session_hist_trigger(config_probe(f->g->cfg, 0),
+					      trigger, sizeof(trigger)), 0);
+	n = snprintf(text, sizeof(text), "# event histogram\n#\n# trigger "
+		     "info: %s [active]\n#\n\n", trigger);
+	for (int i = 0; i < 3; i++)
+		n += snprintf(text + n, sizeof(text) - n, "{ name: %-50s, len: "
+			      "%10u } hitcount: %10u\n", names[i], lens[i],
+			      counts[i]);
+	snprintf(text + n, sizeof(text) - n, "\nTotals:\n    Hits: %u\n    "
+		 "Entries: 3\n    Dropped: %u\n", hits, dropped);
+	fake_put(f, FAKE_EVENT "/hist", text);
+}
+
+/* Probe rxh's series, in the order the hist file lists them. */
+static void assert_hist_series(const struct generation *g, unsigned lo,
+			       unsigned eth0)
+{
+	struct series s = series_of(g, "rxh");
+
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.vals[0][0], "lo");
+	assert_string_equal(s.vals[0][1], "92");
+	assert_int_equal(s.counts[0], lo);
+	assert_string_equal(s.vals[1][0], "eth0");
+	assert_string_equal(s.vals[1][1], "1500");
+	assert_int_equal(s.counts[1], eth0);
+}
+
+/* generation_new() put rxh's trigger on its event, up; down is down. */
+static void test_hist_probe_enabled(void **state)
+{
+	struct fake *f = *state;
+	char path[PATH_MAX], trigger[1024], text[1024] = "";
+	FILE *in;
+
+	fake_path(f, FAKE_EVENT "/trigger", path, sizeof(path));
+	in = fopen(path, "r");
+	assert_non_null(in);
+	assert_non_null(fgets(text, sizeof(text), in));
+	fclose(in);
+	assert_int_equal(session_hist_trigger(config_probe(f->g->cfg, 0),
+					      trigger, sizeof(trigger)), 0);
+	assert_string_equal(text, trigger);
+	assert_true(pstate_up(f->g->states, 0));
+	assert_string_equal(pstate_why(f->g->states, 1), "this kernel has no "
+			    "hist triggers (CONFIG_HIST_TRIGGERS)");
+}
+
+/* Hits, series (two: the cap) and dropped (the kernel's and the entry
+ * over the cap) land in the hist shard as absolute values: a second read
+ * replaces the first. The down probe's hist is never read (that would be
+ * a parse error). */
+static void test_hist_refresh(void **state)
+{
+	struct fake *f = *state;
+	const struct generation *g = f->g;
+
+	put_hist(f, (const unsigned[3]){ 5, 2, 4 }, 12, 1);
+	generation_refresh(f->g);
+	assert_int_equal(metrics_hits(g->metrics, 0), 12);
+	assert_int_equal(metrics_series_dropped(g->metrics, 0), 1 + 4);
+	assert_hist_series(g, 5, 2);
+	assert_int_equal(metrics_parse_errors(g->metrics), 0);
+	put_hist(f, (const unsigned[3]){ 9, 2, 6 }, 18, 1);
+	generation_refresh(f->g);
+	assert_int_equal(metrics_hits(g->metrics, 0), 18);
+	assert_int_equal(metrics_series_dropped(g->metrics, 0), 1 + 6);
+	assert_hist_series(g, 9, 2);
+	for (int c = 0; c < 2; c++)	/* none in the CPU shards */
+		assert_int_equal(metrics_cpu_events(g->metrics, c), 0);
+	assert_int_equal(metrics_hits(g->metrics, 1), 0);
+	assert_int_equal(metrics_parse_errors(g->metrics), 0);
+}
+
+/* A garbled file, then none: one parse error each, the last values kept. */
+static void test_hist_bad_file_keeps_values(void **state)
+{
+	struct fake *f = *state;
+	const struct generation *g = f->g;
+	char path[PATH_MAX];
+
+	put_hist(f, (const unsigned[3]){ 5, 2, 4 }, 12, 1);
+	generation_refresh(f->g);
+	fake_put(f, FAKE_EVENT "/hist", "# event histogram\n{ name: lo } "
+		 "hitcount: 99\n");
+	generation_refresh(f->g);
+	assert_int_equal(metrics_parse_errors(g->metrics), 1);
+	assert_int_equal(metrics_hits(g->metrics, 0), 12);
+	assert_int_equal(metrics_series_dropped(g->metrics, 0), 5);
+	assert_hist_series(g, 5, 2);
+	fake_path(f, FAKE_EVENT "/hist", path, sizeof(path));
+	assert_int_equal(unlink(path), 0);
+	generation_refresh(f->g);
+	assert_int_equal(metrics_parse_errors(g->metrics), 2);
+	assert_int_equal(metrics_hits(g->metrics, 0), 12);
+	assert_hist_series(g, 5, 2);
+}
+
+#define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
+#define FAKE(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		REAL(test_carry_across_reload),
+		REAL(test_probe_states),
+		REAL(test_stop_order),
+		REAL(test_free_without_start),
+		FAKE(test_hist_probe_enabled),
+		FAKE(test_hist_refresh),
+		FAKE(test_hist_bad_file_keeps_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
