@@ -150,8 +150,7 @@ struct real {
 	struct session *s;
 	struct generation *gen[2];
 	struct config *orphan;		/* loaded, not taken by a generation */
-	bool cpus[CONFIG_MAX_CPUS];
-	int ncpus;
+	struct collect_status status;	/* the reload status cmd keeps */
 	pthread_mutex_t lock;		/* the lock scrapes would hold */
 	int sink;			/* UDP socket on 127.0.0.1 */
 	struct sockaddr_in addr;	/* its address */
@@ -217,9 +216,6 @@ static int real_setup(void **state)
 		 (int)getpid());
 	snprintf(r->dir, sizeof(r->dir), "/tmp/fte_test_gen.XXXXXX");
 	pthread_mutex_init(&r->lock, NULL);
-	r->ncpus = session_cpu_count();
-	for (int c = 0; c < r->ncpus && c < CONFIG_MAX_CPUS; c++)
-		r->cpus[c] = true;
 	if (!mkdtemp(r->dir))
 		return -1;
 	r->sink = sink_open(&r->addr);
@@ -302,9 +298,7 @@ static struct config *config_make(struct real *r, const char *name,
  * is then still the caller's). */
 static struct generation *gen_new(struct real *r, struct config *cfg)
 {
-	struct generation_env env = {
-		.session = r->s, .cpus = r->cpus, .ncpus = r->ncpus,
-	};
+	struct generation_env env = { .session = r->s, .status = &r->status };
 
 	return generation_new(cfg, &env);
 }
@@ -355,7 +349,7 @@ static uint64_t cpu_events(const struct generation *g, uint64_t *per_cpu)
 {
 	uint64_t sum = 0;
 
-	for (int c = 0; c < g->env.ncpus; c++)
+	for (int c = 0; c < g->ncpus; c++)
 		sum += per_cpu[c] = metrics_cpu_events(g->metrics, c);
 	return sum;
 }
@@ -382,8 +376,7 @@ static const char carry_b[] = "probes:\n"
  * between the stop and the switch: they wait in the ring buffer. Returns
  * the new generation (r->gen[1]); a is still there, stopped. */
 static struct generation *reload(struct real *r, struct generation *a,
-				 struct config *next, int events,
-				 struct tep_handle **tep)
+				 struct config *next, int events)
 {
 	struct generation *b = NULL;
 
@@ -392,13 +385,11 @@ static struct generation *reload(struct real *r, struct generation *a,
 	generation_stop(a);
 	datagrams(r, events);
 	pthread_mutex_lock(&r->lock);
-	*tep = session_switch(r->s, next);
-	if (*tep)
+	if (session_switch(r->s, next) == 0)
 		b = gen_new(r, next);
 	if (b)
 		generation_carry(b, a);
 	pthread_mutex_unlock(&r->lock);
-	assert_non_null(*tep);
 	assert_non_null(b);
 	r->orphan = NULL;
 	return r->gen[1] = b;
@@ -436,14 +427,13 @@ static void check_carried(const struct generation *a, const struct generation *b
 	assert_int_equal(hits(b, "new"), 0);
 	assert_true(cpu_events(a, cpu_a) >= 40);
 	assert_int_equal(cpu_events(b, cpu_b), cpu_events(a, cpu_a));
-	assert_memory_equal(cpu_a, cpu_b, a->env.ncpus * sizeof(*cpu_a));
+	assert_memory_equal(cpu_a, cpu_b, a->ncpus * sizeof(*cpu_a));
 }
 
 static void test_carry_across_reload(void **state)
 {
 	struct real *r = *state;
 	struct generation *a, *b;
-	struct tep_handle *tep;
 	struct config *next;
 
 	need_tracefs();
@@ -451,13 +441,12 @@ static void test_carry_across_reload(void **state)
 	start(r, a);
 	datagrams(r, 40);
 	next = config_make(r, "b.yaml", carry_b, a->cfg);
-	b = reload(r, a, next, 7, &tep);
+	b = reload(r, a, next, 7);
 	assert_int_equal(hits(a, "kept"), 40);		/* drained at stop */
 	assert_int_equal(hits(a, "changed"), 40);
 	check_carried(a, b);
 	r->gen[0] = NULL;
 	generation_free(a);
-	tep_free(tep);
 	assert_int_equal(generation_start(b, &r->lock), 0);	/* step 4 */
 	datagrams(r, 30);
 	generation_stop(b);
@@ -719,7 +708,7 @@ struct fake {
 	char root[64];
 	struct session *s;
 	struct generation *g;
-	bool cpus[2];
+	struct collect_status status;
 };
 
 /* root/rel, its directories made. */
@@ -769,7 +758,6 @@ static int fake_setup(void **state)
 	snprintf(f->root, sizeof(f->root), "/tmp/fte_unit_generation.XXXXXX");
 	if (!mkdtemp(f->root))
 		return -1;
-	f->cpus[0] = f->cpus[1] = true;
 	fake_put(f, FAKE_EVENT "/hist", "");
 	fake_put(f, FAKE_EVENT "/trigger", "");
 	f->s = fake_session(f);
@@ -778,7 +766,7 @@ static int fake_setup(void **state)
 		return -1;
 	f->s->cfg = cfg;
 	f->g = generation_new(cfg, &(struct generation_env){
-		.session = f->s, .cpus = f->cpus, .ncpus = 2 });
+		.session = f->s, .status = &f->status });
 	if (!f->g)
 		config_free(cfg);
 	return f->g ? 0 : -1;
