@@ -604,6 +604,78 @@ static void test_probe_same(void **state)
 	config_free(d);
 }
 
+#define DROP "    tracepoint: skb:kfree_skb\n"
+#define FAM "    labels: [reason]\n    metric: m_total\n"
+static const char derived_yaml[] = "probes:\n"
+	"  - name: a\n" DROP FAM
+	"  - name: b\n" DROP "    filter: 'protocol == 8'\n"
+	"  - name: c\n    tracepoint: net:netif_receive_skb\n" FAM
+	"  - name: d\n    function: tcp_sendmsg\n"
+	"  - name: e\n" DROP "    mode: hist\n    filter: 'protocol == 8'\n";
+
+/* The facts computed once at load: event groups, families, the filter
+ * conflict (not for hist probes), the reason probe, the index by name. */
+static void test_derived_facts(void **state)
+{
+	struct config *cfg = expect_ok(derived_yaml);
+	static const int event[] = { 0, 0, 2, -1, 0 }, family[] = { 0, -1, 0, -1, -1 };
+	static const int conflict[] = { -1, 0, -1, -1, -1 };
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(config_event_first(cfg, i), event[i]);
+		assert_int_equal(config_family_first(cfg, i), family[i]);
+		assert_int_equal(config_filter_conflict(cfg, i), conflict[i]);
+		assert_int_equal(config_probe_previous(cfg, i), -1);
+		assert_int_equal(config_probe_index(cfg, config_probe(cfg, i)->name), i);
+	}
+	assert_int_equal(config_probe_index(cfg, "zz"), -1);
+	assert_int_equal(config_probe_index(cfg, NULL), -1);
+	assert_int_equal(config_reason_probe(cfg), 0);
+	assert_int_equal(config_reason_label(cfg), 0);
+	assert_true(config_same_kernel_event(config_probe(cfg, 1),
+					     config_probe(cfg, 1)));
+	assert_false(config_same_kernel_event(config_probe(cfg, 0),
+					      config_probe(cfg, 1)));
+	assert_false(config_same_kernel_event(config_probe(cfg, 1),
+					      config_probe(cfg, 4)));
+	assert_false(config_same_kernel_event(config_probe(cfg, 3),
+					      config_probe(cfg, 3)));
+	config_free(cfg);
+}
+
+/* A reload links each probe to the one it continues: same name and
+ * definition, wherever it is in the list. */
+static void test_derived_previous(void **state)
+{
+	char path[] = "/tmp/test_config_XXXXXX";
+	static const char next_yaml[] = "probes:\n"
+		"  - name: e\n" DROP "    mode: hist\n    filter: 'protocol == 8'\n"
+		"  - name: a\n" DROP "    labels: [location]\n"
+		"  - name: new\n" DROP
+		"  - name: d\n    function: tcp_sendmsg\n";
+	struct config *prev = expect_ok(derived_yaml), *next;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, next_yaml, strlen(next_yaml)),
+			 (int)strlen(next_yaml));
+	close(fd);
+	next = config_load_after(path, prev, stderr);
+	unlink(path);
+	assert_non_null(next);
+	assert_int_equal(config_probe_previous(next, 0), 4);	/* e */
+	assert_int_equal(config_probe_previous(next, 1), -1);	/* a changed */
+	assert_int_equal(config_probe_previous(next, 2), -1);	/* new */
+	assert_int_equal(config_probe_previous(next, 3), 3);	/* d */
+	assert_int_equal(config_reason_probe(next), -1);	/* a lost reason */
+	assert_true(config_same_kernel_event(config_probe(next, 0),
+					     config_probe(prev, 4)));
+	config_free(next);
+	config_free(prev);
+}
+
 static void test_null_errs(void **state)
 {
 	(void)state;
@@ -699,6 +771,8 @@ int main(void)
 		cmocka_unit_test(test_two_documents),
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_probe_same),
+		cmocka_unit_test(test_derived_facts),
+		cmocka_unit_test(test_derived_previous),
 		cmocka_unit_test(test_null_errs),
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_kprobe_group),
