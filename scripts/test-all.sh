@@ -31,6 +31,7 @@ stage integration make -s integration
 stage sanitize make -s sanitize
 stage fuzz make -s fuzz
 [ -x tests/deploy/run.sh ] && stage deploy tests/deploy/run.sh
+[ -x tests/deploy/container.sh ] && stage container tests/deploy/container.sh
 [ -x tests/deploy/live-prometheus.sh ] && stage live-prometheus tests/deploy/live-prometheus.sh
 [ -x tests/vm/run.sh ] && stage vm make -s vm
 [ ${#failed[@]} -gt 0 ] && echo "failed stages: ${failed[*]}"
