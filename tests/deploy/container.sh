@@ -84,12 +84,15 @@ container_start() {
 		-v "$TMP/config:/etc/ftrace_exporter:ro" \
 		-p 127.0.0.1::9435 "$IMAGE" "${args[@]}" >/dev/null || return 1
 	PORT=$("${PODMAN[@]}" port "$NAME" 9435/tcp | sed 's/.*://')
-	eventually 20 curl -sf "http://127.0.0.1:$PORT/-/ready" -o /dev/null && return 0
+	eventually 20 ready_or_gone
+	ready && return 0
 	"${PODMAN[@]}" logs "$NAME"
 	return 1
 }
 
 container_state() { "${PODMAN[@]}" inspect "$NAME" --format "{{.State.$1}}"; }
+ready() { curl -sf "http://127.0.0.1:$PORT/-/ready" -o /dev/null; }
+ready_or_gone() { ready || [ "$(container_state Running)" != true ]; }
 
 cd "$ROOT" || exit 1
 mount_tracefs
