@@ -8,12 +8,14 @@
 #      /etc/ftrace_exporter/vm, the modules, every tests/vm/guest-*.sh
 #   4. tests/vm/run-guest.sh: one boot runs every guest script; exit 0 only if all passed
 #
-# Environment: VM_CACHE, VM_TESTS ("guest-smoke.sh,guest-x.sh": run only these), VM_TIMEOUT
+# Environment: VM_SUITE (bookworm, bullseye, trixie: tests/vm/kernels), VM_CACHE, VM_TESTS ("guest-smoke.sh,guest-x.sh": run only these), VM_TIMEOUT
 # (seconds, default 240), VM_SMP (vCPUs, default 1), VM_MEM (MB, default 512).
 set -eu
 
 cd "$(dirname "$0")/../.."
-export VM_CACHE=${VM_CACHE:-build/vm}
+export VM_SUITE=${VM_SUITE:-bookworm}
+VM_CACHE=${VM_CACHE:-$(awk -v s="$VM_SUITE" '$1 !~ /^#/ && $2 == s { print $3; exit }' tests/vm/kernels)}
+export VM_CACHE=${VM_CACHE:?suite $VM_SUITE not in tests/vm/kernels}
 t_start=$(date +%s)
 
 scripts/vm-deps.sh
