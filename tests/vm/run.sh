@@ -10,7 +10,8 @@
 #   4. tests/vm/run-guest.sh: one boot runs every guest script, console in $VM_CACHE/guest.log;
 #      its checks are printed as "ok - [LABEL] NAME" under a "# kernel LABEL ..." line
 # The guest scripts find out what the kernel allows (hist triggers, drop reasons, ...) and skip
-# with the reason what it does not ("ok - NAME # SKIP why").
+# with the reason what it does not ("ok - NAME # SKIP why"); the kernel command line carries
+# what tests/vm/kernels says it allows (vmcaps=...), which guest-smoke.sh holds the detection to.
 # Closing lines: "vm LABEL: N passed, M failed, K skipped" per kernel, then the same over all
 # kernels as "vm: ...". Exit 0 only if every boot passed.
 #
@@ -21,18 +22,19 @@ set -eu
 
 cd "$(dirname "$0")/../.."
 t_start=$(date +%s)
-kernels=$(awk '$1 !~ /^#/ && NF == 3 { print $1 }' tests/vm/kernels)
+kernels=$(awk '$1 !~ /^#/ && NF >= 3 { print $1 }' tests/vm/kernels)
 VM_KERNELS=${VM_KERNELS:-$(echo $kernels)}
 for k in $VM_KERNELS; do
     echo "$kernels" | grep -qx "$k" || { echo "run.sh: kernel $k not in tests/vm/kernels" >&2; exit 2; }
 done
 
-# boot LABEL SUITE CACHE: prepares and boots one kernel; exit status of run-guest.sh
+# boot LABEL SUITE CACHE CAPS: prepares and boots one kernel; exit status of run-guest.sh
 boot() {
     echo "# kernel $1 (Debian $2, $3)"
     VM_SUITE=$2 VM_CACHE=$3 scripts/vm-deps.sh
     tests/vm/build-workload.sh "$3/workload"
-    set -- "$1" "$3" --modules "$3/modules" --bin "$3/workload"
+    _label=$1 _cache=$3 _append="vmcaps=$4${VM_TESTS:+ vmtest=$VM_TESTS}"
+    set -- --modules "$_cache/modules" --bin "$_cache/workload"
     if [ -x ./ftrace_exporter ]; then
         set -- "$@" --bin ./ftrace_exporter
     else
@@ -44,11 +46,7 @@ boot() {
     for s in tests/vm/guest-*.sh; do
         [ -f "$s" ] && set -- "$@" --script "$s"
     done
-    _label=$1 _cache=$2
-    shift 2
     tests/vm/mkinitramfs.sh "$_cache/guest.cpio.gz" "$@"
-    _append=""
-    [ -z "${VM_TESTS:-}" ] || _append="vmtest=$VM_TESTS"
     tests/vm/run-guest.sh --kernel "$_cache/vmlinuz" --label "$_label" \
         --timeout "${VM_TIMEOUT:-300}" --smp "${VM_SMP:-1}" --mem "${VM_MEM:-512}" \
         --log "$_cache/guest.log" --append "$_append" "$_cache/guest.cpio.gz"
@@ -57,7 +55,7 @@ boot() {
 rc=0 sum=""
 for k in $VM_KERNELS; do
     # shellcheck disable=SC2046
-    set -- $(awk -v k="$k" '$1 == k { print $1, $2, $3; exit }' tests/vm/kernels)
+    set -- $(awk -v k="$k" '$1 == k { print $1, $2, $3, $4; exit }' tests/vm/kernels)
     t0=$(date +%s)
     rm -f "$3/guest.log"
     krc=0
