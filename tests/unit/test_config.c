@@ -577,8 +577,8 @@ static void test_mode(void **state)
 				       "    mode: count\n");
 
 	(void)state;
-	assert_true(config_probe(cfg, 0)->hist);
-	assert_false(config_probe(cfg, 1)->hist);
+	assert_true(config_probe(cfg, 0)->mode == PROBE_HIST);
+	assert_false(config_probe(cfg, 1)->mode == PROBE_HIST);
 	config_free(cfg);
 	expect_error(TP "    mode: sometimes\n", "4:11", "mode must be count or hist");
 	expect_error("probes:\n  - name: f\n    function: tcp_sendmsg\n"

@@ -381,11 +381,11 @@ static struct generation *reload(struct real *r, struct generation *a,
 	struct generation *b = NULL;
 
 	r->orphan = next;
-	session_retire(r->s, next);
+	session_retire(r->s, next, a->states);
 	generation_stop(a);
 	datagrams(r, events);
 	pthread_mutex_lock(&r->lock);
-	if (session_switch(r->s, next) == 0)
+	if (session_switch(r->s, next, a->states) == 0)
 		b = gen_new(r, next);
 	if (b)
 		generation_carry(b, a);
