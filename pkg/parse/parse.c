@@ -243,18 +243,27 @@ const char *parser_probe_error(const struct parser *p, int probe)
 	return p->probes[probe].error;
 }
 
+/* True when r is found by an event id of the table (not a function). */
+static bool by_id(const struct probe_rt *r)
+{
+	return r->event && r->id >= 0 && r->id < MAX_EVENT_ID;
+}
+
 /* Chains the ring-buffer probes of each kernel event under its id, in
- * config order (built back to front). Function probes are found by
- * address, and probes a hist trigger counts get no records: neither is
- * chained. Which probes count by a trigger is known only here, once the
- * generation has chosen (mode: auto). */
+ * config order (built back to front), after undoing any earlier chains.
+ * Function probes are found by address, and probes a hist trigger counts
+ * get no records: neither is chained. Which probes count by a trigger is
+ * known only here, once the generation has chosen (mode: auto). */
 void parser_count_up(struct parser *p, const struct pstate *st)
 {
+	for (int i = 0; i < p->nprobes; i++)
+		if (by_id(&p->probes[i]))
+			p->first[p->probes[i].id] = -1;
 	for (int i = p->nprobes - 1; i >= 0; i--) {
 		struct probe_rt *r = &p->probes[i];
 
-		if (r->id < 0 || r->id >= MAX_EVENT_ID || !r->event ||
-		    pstate_mode(st, i) != PSTATE_RING)
+		r->next = -1;
+		if (!by_id(r) || pstate_mode(st, i) != PSTATE_RING)
 			continue;
 		r->next = p->first[r->id];
 		p->first[r->id] = i;

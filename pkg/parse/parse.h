@@ -37,7 +37,8 @@ const char *parser_probe_error(const struct parser *p, int probe);
  * from st on the per-event path: st must outlive every parse_page(), and
  * be set before the first. Expects records only of the probes st says
  * count by the ring buffer (the others' records, if any, are parse
- * errors). Call it once, when st is final. A probe with a
+ * errors). Call it when st is final, before any parse_page() (again
+ * after st changed, with no parse_page() running). A probe with a
  * parser_probe_error() must be down in st. */
 void parser_count_up(struct parser *p, const struct pstate *st);
 int parser_page_size(const struct parser *p);
