@@ -1,8 +1,9 @@
 /* generation hist: reads the kernel's hist triggers (the probes the
  * probe-state table says count by one: mode hist, or auto where the
  * kernel took the trigger) into the metrics' hist shard, so that the
- * collectors and the drop causes read them like any counter. The only writer of the hist shard:
- * it runs under the scrape lock, before each scrape and each causes tick.
+ * collectors and the drop causes read them like any counter. The only
+ * writer of the hist shard: it runs under the scrape lock, before each
+ * scrape and each causes tick.
  */
 #include <stdlib.h>
 

@@ -49,8 +49,8 @@ const char *pstate_mode_name(enum pstate_mode mode);
  * hist: a trigger), and for an auto probe the way of the up probe of prev
  * it continues (config_probe_previous(): a kept auto probe keeps its way,
  * so its trigger or its event, and its counts, go on); PSTATE_AUTO for an
- * auto probe that continues none that was up (its generation chooses). prev is the
- * table of the generation cfg was loaded after, or NULL. */
+ * auto probe that continues none that was up (its generation chooses).
+ * prev is the table of the generation cfg was loaded after, or NULL. */
 enum pstate_mode pstate_mode_planned(const struct config *cfg, int j,
 				     const struct pstate *prev);
 

@@ -1,6 +1,6 @@
 /* tracefs hist: kernel hist triggers for probes with mode: hist, and for
- * mode: auto probes where the kernel takes the trigger. The
- * trigger is appended to the event in our instance, which stays disabled:
+ * mode: auto probes where the kernel takes the trigger. The trigger is
+ * appended to the event in our instance, which stays disabled:
  * the kernel counts in the trigger (soft-enabled event) and nothing reaches
  * the ring buffer or the readers. The counts are read from the event's hist
  * file when wanted. Triggers are always appended, never written with
