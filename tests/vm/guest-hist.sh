@@ -2,8 +2,8 @@
 # guest-hist.sh: drops and probes with mode: hist, on every kernel.
 #   0. a counted skb:kfree_skb probe labelled [reason, location]: N UDP datagrams to a closed
 #      port are N drops at __udp4_lib_rcv (the exporter names the location from kallsyms,
-#      printed %p before 6.8), reason NO_SOCKET where the event has a reason (5.17+), else an
-#      empty reason label and a warning;
+#      whether the event prints it %p or %pS), reason NO_SOCKET where the event has a reason
+#      (5.17+), else an empty reason label and a warning;
 # On a kernel with hist triggers (6.1+):
 #   1. N UDP datagrams to a closed port: the hist probes count exactly N drops
 #      (reason NO_SOCKET at __udp4_lib_rcv, names from the kernel's enum and kallsyms) and N
