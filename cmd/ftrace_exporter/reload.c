@@ -5,10 +5,12 @@
  * DESIGN: the order (docs/architecture.md, "Reload"), so that no event of
  * a kept probe is lost or counted twice and a scrape sees one generation
  * whole:
- *  1. session_retire(): ring-buffer events no new probe needs go off;
+ *  1. session_retire(): ring-buffer events no new probe needs go off
+ *     (auto probes matched by the way they count: the old generation's
+ *     probe-state table, and kept ones keep their way);
  *  2. generation_stop(): the old ticker stops, the old readers drain the
  *     buffers with the old parser (scrapes still see the old generation);
- *  3. under p->lock: session_switch() and generation_new() put the new
+ *  3. under p->lock: session_switch() and generation_new_after() put the new
  *     config on (kept probes' events wait in the ring buffer meanwhile),
  *     generation_carry() moves kept probes' counters, p->gen changes;
  *  4. generation_start(): readers on the new parser, causes ticker.
@@ -41,8 +43,8 @@ static struct generation *switch_locked(struct pipeline *p,
 {
 	struct generation *old = p->gen, *g;
 
-	g = session_switch(p->session, next) ? NULL :
-	    generation_new(next, &p->env);
+	g = session_switch(p->session, next, generation_states(old)) ? NULL :
+	    generation_new_after(next, &p->env, old);
 	if (!g) {
 		p->orphan = next;
 		return NULL;
@@ -58,7 +60,7 @@ static int switch_generation(struct pipeline *p, struct config *next)
 {
 	struct generation *old;
 
-	session_retire(p->session, next);
+	session_retire(p->session, next, generation_states(p->gen));
 	generation_stop(p->gen);
 	pthread_mutex_lock(&p->lock);
 	old = switch_locked(p, next);

@@ -1,5 +1,6 @@
-/* collect_self: the exporter's own health: build info, probe state, events
- * read per CPU, parse errors, series over the cap, config reloads. */
+/* collect_self: the exporter's own health: build info, probe state and
+ * the way each up probe counts, events read per CPU, parse errors, series
+ * over the cap, config reloads. */
 #include "collect/collect_int.h"
 
 /* One sample per probe: up (1 or 0), or its series dropped. */
@@ -9,6 +10,23 @@ static void per_probe(const struct collect_src *s, struct expo *w, bool up)
 		expo_sample1(w, "probe", config_probe(s->cfg, i)->name,
 			     up ? pstate_up(s->states, i) :
 			     metrics_series_dropped(s->metrics, i));
+}
+
+/* One sample per up probe: 1, labelled with the way it counts (fixed for
+ * the generation: pkg/pstate). A down probe counts no way: no sample. */
+static void per_probe_mode(const struct collect_src *s, struct expo *w)
+{
+	static const char *const names[] = { "probe", "mode" };
+
+	for (int i = 0; i < config_probe_count(s->cfg); i++) {
+		const char *v[] = {
+			config_probe(s->cfg, i)->name,
+			pstate_mode_name(pstate_mode(s->states, i)),
+		};
+
+		if (pstate_up(s->states, i))
+			expo_sample(w, names, v, 2, 1);
+	}
 }
 
 /* Records read, one sample per traced CPU. */
@@ -33,6 +51,12 @@ int collect_self(void *ctx, struct expo *w)
 			"1 when the kernel accepted the probe and it is counting."))
 		return -1;
 	per_probe(s, w, true);
+	if (expo_family(w, "ftrace_exporter_probe_mode", EXPO_GAUGE,
+			"1 for each up probe, labelled with the way it counts: "
+			"hist (a kernel hist trigger) or ring_buffer (records "
+			"read by the exporter)."))
+		return -1;
+	per_probe_mode(s, w);
 	if (expo_family(w, "ftrace_exporter_events_total", EXPO_COUNTER,
 			"Trace records read from the ring buffer, by CPU."))
 		return -1;

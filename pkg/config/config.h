@@ -17,6 +17,14 @@
 
 enum probe_kind { PROBE_TRACEPOINT, PROBE_FUNCTION, PROBE_KPROBE };
 
+/* How a probe counts, as configured (`mode:`). count: the exporter reads
+ * and counts the records (the ring buffer); hist: a kernel hist trigger
+ * counts; auto: a hist trigger where the kernel accepts one, the ring
+ * buffer otherwise, chosen by the generation that turns the probe on
+ * (pkg/generation/enable.c) and recorded in its probe-state table
+ * (pkg/pstate). hist and auto are for tracepoints only. */
+enum probe_mode { PROBE_COUNT, PROBE_HIST, PROBE_AUTO };
+
 /* One entry of `probes:`. Plain data owned by its struct config. */
 struct probe_spec {
 	const char *name;
@@ -31,7 +39,7 @@ struct probe_spec {
 	const char *help;	/* HELP text of that family */
 	const char *filter;	/* in-kernel ftrace filter or NULL */
 	unsigned max_series;	/* cap for this probe's labelled family */
-	bool hist;		/* mode: hist: counted by a kernel hist trigger */
+	enum probe_mode mode;	/* as configured; see enum probe_mode */
 	int line, col;		/* where the probe starts in the file */
 };
 
@@ -76,9 +84,17 @@ bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b);
 /* True when a and b need the same thing in the kernel, across configs
  * too: a ring-buffer tracepoint with the same filter, a kprobe with the
  * same definition, or a hist trigger with the same keys, size and filter
- * (function probes: never). */
+ * (function probes: never). Same mode only; two auto probes need the same
+ * either way they count (the trigger's definition covers the filter). */
 bool config_same_kernel_event(const struct probe_spec *a,
 			      const struct probe_spec *b);
+/* The same once it is known how each counts (a_hist, b_hist: by a hist
+ * trigger; false: by ring-buffer records), whatever their configured
+ * modes: an auto probe counted by the ring buffer needs what a count probe
+ * with its filter needs. The tracefs reload steps match kernel objects by
+ * it. */
+bool config_same_kernel_need(const struct probe_spec *a, bool a_hist,
+			     const struct probe_spec *b, bool b_hist);
 
 /* Facts derived once at load (config_derive.c); i is a probe index. */
 /* The probe called name, or -1 (a binary search). */
@@ -90,7 +106,10 @@ int config_event_first(const struct config *cfg, int i);
  * when i has none. */
 int config_family_first(const struct config *cfg, int i);
 /* An earlier ring-buffer probe on i's event with another filter (an
- * instance has one filter per event), or -1. */
+ * instance has one filter per event), or -1. Only hist probes are left
+ * out: an auto probe may count by the ring buffer, so it is taken as one
+ * on both sides (put probes on one event under one filter, or the count
+ * probe before the auto one). */
 int config_filter_conflict(const struct config *cfg, int i);
 /* The probe of the config this one was loaded after (config_load_after)
  * that i continues, same name and definition, or -1 (new or changed). */

@@ -24,12 +24,12 @@ static bool on_same_event(const struct probe_spec *p,
 	       !strcmp(p->system, q->system) && !strcmp(p->event, q->event);
 }
 
-bool config_same_kernel_event(const struct probe_spec *p,
-			      const struct probe_spec *q)
+bool config_same_kernel_need(const struct probe_spec *p, bool p_hist,
+			     const struct probe_spec *q, bool q_hist)
 {
-	if (p->kind != q->kind || p->hist != q->hist || !on_same_event(p, q))
+	if (p->kind != q->kind || p_hist != q_hist || !on_same_event(p, q))
 		return false;
-	if (p->hist)	/* one trigger: its keys, size and filter */
+	if (p_hist)	/* one trigger: its keys, size and filter */
 		return cfg_same_labels(p, q) && p->max_series == q->max_series &&
 		       str_same(p->filter, q->filter);
 	if (p->kind == PROBE_KPROBE)
@@ -38,10 +38,20 @@ bool config_same_kernel_event(const struct probe_spec *p,
 	return str_same(p->filter, q->filter);
 }
 
+/* Auto probes are compared as triggers: the same trigger implies the same
+ * ring-buffer event and filter, so they need the same either way. */
+bool config_same_kernel_event(const struct probe_spec *p,
+			      const struct probe_spec *q)
+{
+	return p->mode == q->mode &&
+	       config_same_kernel_need(p, p->mode != PROBE_COUNT,
+				       q, q->mode != PROBE_COUNT);
+}
+
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b)
 {
 	if (a->kind != b->kind || a->max_series != b->max_series ||
-	    a->hist != b->hist || !cfg_same_labels(a, b))
+	    a->mode != b->mode || !cfg_same_labels(a, b))
 		return false;
 	return str_same(a->name, b->name) && str_same(a->target, b->target) &&
 	       str_same(a->fetchargs, b->fetchargs) &&
@@ -64,7 +74,8 @@ static void derive_probe(struct config *cfg, int i)
 
 		if (on_same_event(p, q)) {
 			d->event_first = j;
-			if (!p->hist && !q->hist && !str_same(p->filter, q->filter))
+			if (p->mode != PROBE_HIST && q->mode != PROBE_HIST &&
+			    !str_same(p->filter, q->filter))
 				d->filter_conflict = j;
 		}
 		if (p->metric && q->metric && !strcmp(p->metric, q->metric))

@@ -281,8 +281,10 @@ static void parse_extras(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
 		cfg_uint(ctx, kv[PK_MAX_SERIES].val, 1, 1000000, &p->max_series);
 }
 
-/* mode: count (the default: records read and counted by the exporter) or
- * hist (a kernel hist trigger counts; tracepoints only). */
+/* mode: count (the default: records read and counted by the exporter),
+ * hist (a kernel hist trigger counts) or auto (hist where the kernel
+ * accepts the trigger, count otherwise); hist and auto on tracepoints
+ * only. */
 static void parse_mode(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
 		       struct probe_spec *p)
 {
@@ -294,11 +296,13 @@ static void parse_mode(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
 	if (!s)
 		return;
 	if (!strcmp(s, "hist"))
-		p->hist = true;
+		p->mode = PROBE_HIST;
+	else if (!strcmp(s, "auto"))
+		p->mode = PROBE_AUTO;
 	else if (strcmp(s, "count"))
-		yamldoc_err(ctx->yd, kv[PK_MODE].val, "mode must be count or hist, not \"%s\"", s);
-	if (p->hist && p->kind != PROBE_TRACEPOINT)
-		yamldoc_err(ctx->yd, kv[PK_MODE].key, "mode: hist is only for tracepoint probes");
+		yamldoc_err(ctx->yd, kv[PK_MODE].val, "mode must be count or hist or auto, not \"%s\"", s);
+	if (p->mode != PROBE_COUNT && p->kind != PROBE_TRACEPOINT)
+		yamldoc_err(ctx->yd, kv[PK_MODE].key, "mode: %s is only for tracepoint probes", s);
 }
 
 static void parse_probe(struct cfg_ctx *ctx, yaml_node_t *n,

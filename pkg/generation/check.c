@@ -1,9 +1,30 @@
 /* generation check: --check-config's kernel half. Resolves a config's
  * probes against the running kernel as a generation would, without
- * creating anything in tracefs, and prints what would be down and why. */
+ * creating anything in tracefs, and prints what would be down and why,
+ * and which way each `mode: auto` probe would count here. */
 #include <event-parse.h>
 
 #include "generation/generation_int.h"
+
+/* Which way auto probe i (resolved) would count on this kernel, as a
+ * note: a hist trigger where the event has hist triggers and every label
+ * is a field of it (a key the event lacks is refused), else the ring
+ * buffer. The kernel may still refuse the trigger (enable.c then falls
+ * back to the ring buffer): only turning it on tells. */
+static void check_auto(const struct config *cfg, const struct parser *ps,
+		       int i, FILE *errs)
+{
+	const struct probe_spec *p = config_probe(cfg, i);
+	const char *why = session_hist_supported(p) ? NULL : SESSION_NO_HIST;
+
+	for (int l = 0; !why && l < p->nlabels; l++)
+		if (parser_label_missing(ps, i, l))
+			why = "a label is no field of the event here";
+	fprintf(errs, "%s:%d:%d: note: probe %s: mode auto would count as "
+		"mode=%s on this kernel%s%s\n", config_path(cfg), p->line,
+		p->col, p->name, pstate_mode_name(why ? PSTATE_RING : PSTATE_HIST),
+		why ? ": " : "", why ? why : "");
+}
 
 /* Event and field problems of every tracepoint probe; returns errors. */
 static int check_events(const struct config *cfg, const struct parser *ps,
@@ -30,6 +51,8 @@ static int check_events(const struct config *cfg, const struct parser *ps,
 					"the label will be empty\n",
 					config_path(cfg), p->line, p->col,
 					p->name, p->labels[l]);
+		if (p->mode == PROBE_AUTO)
+			check_auto(cfg, ps, i, errs);
 	}
 	return bad;
 }

@@ -1,42 +1,108 @@
 /* generation enable: the one place where probes are turned on. A probe is
  * up when the parser resolved it and the kernel accepted it; otherwise it
  * is down with the first reason met. Either way one log line says so, and
- * the probe-state table records it for the parser, the collectors and the
- * drop causes. */
+ * the probe-state table records it, with the way the probe counts, for the
+ * parser, the hist refresh, the collectors, the drop causes and the next
+ * reload.
+ *
+ * The way is chosen here, once per generation: count, function and kprobe
+ * probes read the ring buffer, hist probes a trigger. A `mode: auto` probe
+ * gets a hist trigger where the kernel takes one, the ring buffer
+ * otherwise (no hist triggers, as on 5.10, or the trigger refused); it is
+ * down, with both reasons, only when the ring buffer refuses it too. An
+ * auto probe that continues an up probe of the previous generation keeps
+ * that probe's way (pstate_mode_planned()): its trigger or its event, and
+ * so its counts, go on, and the reload steps of pkg/tracefs, which ran
+ * before this, relied on it. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "generation/generation_int.h"
 #include "log/log.h"
 
-/* Records probe i's state and logs it; -1 on ENOMEM. */
-static int set_state(struct generation *g, int i, const char *why)
+/* Records probe i's state and logs it, with the way it counts when it is
+ * up (and, for an auto probe on the ring buffer, why not by hist); -1 on
+ * ENOMEM. */
+static int set_state(struct generation *g, int i, const char *why,
+		     const char *hist_refused)
 {
 	const struct probe_spec *p = config_probe(g->cfg, i);
+	enum pstate_mode m = pstate_mode(g->states, i);
 
-	log_msg(why ? LOG_WARN : LOG_INFO, why ? "probe down" : "probe up",
-		"probe", p->name, "target", p->target, "reason", why, NULL);
+	if (why)
+		log_msg(LOG_WARN, "probe down", "probe", p->name, "target",
+			p->target, "reason", why, NULL);
+	else
+		log_msg(LOG_INFO, "probe up", "probe", p->name, "target",
+			p->target, "mode", pstate_mode_name(m), "hist_refused",
+			hist_refused, NULL);
 	return pstate_set(g->states, i, why);
 }
 
-/* Tracepoint, kprobe and hist probes, one by one; marks in want[] the
- * function probes the parser resolved (they go on together). */
-static int enable_events(struct generation *g, bool *want)
+/* Turns tracepoint or kprobe probe i on the way mode says; NULL, or why
+ * the kernel refused (valid until the next call into pkg/tracefs). */
+static const char *enable_as(struct generation *g, int i,
+			     enum pstate_mode mode)
+{
+	struct session *s = g->env.session;
+	const char *why = NULL;
+	int ret = mode == PSTATE_HIST ? session_hist_enable(s, i, &why) :
+					session_enable(s, i, &why);
+
+	return ret && !why ? "refused by the kernel" : why;
+}
+
+/* Probe i counted the way mode says (not PSTATE_AUTO). */
+static int enable_fixed(struct generation *g, int i, enum pstate_mode mode)
+{
+	pstate_set_mode(g->states, i, mode);
+	return set_state(g, i, enable_as(g, i, mode), NULL);
+}
+
+/* An auto probe with no way yet: a hist trigger, else the ring buffer. */
+static int enable_auto(struct generation *g, int i)
+{
+	char hist_why[256], both[512];
+	const char *why = enable_as(g, i, PSTATE_HIST);
+
+	if (!why) {
+		pstate_set_mode(g->states, i, PSTATE_HIST);
+		return set_state(g, i, NULL, NULL);
+	}
+	snprintf(hist_why, sizeof(hist_why), "%s", why);
+	pstate_set_mode(g->states, i, PSTATE_RING);
+	why = enable_as(g, i, PSTATE_RING);
+	if (!why)
+		return set_state(g, i, NULL, hist_why);
+	snprintf(both, sizeof(both), "hist trigger: %s; ring buffer: %s",
+		 hist_why, why);
+	return set_state(g, i, both, NULL);
+}
+
+/* Tracepoint, kprobe, hist and auto probes, one by one; marks in want[]
+ * the function probes the parser resolved (they go on together). prev:
+ * the previous generation's table, or NULL. */
+static int enable_events(struct generation *g, const struct pstate *prev,
+			 bool *want)
 {
 	int ret = 0;
 
 	for (int i = 0; i < config_probe_count(g->cfg); i++) {
-		const struct probe_spec *p = config_probe(g->cfg, i);
+		enum pstate_mode m = pstate_mode_planned(g->cfg, i, prev);
 		const char *why = parser_probe_error(g->parser, i);
-		struct session *s = g->env.session;
 
-		if (p->kind == PROBE_FUNCTION && !why) {
+		if (config_probe(g->cfg, i)->kind == PROBE_FUNCTION && !why) {
 			want[i] = true;
 			continue;
 		}
-		if (!why && (p->hist ? session_hist_enable(s, i, &why) :
-			     session_enable(s, i, &why)) && !why)
-			why = "refused by the kernel";
-		ret |= set_state(g, i, why);
+		if (why) {	/* an auto probe left untried: no trigger */
+			pstate_set_mode(g->states, i,
+					m == PSTATE_AUTO ? PSTATE_RING : m);
+			ret |= set_state(g, i, why, NULL);
+		} else {
+			ret |= m == PSTATE_AUTO ? enable_auto(g, i) :
+						  enable_fixed(g, i, m);
+		}
 	}
 	return ret;
 }
@@ -58,7 +124,8 @@ static int enable_functions(struct generation *g, const bool *want)
 	for (int i = 0; any && i < n; i++)
 		if (want[i])
 			ret |= set_state(g, i, ok && on[i] ? NULL :
-					 ok ? SESSION_FUNCTION_REFUSED : why);
+					 ok ? SESSION_FUNCTION_REFUSED : why,
+					 NULL);
 	free(on);
 	return ret;
 }
@@ -77,14 +144,14 @@ static void log_missing_labels(const struct generation *g)
 	}
 }
 
-int gen_enable(struct generation *g)
+int gen_enable(struct generation *g, const struct pstate *prev)
 {
 	bool *want = calloc(config_probe_count(g->cfg) + 1, sizeof(*want));
 	int ret;
 
 	if (!want)
 		return -1;
-	ret = enable_events(g, want) | enable_functions(g, want);
+	ret = enable_events(g, prev, want) | enable_functions(g, want);
 	free(want);
 	parser_count_up(g->parser, g->states);
 	log_missing_labels(g);

@@ -72,8 +72,9 @@ static int build_families(struct generation *g)
 
 /* One unwind path: generation_free() takes whatever was built, but not
  * cfg, which stays the caller's. */
-struct generation *generation_new(struct config *cfg,
-				  const struct generation_env *env)
+struct generation *generation_new_after(struct config *cfg,
+					const struct generation_env *env,
+					const struct generation *prev)
 {
 	struct generation *g = calloc(1, sizeof(*g));
 
@@ -83,7 +84,8 @@ struct generation *generation_new(struct config *cfg,
 	g->states = pstate_new(config_probe_count(cfg));
 	g->parser = parser_new(session_tep(env->session), cfg);
 	g->cfg = cfg;
-	if (!g->states || !g->parser || gen_enable(g) || build_counters(g))
+	if (!g->states || !g->parser ||
+	    gen_enable(g, prev ? prev->states : NULL) || build_counters(g))
 		goto err_free;
 	g->causes = causes_new(cfg, g->parser, g->metrics, g->states);
 	if (!g->causes || build_families(g))
@@ -94,6 +96,12 @@ err_free:
 	generation_free(g);
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct generation *generation_new(struct config *cfg,
+				  const struct generation_env *env)
+{
+	return generation_new_after(cfg, env, NULL);
 }
 
 void generation_carry(struct generation *g, const struct generation *prev)

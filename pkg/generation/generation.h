@@ -37,6 +37,13 @@ struct generation_env {
  * (ENOMEM) and cfg still the caller's on failure. */
 struct generation *generation_new(struct config *cfg,
 				  const struct generation_env *env);
+/* The same for a reload: cfg was loaded after prev's config
+ * (config_load_after()), and each auto probe of cfg that continues an up
+ * probe of prev counts the way that one did (pkg/pstate). prev is only
+ * read here; generation_carry() then moves its counters. */
+struct generation *generation_new_after(struct config *cfg,
+					const struct generation_env *env,
+					const struct generation *prev);
 /* Hot reload: g's probes that continue a probe of prev (same name and
  * definition, config_probe_previous()) take its counters, and g takes the
  * per-CPU totals; logs how many probes were kept, started and removed.
@@ -47,7 +54,8 @@ void generation_carry(struct generation *g, const struct generation *prev);
  * once a second holding lock (the lock scrapes hold). 0, or -1 with errno
  * (what started is stopped again). */
 int generation_start(struct generation *g, pthread_mutex_t *lock);
-/* Reads the kernel-held counts (hist triggers of up hist probes) into the
+/* Reads the kernel-held counts (hist triggers of the up probes that count
+ * by one: mode hist, or auto where the trigger was taken) into the
  * counters; the caller holds the lock given to generation_start (or g is
  * not started). */
 void generation_refresh(struct generation *g);

@@ -24,7 +24,9 @@ struct generation {
 };
 
 /* enable.c: turns every probe of g->cfg on in the session and records the
- * outcome in g->states (logged once per probe). -1 only on ENOMEM. */
-int gen_enable(struct generation *g);
+ * outcome and the way each counts in g->states (logged once per probe);
+ * prev is the table of the generation g->cfg was loaded after (its kept
+ * auto probes keep their way), or NULL. -1 only on ENOMEM. */
+int gen_enable(struct generation *g, const struct pstate *prev);
 
 #endif

@@ -1,7 +1,9 @@
-/* generation hist: reads the kernel's hist triggers (probes with mode:
- * hist) into the metrics' hist shard, so that the collectors and the drop
- * causes read them like any counter. The only writer of the hist shard:
- * it runs under the scrape lock, before each scrape and each causes tick.
+/* generation hist: reads the kernel's hist triggers (the probes the
+ * probe-state table says count by one: mode hist, or auto where the
+ * kernel took the trigger) into the metrics' hist shard, so that the
+ * collectors and the drop causes read them like any counter. The only
+ * writer of the hist shard: it runs under the scrape lock, before each
+ * scrape and each causes tick.
  */
 #include <stdlib.h>
 
@@ -42,6 +44,7 @@ static void hist_read(struct generation *g, int i)
 void generation_refresh(struct generation *g)
 {
 	for (int i = 0; i < config_probe_count(g->cfg); i++)
-		if (config_probe(g->cfg, i)->hist && pstate_up(g->states, i))
+		if (pstate_mode(g->states, i) == PSTATE_HIST &&
+		    pstate_up(g->states, i))
 			hist_read(g, i);
 }

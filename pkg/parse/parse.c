@@ -21,7 +21,7 @@
 
 struct probe_rt {
 	int id;			/* event id, -1 when unusable */
-	bool hist;		/* counted by the kernel: no records here */
+	bool event;		/* a tracepoint or kprobe: found by its id */
 	int nlabels;
 	struct label labels[CONFIG_MAX_LABELS];
 	bool missing[CONFIG_MAX_LABELS];
@@ -77,7 +77,7 @@ static int resolve_event_probe(struct parser *p, struct probe_rt *r,
 		return probe_fail(r, "event %s:%s not found", spec->system,
 				  spec->event);
 	r->id = ev->id;
-	r->hist = spec->hist;
+	r->event = true;
 	for (int i = 0; i < spec->nlabels; i++) {
 		r->missing[i] = label_resolve(&r->labels[i], ev,
 					      spec->labels[i]) != 0;
@@ -188,33 +188,6 @@ static int resolve_functions(struct parser *p, const struct config *cfg)
 	return 0;
 }
 
-/* Chains the probes of each kernel event (config_event_first() groups
- * them) in config order, under the event's id. Function probes are found
- * by address, hist probes get no records: neither is chained. -1 on
- * ENOMEM. */
-static int link_probes(struct parser *p, const struct config *cfg)
-{
-	int *tail = malloc((p->nprobes + 1) * sizeof(*tail));
-
-	if (!tail)
-		return -1;
-	for (int i = 0; i < p->nprobes; i++) {
-		struct probe_rt *r = &p->probes[i];
-		int lead = config_event_first(cfg, i);
-
-		tail[i] = -1;
-		if (r->id < 0 || r->id >= MAX_EVENT_ID || lead < 0 || r->hist)
-			continue;
-		if (tail[lead] < 0)
-			p->first[r->id] = i;
-		else
-			p->probes[tail[lead]].next = i;
-		tail[lead] = i;
-	}
-	free(tail);
-	return 0;
-}
-
 struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 {
 	struct parser *p = calloc(1, sizeof(*p));
@@ -238,7 +211,7 @@ struct parser *parser_new(struct tep_handle *tep, const struct config *cfg)
 	for (int i = 0; i < p->nprobes; i++)
 		if (resolve_probe(p, cfg, i))
 			goto err_free;
-	if (resolve_functions(p, cfg) || link_probes(p, cfg))
+	if (resolve_functions(p, cfg))
 		goto err_free;
 	return p;
 err_free:
@@ -270,8 +243,31 @@ const char *parser_probe_error(const struct parser *p, int probe)
 	return p->probes[probe].error;
 }
 
+/* True when r is found by an event id of the table (not a function). */
+static bool by_id(const struct probe_rt *r)
+{
+	return r->event && r->id >= 0 && r->id < MAX_EVENT_ID;
+}
+
+/* Chains the ring-buffer probes of each kernel event under its id, in
+ * config order (built back to front), after undoing any earlier chains.
+ * Function probes are found by address, and probes a hist trigger counts
+ * get no records: neither is chained. Which probes count by a trigger is
+ * known only here, once the generation has chosen (mode: auto). */
 void parser_count_up(struct parser *p, const struct pstate *st)
 {
+	for (int i = 0; i < p->nprobes; i++)
+		if (by_id(&p->probes[i]))
+			p->first[p->probes[i].id] = -1;
+	for (int i = p->nprobes - 1; i >= 0; i--) {
+		struct probe_rt *r = &p->probes[i];
+
+		r->next = -1;
+		if (!by_id(r) || pstate_mode(st, i) != PSTATE_RING)
+			continue;
+		r->next = p->first[r->id];
+		p->first[r->id] = i;
+	}
 	p->up = pstate_up_flags(st);
 }
 

@@ -35,8 +35,11 @@ void parser_free(struct parser *p);
 const char *parser_probe_error(const struct parser *p, int probe);
 /* Counts only the probes st marks up (the kernel may refuse some), read
  * from st on the per-event path: st must outlive every parse_page(), and
- * be set before the first. A probe with a parser_probe_error() must be
- * down in st. */
+ * be set before the first. Expects records only of the probes st says
+ * count by the ring buffer (the others' records, if any, are parse
+ * errors). Call it when st is final, before any parse_page() (again
+ * after st changed, with no parse_page() running). A probe with a
+ * parser_probe_error() must be down in st. */
 void parser_count_up(struct parser *p, const struct pstate *st);
 int parser_page_size(const struct parser *p);
 /* True when probe's event lacks a field by that name (e.g. no `reason`

@@ -1,5 +1,5 @@
-/* pstate: see pstate.h. Two columns, so that the per-event path reads a
- * plain bool array. */
+/* pstate: see pstate.h. One array per column, so that the per-event path
+ * reads a plain bool array. */
 #include "pstate/pstate.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@ struct pstate {
 	int n;
 	bool *up;	/* [n] */
 	char **why;	/* [n], NULL when up or not set */
+	enum pstate_mode *mode;	/* [n], PSTATE_RING or PSTATE_HIST */
 };
 
 /* One allocation each; NULL with errno ENOMEM, nothing left behind. */
@@ -22,7 +23,8 @@ struct pstate *pstate_new(int n)
 	t->n = n;
 	t->up = calloc(n + 1, sizeof(*t->up));
 	t->why = calloc(n + 1, sizeof(*t->why));
-	if (!t->up || !t->why) {
+	t->mode = calloc(n + 1, sizeof(*t->mode));	/* PSTATE_RING */
+	if (!t->up || !t->why || !t->mode) {
 		pstate_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -38,6 +40,7 @@ void pstate_free(struct pstate *t)
 		free(t->why[i]);
 	free(t->why);
 	free(t->up);
+	free(t->mode);
 	free(t);
 }
 
@@ -72,4 +75,43 @@ const char *pstate_why(const struct pstate *t, int i)
 const bool *pstate_up_flags(const struct pstate *t)
 {
 	return t->up;
+}
+
+void pstate_set_mode(struct pstate *t, int i, enum pstate_mode mode)
+{
+	t->mode[i] = mode;
+}
+
+enum pstate_mode pstate_mode(const struct pstate *t, int i)
+{
+	return t->mode[i];
+}
+
+const char *pstate_mode_name(enum pstate_mode mode)
+{
+	static const char *const names[] = {
+		[PSTATE_RING] = "ring_buffer", [PSTATE_HIST] = "hist",
+		[PSTATE_AUTO] = "auto",
+	};
+
+	return names[mode];
+}
+
+/* The one rule of which way a probe counts before it is turned on. */
+enum pstate_mode pstate_mode_planned(const struct config *cfg, int j,
+				     const struct pstate *prev)
+{
+	int i;
+
+	switch (config_probe(cfg, j)->mode) {
+	case PROBE_COUNT:
+		return PSTATE_RING;
+	case PROBE_HIST:
+		return PSTATE_HIST;
+	case PROBE_AUTO:
+		break;
+	}
+	i = config_probe_previous(cfg, j);	/* a down one left nothing */
+	return prev && i >= 0 && pstate_up(prev, i) ? pstate_mode(prev, i) :
+						      PSTATE_AUTO;
 }

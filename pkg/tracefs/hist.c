@@ -1,5 +1,6 @@
-/* tracefs hist: kernel hist triggers for probes with mode: hist. The
- * trigger is appended to the event in our instance, which stays disabled:
+/* tracefs hist: kernel hist triggers for probes with mode: hist, and for
+ * mode: auto probes where the kernel takes the trigger. The trigger is
+ * appended to the event in our instance, which stays disabled:
  * the kernel counts in the trigger (soft-enabled event) and nothing reaches
  * the ring buffer or the readers. The counts are read from the event's hist
  * file when wanted. Triggers are always appended, never written with
@@ -62,13 +63,24 @@ static bool trigger_present(struct session *s, const struct probe_spec *p,
 	return found;
 }
 
+/* True when p's event has a hist file in inst (NULL: the top level). */
+static bool hist_file(struct tracefs_instance *inst, const struct probe_spec *p)
+{
+	return tracefs_event_file_exists(inst, p->system, p->event, "hist");
+}
+
+bool session_hist_supported(const struct probe_spec *p)
+{
+	return hist_file(NULL, p);
+}
+
 int session_hist_enable(struct session *s, int probe, const char **why)
 {
 	const struct probe_spec *p = config_probe(s->cfg, probe);
 	char trigger[1024];
 
-	if (!tracefs_event_file_exists(s->inst, p->system, p->event, "hist")) {
-		*why = "this kernel has no hist triggers (CONFIG_HIST_TRIGGERS)";
+	if (!hist_file(s->inst, p)) {
+		*why = SESSION_NO_HIST;
 		return -1;
 	}
 	if (session_hist_trigger(p, trigger, sizeof(trigger))) {
@@ -125,10 +137,12 @@ static void event_hist_clear(struct tracefs_instance *inst,
 	free(list);
 }
 
+/* Every probe that may have put a trigger (hist and auto: an auto probe's
+ * way is not needed, a stale instance has no record of it). */
 void session_hist_clear(struct tracefs_instance *inst,
 			const struct config *cfg)
 {
 	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (config_probe(cfg, i)->hist)
+		if (config_probe(cfg, i)->mode != PROBE_COUNT)
 			event_hist_clear(inst, config_probe(cfg, i));
 }

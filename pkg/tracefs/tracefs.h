@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "pstate/pstate.h"
 
 struct session;
 struct tep_handle;
@@ -50,11 +51,20 @@ int session_enable(struct session *s, int probe, const char **why);
  * with *why for every probe in on[] (none traceable, or the tracer
  * refused). */
 int session_enable_functions(struct session *s, bool *on, const char **why);
+/* The reload steps below take states, the probe-state table of the
+ * running generation (of the session's config): it says which way each of
+ * its probes counts (an auto probe: ring buffer or hist trigger). Each
+ * probe of next is matched by the way it will count
+ * (pstate_mode_planned(next, j, states)); an auto probe that continues no
+ * up probe matches nothing (its generation chooses its way later), so
+ * what it would share is retired and made again, and it starts from zero
+ * as a new probe does. */
 /* Hot reload, step 1, while readers still run: turns off the ring-buffer
  * events no probe of next needs (and the function tracer), so what is left
  * in the buffers can be drained by the old parser. Hist triggers stay (they
  * put nothing in the buffers; the old generation may still read them). */
-void session_retire(struct session *s, const struct config *next);
+void session_retire(struct session *s, const struct config *next,
+		    const struct pstate *states);
 /* Hot reload, step 2, readers stopped: removes the hist triggers and
  * kprobes next does not define, creates its new kprobes, loads its event
  * formats and makes next the session's config. The previous formats stay
@@ -62,12 +72,18 @@ void session_retire(struct session *s, const struct config *next);
  * parser reads them until it is freed). 0, or -1 with errno (the session
  * keeps its config). Probes are then turned on with session_enable*() as
  * at start. */
-int session_switch(struct session *s, const struct config *next);
-/* mode: hist. Appends probe's hist trigger to its event (left disabled:
- * the kernel counts, nothing reaches the readers); 0 when it is there
- * already. -1 with *why when the kernel refuses it or has no hist
- * triggers. */
+int session_switch(struct session *s, const struct config *next,
+		   const struct pstate *states);
+/* Why a hist or auto probe cannot have a trigger on this kernel. */
+#define SESSION_NO_HIST "this kernel has no hist triggers (CONFIG_HIST_TRIGGERS)"
+/* mode: hist, and auto first. Appends probe's hist trigger to its event
+ * (left disabled: the kernel counts, nothing reaches the readers); 0 when
+ * it is there already. -1 with *why when the kernel refuses it or has no
+ * hist triggers (SESSION_NO_HIST). */
 int session_hist_enable(struct session *s, int probe, const char **why);
+/* --check-config: true when p's event has hist triggers on this kernel
+ * (session_load_tep() chose the tracefs mount). */
+bool session_hist_supported(const struct probe_spec *p);
 /* The event's hist file (malloc'd text), NULL with errno. */
 char *session_hist_read(struct session *s, int probe);
 /* The hist trigger text of p, as the kernel lists it; -1 if too long. */

@@ -1,8 +1,10 @@
 /* tracefs update: moving a running session to a new config (hot reload)
  * without stopping what both configs trace. Probes are matched by their
- * kernel-side definition: an event stays enabled while a probe of the new
- * config uses it with the same filter, a kprobe stays while one defines it
- * the same way, a hist trigger while one spells it the same way. The
+ * kernel-side definition and the way they count (the running generation's
+ * probe-state table, and pstate_mode_planned() for the new config's): an
+ * event stays enabled while a ring-buffer probe of the new config uses it
+ * with the same filter, a kprobe stays while one defines it the same way,
+ * a hist trigger while one spells it the same way. The
  * function tracer, once on, stays on: its filter is rewritten atomically by
  * session_enable_functions(), and without function probes it is muted
  * (set_ftrace_notrace = the filter), because changing the tracer would
@@ -16,13 +18,29 @@
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 
-/* The probe of cfg that needs what p needs in the kernel, or -1. */
-static int event_user(const struct config *cfg, const struct probe_spec *p)
+/* The probe of next that needs what p, counted the way mode says, needs
+ * in the kernel, or -1. states: the running generation's (see
+ * session_retire()). */
+static int need_user(const struct config *next, const struct pstate *states,
+		     const struct probe_spec *p, enum pstate_mode mode)
 {
-	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (config_same_kernel_event(config_probe(cfg, i), p))
-			return i;
+	for (int j = 0; j < config_probe_count(next); j++) {
+		enum pstate_mode m = pstate_mode_planned(next, j, states);
+
+		if (m != PSTATE_AUTO &&
+		    config_same_kernel_need(config_probe(next, j), m == PSTATE_HIST,
+					    p, mode == PSTATE_HIST))
+			return j;
+	}
 	return -1;
+}
+
+/* The same for probe i of the session's config, counted as states says. */
+static bool needed(const struct session *s, const struct config *next,
+		   const struct pstate *states, int i)
+{
+	return need_user(next, states, config_probe(s->cfg, i),
+			 pstate_mode(states, i)) >= 0;
 }
 
 /* True when cfg has a function probe this kernel can trace (an unreadable
@@ -74,13 +92,14 @@ static void functions_mute(struct session *s)
 	s->muted = true;
 }
 
-void session_retire(struct session *s, const struct config *next)
+void session_retire(struct session *s, const struct config *next,
+		    const struct pstate *states)
 {
 	for (int i = 0; i < config_probe_count(s->cfg); i++) {
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
-		if (!p->hist && p->kind != PROBE_FUNCTION &&
-		    event_user(next, p) < 0)
+		if (pstate_mode(states, i) == PSTATE_RING &&
+		    p->kind != PROBE_FUNCTION && !needed(s, next, states, i))
 			event_retire(s, p);
 	}
 	if (s->tracer_set && !s->muted && !has_functions(next))
@@ -91,12 +110,13 @@ void session_retire(struct session *s, const struct config *next)
  * same way (their events are already off: session_retire), then creates
  * those of next the kernel does not list yet: the others are kept, so
  * their events keep counting. A refused one is logged and stays out. */
-static void kprobes_update(struct session *s, const struct config *next)
+static void kprobes_update(struct session *s, const struct config *next,
+			   const struct pstate *states)
 {
 	for (int i = 0; i < config_probe_count(s->cfg); i++) {
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
-		if (p->kind == PROBE_KPROBE && event_user(next, p) < 0)
+		if (p->kind == PROBE_KPROBE && !needed(s, next, states, i))
 			kprobe_destroy(p);
 	}
 	for (int j = 0; j < config_probe_count(next); j++) {
@@ -107,17 +127,16 @@ static void kprobes_update(struct session *s, const struct config *next)
 	}
 }
 
-int session_switch(struct session *s, const struct config *next)
+int session_switch(struct session *s, const struct config *next,
+		   const struct pstate *states)
 {
 	struct tep_handle *tep;
 
-	for (int i = 0; i < config_probe_count(s->cfg); i++) {
-		const struct probe_spec *p = config_probe(s->cfg, i);
-
-		if (p->hist && event_user(next, p) < 0)
-			session_hist_remove(s, p);
-	}
-	kprobes_update(s, next);
+	for (int i = 0; i < config_probe_count(s->cfg); i++)
+		if (pstate_mode(states, i) == PSTATE_HIST &&
+		    !needed(s, next, states, i))
+			session_hist_remove(s, config_probe(s->cfg, i));
+	kprobes_update(s, next, states);
 	tep = session_load_tep(NULL, next);
 	if (!tep)	/* kprobes made for next: see kprobes_remove() */
 		return -1;

@@ -2,7 +2,8 @@
  * per generation, over real event formats (tests/fixtures/events/6.18):
  * an event's hits reported once when two probes share it, and by the
  * second when the first is down; a family fed by two probes merges their
- * series; a down probe contributes nothing and reports probe_up 0; the
+ * series; a down probe contributes nothing and reports probe_up 0; an up
+ * probe's way of counting (ftrace_exporter_probe_mode); the
  * lost and self families, per traced CPU. Run from the repo root.
  */
 #include <stdarg.h>
@@ -242,6 +243,22 @@ static void test_down_probe(void **state)
 			    "ftrace_exporter_probe_up{probe=\"send\"} 0\n");
 }
 
+/* ftrace_exporter_probe_mode: one sample per up probe, labelled with the
+ * way the table says it counts; none for a down probe. The families are
+ * built after the table is final and read it as it is. */
+static void test_probe_mode(void **state)
+{
+	struct env *e = *state;
+
+	pstate_set_mode(e->st, DROPS, PSTATE_HIST);
+	pstate_set(e->st, RX_B, "refused");
+	assert_string_equal(samples(scrape(e), "ftrace_exporter_probe_mode"),
+		"ftrace_exporter_probe_mode{probe=\"rx_a\",mode=\"ring_buffer\"} 1\n"
+		"ftrace_exporter_probe_mode{probe=\"drops\",mode=\"hist\"} 1\n"
+		"ftrace_exporter_probe_mode{probe=\"drops_too\",mode=\"ring_buffer\"} 1\n"
+		"ftrace_exporter_probe_mode{probe=\"send\",mode=\"ring_buffer\"} 1\n");
+}
+
 /* An up function probe: one sample by function name. */
 static void test_function_hits(void **state)
 {
@@ -307,6 +324,7 @@ int main(void)
 		T(test_event_second_probe),
 		T(test_family_merge),
 		T(test_down_probe),
+		T(test_probe_mode),
 		T(test_function_hits),
 		T(test_lost_and_self),
 		T(test_status_read_at_scrape),

@@ -577,12 +577,81 @@ static void test_mode(void **state)
 				       "    mode: count\n");
 
 	(void)state;
-	assert_true(config_probe(cfg, 0)->hist);
-	assert_false(config_probe(cfg, 1)->hist);
+	assert_true(config_probe(cfg, 0)->mode == PROBE_HIST);
+	assert_false(config_probe(cfg, 1)->mode == PROBE_HIST);
 	config_free(cfg);
 	expect_error(TP "    mode: sometimes\n", "4:11", "mode must be count or hist");
 	expect_error("probes:\n  - name: f\n    function: tcp_sendmsg\n"
 		     "    mode: hist\n", "4:5", "only for tracepoint probes");
+}
+
+/* mode: auto, on tracepoints only; auto, hist and count are three ways of
+ * defining a probe (a reload keeps none as another). */
+static void test_mode_auto(void **state)
+{
+	struct config *cfg = expect_ok(TP "    mode: auto\n"
+				       "  - name: h\n    tracepoint: skb:kfree_skb\n"
+				       "    mode: hist\n"
+				       "  - name: c\n    tracepoint: skb:kfree_skb\n");
+	struct config *hist = expect_ok(TP "    mode: hist\n");
+
+	(void)state;
+	assert_int_equal(config_probe(cfg, 0)->mode, PROBE_AUTO);
+	assert_int_equal(config_probe(cfg, 1)->mode, PROBE_HIST);
+	assert_int_equal(config_probe(cfg, 2)->mode, PROBE_COUNT);
+	assert_false(config_probe_same(config_probe(cfg, 0),
+				       config_probe(hist, 0)));
+	config_free(cfg);
+	config_free(hist);
+	expect_error("probes:\n  - name: k\n    kprobe: tcp_sendmsg\n"
+		     "    mode: auto\n", "4:5",
+		     "mode: auto is only for tracepoint probes");
+	expect_error(TP "    mode: Auto\n", "4:11",
+		     "mode must be count or hist or auto, not \"Auto\"");
+}
+
+/* What an auto probe needs in the kernel depends on the way it counts: by
+ * the ring buffer, what a count probe with its filter needs; by hist, what
+ * a hist probe with its trigger needs. Two auto probes are the same kernel
+ * event only when they would be either way. */
+static void test_same_kernel_need(void **state)
+{
+	struct config *cfg = expect_ok("probes:\n"
+		"  - name: a\n" "    tracepoint: skb:kfree_skb\n"
+		"    mode: auto\n    labels: [reason]\n    filter: 'protocol == 8'\n"
+		"  - name: c\n" "    tracepoint: skb:kfree_skb\n"
+		"    filter: 'protocol == 8'\n"
+		"  - name: h\n" "    tracepoint: skb:kfree_skb\n"
+		"    mode: hist\n    labels: [reason]\n    filter: 'protocol == 8'\n"
+		"  - name: a2\n" "    tracepoint: skb:kfree_skb\n"
+		"    mode: auto\n    filter: 'protocol == 8'\n");
+	const struct probe_spec *a = config_probe(cfg, 0), *c = config_probe(cfg, 1);
+	const struct probe_spec *h = config_probe(cfg, 2), *a2 = config_probe(cfg, 3);
+
+	(void)state;
+	assert_true(config_same_kernel_need(a, false, c, false));
+	assert_false(config_same_kernel_need(a, true, c, false));
+	assert_true(config_same_kernel_need(a, true, h, true));
+	assert_false(config_same_kernel_need(a2, true, h, true));	/* keys */
+	assert_true(config_same_kernel_need(a2, false, a, false));
+	/* configured modes: auto is neither count nor hist */
+	assert_false(config_same_kernel_event(a, c));
+	assert_false(config_same_kernel_event(a, h));
+	assert_true(config_same_kernel_event(a, a));
+	assert_false(config_same_kernel_event(a, a2));	/* not as triggers */
+	/* an auto probe may count by the ring buffer: another filter
+	 * conflicts with it, a hist probe's does not */
+	config_free(cfg);
+	cfg = expect_ok("probes:\n"
+		"  - name: a\n    tracepoint: skb:kfree_skb\n    mode: auto\n"
+		"  - name: c\n    tracepoint: skb:kfree_skb\n    filter: 'protocol == 8'\n"
+		"  - name: h\n    tracepoint: skb:kfree_skb\n    mode: hist\n"
+		"  - name: a3\n    tracepoint: skb:kfree_skb\n    mode: auto\n"
+		"    filter: 'protocol == 6'\n");
+	assert_int_equal(config_filter_conflict(cfg, 1), 0);
+	assert_int_equal(config_filter_conflict(cfg, 2), -1);
+	assert_int_equal(config_filter_conflict(cfg, 3), 0);
+	config_free(cfg);
 }
 
 /* A reload keeps a probe only when every part of it is the same. */
@@ -770,6 +839,8 @@ int main(void)
 		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_two_documents),
 		cmocka_unit_test(test_mode),
+		cmocka_unit_test(test_mode_auto),
+		cmocka_unit_test(test_same_kernel_need),
 		cmocka_unit_test(test_probe_same),
 		cmocka_unit_test(test_derived_facts),
 		cmocka_unit_test(test_derived_previous),

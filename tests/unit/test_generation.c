@@ -16,13 +16,18 @@
  * - the probe-state table: each way a probe goes down, with its reason;
  *   down probes count nothing;
  * - the ordering of stop: the readers run until the ticker is joined, drain
- *   every event, and no thread is left.
+ *   every event, and no thread is left;
+ * - mode: auto where the kernel has no hist triggers (this host): the ring
+ *   buffer, exact counts, both reasons when that refuses too, and a reload
+ *   that keeps it on the ring buffer with its counts.
  *
  * Hist refresh on a fake tracefs directory (this host has no hist
  * triggers), as tests/unit/test_tracefs.c builds it: generation_new() runs
  * on a fake session (pkg/tracefs/session_priv.h) with the saved 6.18 event
  * formats, and generation_refresh() reads the hist file the test writes in
- * the fake instance. Run from the repo root.
+ * the fake instance. There too, mode: auto where an event has hist
+ * triggers: the trigger is chosen, read, and kept by a reload. Run from
+ * the repo root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -303,6 +308,16 @@ static struct generation *gen_new(struct real *r, struct config *cfg)
 	return generation_new(cfg, &env);
 }
 
+/* The generation of cfg loaded after prev's config, as a reload builds
+ * it; NULL when it fails. */
+static struct generation *gen_new_after(struct real *r, struct config *cfg,
+					const struct generation *prev)
+{
+	struct generation_env env = { .session = r->s, .status = &r->status };
+
+	return generation_new_after(cfg, &env, prev);
+}
+
 /* The session of cfg and its first generation (r->gen[0]), not started. */
 static struct generation *open_first(struct real *r, const char *probes)
 {
@@ -381,12 +396,12 @@ static struct generation *reload(struct real *r, struct generation *a,
 	struct generation *b = NULL;
 
 	r->orphan = next;
-	session_retire(r->s, next);
+	session_retire(r->s, next, a->states);
 	generation_stop(a);
 	datagrams(r, events);
 	pthread_mutex_lock(&r->lock);
-	if (session_switch(r->s, next) == 0)
-		b = gen_new(r, next);
+	if (session_switch(r->s, next, a->states) == 0)
+		b = gen_new_after(r, next, a);
 	if (b)
 		generation_carry(b, a);
 	pthread_mutex_unlock(&r->lock);
@@ -525,6 +540,111 @@ static void test_probe_states(void **state)
 	assert_int_equal(hits(g, "badfilter"), 0);
 	if (!kernel_has_hist(r))
 		assert_int_equal(hits(g, "hist"), 0);
+}
+
+/* ---- mode: auto on the real tracefs ---- */
+
+static enum pstate_mode mode_of(const struct generation *g, const char *probe)
+{
+	return pstate_mode(g->states, config_probe_index(g->cfg, probe));
+}
+
+/* rx_auto counts by hist where this kernel has hist triggers, else by the
+ * ring buffer; bad_auto's filter is refused either way. */
+static const char auto_yaml[] = "probes:\n"
+	RX("rx_auto") "    mode: auto\n    labels: [name]\n"
+	RX("rx_count") "    labels: [name]\n"
+	"  - name: bad_auto\n    tracepoint: skb:kfree_skb\n    mode: auto\n"
+	"    filter: fte_no_such_field == 1\n";
+
+/* On a kernel without hist triggers (this host) an auto probe is up on the
+ * ring buffer and counts exactly what a count probe on the same packets
+ * counts, with the same series; one that the ring buffer refuses too is
+ * down with both reasons. (Where the kernel has hist triggers the test
+ * checks that the trigger was chosen; the hist side is proven on the fake
+ * tracefs below and in the guests.) */
+static void test_auto_ring_buffer(void **state)
+{
+	struct real *r = *state;
+	struct generation *g;
+
+	need_tracefs();
+	g = open_first(r, auto_yaml);
+	assert_null(why(g, "rx_auto"));
+	assert_true(!strncmp(why(g, "bad_auto"), "hist trigger: ", 14));
+	assert_non_null(strstr(why(g, "bad_auto"), "; ring buffer: filter "
+			       "rejected: "));
+	if (kernel_has_hist(r)) {
+		assert_int_equal(mode_of(g, "rx_auto"), PSTATE_HIST);
+		return;
+	}
+	assert_string_equal(why(g, "bad_auto"), "hist trigger: " SESSION_NO_HIST
+			    "; ring buffer: filter rejected: Invalid argument");
+	assert_int_equal(mode_of(g, "rx_auto"), PSTATE_RING);
+	assert_int_equal(mode_of(g, "rx_count"), PSTATE_RING);
+	start(r, g);
+	datagrams(r, 25);
+	generation_stop(g);
+	assert_int_equal(hits(g, "rx_auto"), 25);
+	assert_series(g, "rx_auto", "lo", 25);
+	assert_int_equal(hits(g, "rx_count"), 25);
+	assert_int_equal(hits(g, "bad_auto"), 0);
+	assert_int_equal(metrics_parse_errors(g->metrics), 0);
+}
+
+/* kept: an auto probe both configs define alike; gone: an auto probe on
+ * the same event and filter as the count probe stay, removed by the
+ * reload; fresh: a new auto probe there (with other keys than gone, so
+ * that no trigger could be shared). */
+static const char auto_a[] = "probes:\n"
+	RX("kept") "    mode: auto\n    labels: [name]\n"
+	RX("gone") "    mode: auto\n"
+	RX("stay");
+static const char auto_b[] = "probes:\n"
+	RX("stay")
+	RX("fresh") "    mode: auto\n    labels: [len]\n"
+	RX("kept") "    mode: auto\n    labels: [name]\n";
+
+/* A reload keeps an auto probe counted by the ring buffer on the ring
+ * buffer, with its counts, and the events that wait in the buffer during
+ * the reload are counted once. The event stays on because the removed
+ * auto probe counted by the ring buffer needs what stay needs: matching
+ * probes by configured mode (auto is not count) would turn the event off
+ * at step 1 and lose those events for stay and kept. */
+static void test_auto_kept_across_reload(void **state)
+{
+	struct real *r = *state;
+	struct generation *a, *b;
+	struct config *next;
+
+	need_tracefs();
+	a = open_first(r, auto_a);
+	if (kernel_has_hist(r)) {
+		print_message("this kernel has hist triggers: auto probes use "
+			      "them (the guests test that reload)\n");
+		skip();
+	}
+	start(r, a);
+	datagrams(r, 40);
+	next = config_make(r, "b.yaml", auto_b, a->cfg);
+	b = reload(r, a, next, 7);
+	assert_int_equal(hits(a, "kept"), 40);
+	assert_int_equal(hits(a, "gone"), 40);
+	assert_int_equal(mode_of(b, "kept"), PSTATE_RING);
+	assert_int_equal(mode_of(b, "fresh"), PSTATE_RING);
+	assert_int_equal(hits(b, "kept"), 40);
+	assert_int_equal(hits(b, "stay"), 40);
+	assert_int_equal(hits(b, "fresh"), 0);
+	r->gen[0] = NULL;
+	generation_free(a);
+	assert_int_equal(generation_start(b, &r->lock), 0);
+	datagrams(r, 30);
+	generation_stop(b);
+	assert_int_equal(hits(b, "kept"), 77);
+	assert_series(b, "kept", "lo", 77);
+	assert_int_equal(hits(b, "stay"), 77);
+	assert_int_equal(hits(b, "fresh"), 37);
+	assert_int_equal(metrics_parse_errors(b->metrics), 0);
 }
 
 /* ---- the ordering of stop ---- */
@@ -747,7 +867,10 @@ static struct session *fake_session(struct fake *f)
 	return s;
 }
 
-static int fake_setup(void **state)
+/* The fake root with rxh's hist and trigger files (and files of yaml's
+ * own: extra, made before the generation), a fake session on it, and the
+ * generation of yaml. */
+static int fake_setup_with(void **state, const char *yaml, const char *extra)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	struct config *cfg;
@@ -760,8 +883,10 @@ static int fake_setup(void **state)
 		return -1;
 	fake_put(f, FAKE_EVENT "/hist", "");
 	fake_put(f, FAKE_EVENT "/trigger", "");
+	if (extra)
+		fake_put(f, extra, "0\n");
 	f->s = fake_session(f);
-	cfg = config_parse("t.yaml", hist_yaml, stderr);
+	cfg = config_parse("t.yaml", yaml, stderr);
 	if (!cfg)
 		return -1;
 	f->s->cfg = cfg;
@@ -770,6 +895,27 @@ static int fake_setup(void **state)
 	if (!f->g)
 		config_free(cfg);
 	return f->g ? 0 : -1;
+}
+
+static int fake_setup(void **state)
+{
+	return fake_setup_with(state, hist_yaml, NULL);
+}
+
+#define FAKE_DROP_ENABLE "instances/" FAKE_INSTANCE "/events/skb/kfree_skb/enable"
+
+/* mode: auto on a kernel with hist triggers for one event (the fake
+ * instance gives net:netif_receive_skb a hist file) and none for the
+ * other (skb:kfree_skb has only its enable file): rxh, as hist_yaml's,
+ * gets a trigger, drops the ring buffer. */
+static const char auto_hist_yaml[] = "probes:\n"
+	"  - name: rxh\n    tracepoint: net:netif_receive_skb\n"
+	"    mode: auto\n    labels: [name, len]\n    max_series: 2\n"
+	"  - name: drops\n    tracepoint: skb:kfree_skb\n    mode: auto\n";
+
+static int fake_auto_setup(void **state)
+{
+	return fake_setup_with(state, auto_hist_yaml, FAKE_DROP_ENABLE);
 }
 
 static int fake_teardown(void **state)
@@ -781,6 +927,7 @@ static int fake_teardown(void **state)
 	if (f->s) {
 		tracefs_instance_free(f->s->inst);
 		tep_free(f->s->tep);
+		tep_free(f->s->prev_tep);
 		free(f->s);
 	}
 	if (f->root[0] && rm_tree(f->root))
@@ -898,19 +1045,145 @@ static void test_hist_bad_file_keeps_values(void **state)
 	assert_hist_series(g, 5, 2);
 }
 
+/* The text of the fake file rel ("" when there is none). */
+static const char *fake_read(const struct fake *f, const char *rel)
+{
+	static char text[4096];
+	char path[PATH_MAX];
+	FILE *in;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	in = fopen(path, "r");
+	if (in) {
+		n = fread(text, 1, sizeof(text) - 1, in);
+		fclose(in);
+	}
+	text[n] = '\0';
+	return text;
+}
+
+/* The auto probe whose event has hist triggers got its trigger, written as
+ * a hist probe's, and counts by it; the one whose event has none was
+ * enabled on the ring buffer. Both are up; the table says which way. */
+static void test_auto_picks_hist(void **state)
+{
+	struct fake *f = *state;
+	char trigger[1024];
+
+	assert_int_equal(session_hist_trigger(config_probe(f->g->cfg, 0),
+					      trigger, sizeof(trigger)), 0);
+	assert_string_equal(fake_read(f, FAKE_EVENT "/trigger"), trigger);
+	assert_true(pstate_up(f->g->states, 0));
+	assert_int_equal(pstate_mode(f->g->states, 0), PSTATE_HIST);
+	assert_true(pstate_up(f->g->states, 1));
+	assert_int_equal(pstate_mode(f->g->states, 1), PSTATE_RING);
+	assert_string_equal(fake_read(f, FAKE_DROP_ENABLE), "1");
+}
+
+/* The config yaml, loaded after prev as a reload loads it (from a file
+ * in the fake root). */
+static struct config *fake_config_after(const struct fake *f,
+					const char *yaml,
+					const struct config *prev)
+{
+	char path[PATH_MAX];
+	struct config *cfg;
+
+	snprintf(path, sizeof(path), "%s/next.yaml", f->root);
+	write_file(path, yaml);
+	cfg = config_load_after(path, prev, stderr);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+/* Step 3 of a reload on the fake session, the switch: next, loaded after
+ * f->g's config, is the session's. */
+static struct config *fake_switch(struct fake *f, const char *yaml)
+{
+	struct config *next = fake_config_after(f, yaml, f->g->cfg);
+
+	assert_int_equal(session_switch(f->s, next, f->g->states), 0);
+	return next;
+}
+
+/* The rest of step 3: the generation of next after f->g, carry; f->g
+ * becomes it and the old one is freed. */
+static struct generation *fake_next(struct fake *f, struct config *next)
+{
+	struct generation *a = f->g, *b;
+
+	b = generation_new_after(next, &(struct generation_env){
+		.session = f->s, .status = &f->status }, a);
+	assert_non_null(b);
+	generation_carry(b, a);
+	f->g = b;
+	generation_free(a);
+	return b;
+}
+
+/* A reload on a kernel with hist triggers (this host's formats, the fake
+ * instance): the kept auto probe keeps its trigger (nothing removed) and
+ * its way, and its counts go on, read from the same hist file; once
+ * changed, its old trigger is removed ("!" written to the trigger file). */
+static void test_auto_hist_kept_across_reload(void **state)
+{
+	struct fake *f = *state;
+	struct generation *b;
+	struct config *next;
+	char listed[1024];
+
+	if (geteuid() != 0) {
+		print_message("needs the host's event formats (root)\n");
+		skip();
+	}
+	/* the trigger file as the kernel lists it: a line per trigger */
+	assert_int_equal(session_hist_trigger(config_probe(f->g->cfg, 0),
+					      listed, sizeof(listed) - 1), 0);
+	fake_put(f, FAKE_EVENT "/trigger", strcat(listed, "\n"));
+	put_hist(f, (const unsigned[3]){ 5, 2, 4 }, 12, 1);
+	generation_refresh(f->g);
+	b = fake_next(f, fake_switch(f, auto_hist_yaml));
+	assert_int_equal(config_probe_previous(b->cfg, 0), 0);
+	assert_string_equal(fake_read(f, FAKE_EVENT "/trigger"), listed);
+	assert_int_equal(pstate_mode(b->states, 0), PSTATE_HIST);
+	assert_true(pstate_up(b->states, 0));
+	assert_int_equal(metrics_hits(b->metrics, 0), 12);
+	put_hist(f, (const unsigned[3]){ 9, 2, 6 }, 18, 1);
+	generation_refresh(b);
+	assert_int_equal(metrics_hits(b->metrics, 0), 18);
+	assert_hist_series(b, 9, 2);
+	/* the fake file is written from its start (no O_APPEND): read the
+	 * removal before anything else is written */
+	next = fake_switch(f, "probes:\n"
+			   "  - name: rxh\n    tracepoint: net:netif_receive_skb\n"
+			   "    mode: auto\n    labels: [name, len]\n    max_series: 3\n");
+	assert_int_equal(config_probe_previous(next, 0), -1);
+	assert_int_equal(strncmp(fake_read(f, FAKE_EVENT "/trigger"),
+				 "!hist:keys=name,len:", 20), 0);
+	fake_next(f, next);
+}
+
 #define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
 #define FAKE(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
+#define FAKE_AUTO(t) cmocka_unit_test_setup_teardown(t, fake_auto_setup, \
+						     fake_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		REAL(test_carry_across_reload),
 		REAL(test_probe_states),
+		REAL(test_auto_ring_buffer),
+		REAL(test_auto_kept_across_reload),
 		REAL(test_stop_order),
 		REAL(test_free_without_start),
 		FAKE(test_hist_probe_enabled),
 		FAKE(test_hist_refresh),
 		FAKE(test_hist_bad_file_keeps_values),
+		FAKE_AUTO(test_auto_picks_hist),
+		FAKE_AUTO(test_hist_refresh),
+		FAKE_AUTO(test_auto_hist_kept_across_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

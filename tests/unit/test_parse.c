@@ -327,6 +327,43 @@ static void test_disabled_probe_not_counted(void **state)
 	env_free(e);
 }
 
+/* The parser expects records only of the probes the table says count by
+ * the ring buffer: an auto probe the generation put on a hist trigger is
+ * not chained on its event, so the records a count probe on the same
+ * event reads are not counted for it too (the trigger counts them), nor
+ * are they parse errors. The table is read when parser_count_up() runs:
+ * the mode set after parser_new() is the one obeyed. */
+static void test_hist_mode_probe_not_chained(void **state)
+{
+	struct env *e = env_new("6.18", "probes:\n"
+		"  - name: auto\n    tracepoint: skb:kfree_skb\n    mode: auto\n"
+		"  - name: count\n    tracepoint: skb:kfree_skb\n"
+		"  - name: auto_ring\n    tracepoint: skb:kfree_skb\n    mode: auto\n"
+		"    labels: [reason]\n");
+	struct page_builder b;
+	unsigned char rec[64];
+
+	(void)state;
+	pstate_set_mode(e->st, 0, PSTATE_HIST);
+	parser_count_up(e->parser, e->st);
+	pb_init(&b, e->page, sizeof(e->page));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pb_add(&b, rec, kfree_skb_618(rec, 3)), 0);
+	assert_int_equal(parse_page(e->thread, e->page), 3);
+	assert_int_equal(metrics_hits(e->metrics, 0), 0);
+	assert_int_equal(metrics_hits(e->metrics, 1), 3);
+	assert_int_equal(metrics_hits(e->metrics, 2), 3);
+	assert_int_equal(metrics_parse_errors(e->metrics), 0);
+	/* all on the ring buffer again: chained once each, no loop */
+	pstate_set_mode(e->st, 0, PSTATE_RING);
+	parser_count_up(e->parser, e->st);
+	assert_int_equal(parse_page(e->thread, e->page), 3);
+	assert_int_equal(metrics_hits(e->metrics, 0), 3);
+	assert_int_equal(metrics_hits(e->metrics, 1), 6);
+	assert_int_equal(metrics_hits(e->metrics, 2), 6);
+	env_free(e);
+}
+
 static void test_missing_event_marks_probe(void **state)
 {
 	struct env *e = env_new("6.18",
@@ -888,6 +925,7 @@ int main(void)
 		cmocka_unit_test(test_funcs_find_and_text_range),
 		cmocka_unit_test(test_ksyms_hidden_addresses),
 		cmocka_unit_test(test_ksyms_long_names),
+		cmocka_unit_test(test_hist_mode_probe_not_chained),
 		cmocka_unit_test(test_page_padding_loops),
 		cmocka_unit_test(test_page_event_past_end),
 		cmocka_unit_test(test_page_missed_count_past_end),
