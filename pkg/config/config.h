@@ -82,17 +82,12 @@ const struct probe_spec *config_probe_by_name(const struct config *cfg,
  * family, filter and cap (so its counters mean the same across a reload). */
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b);
 /* True when a and b need the same thing in the kernel, across configs
- * too: a ring-buffer tracepoint with the same filter, a kprobe with the
- * same definition, or a hist trigger with the same keys, size and filter
- * (function probes: never). Same mode only; two auto probes need the same
- * either way they count (the trigger's definition covers the filter). */
-bool config_same_kernel_event(const struct probe_spec *a,
-			      const struct probe_spec *b);
-/* The same once it is known how each counts (a_hist, b_hist: by a hist
+ * too, once it is known how each counts (a_hist, b_hist: by a hist
  * trigger; false: by ring-buffer records), whatever their configured
- * modes: an auto probe counted by the ring buffer needs what a count probe
- * with its filter needs. The tracefs reload steps match kernel objects by
- * it. */
+ * modes: a ring-buffer event with the same filter, a kprobe with the same
+ * definition, or a hist trigger with the same keys, size and filter
+ * (function probes: never). The tracefs reload steps match kernel objects
+ * by it. */
 bool config_same_kernel_need(const struct probe_spec *a, bool a_hist,
 			     const struct probe_spec *b, bool b_hist);
 

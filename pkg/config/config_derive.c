@@ -38,16 +38,6 @@ bool config_same_kernel_need(const struct probe_spec *p, bool p_hist,
 	return str_same(p->filter, q->filter);
 }
 
-/* Auto probes are compared as triggers: the same trigger implies the same
- * ring-buffer event and filter, so they need the same either way. */
-bool config_same_kernel_event(const struct probe_spec *p,
-			      const struct probe_spec *q)
-{
-	return p->mode == q->mode &&
-	       config_same_kernel_need(p, p->mode != PROBE_COUNT,
-				       q, q->mode != PROBE_COUNT);
-}
-
 bool config_probe_same(const struct probe_spec *a, const struct probe_spec *b)
 {
 	if (a->kind != b->kind || a->max_series != b->max_series ||

@@ -634,11 +634,6 @@ static void test_same_kernel_need(void **state)
 	assert_true(config_same_kernel_need(a, true, h, true));
 	assert_false(config_same_kernel_need(a2, true, h, true));	/* keys */
 	assert_true(config_same_kernel_need(a2, false, a, false));
-	/* configured modes: auto is neither count nor hist */
-	assert_false(config_same_kernel_event(a, c));
-	assert_false(config_same_kernel_event(a, h));
-	assert_true(config_same_kernel_event(a, a));
-	assert_false(config_same_kernel_event(a, a2));	/* not as triggers */
 	/* an auto probe may count by the ring buffer: another filter
 	 * conflicts with it, a hist probe's does not */
 	config_free(cfg);
@@ -702,14 +697,14 @@ static void test_derived_facts(void **state)
 	assert_int_equal(config_probe_index(cfg, NULL), -1);
 	assert_int_equal(config_reason_probe(cfg), 0);
 	assert_int_equal(config_reason_label(cfg), 0);
-	assert_true(config_same_kernel_event(config_probe(cfg, 1),
-					     config_probe(cfg, 1)));
-	assert_false(config_same_kernel_event(config_probe(cfg, 0),
-					      config_probe(cfg, 1)));
-	assert_false(config_same_kernel_event(config_probe(cfg, 1),
-					      config_probe(cfg, 4)));
-	assert_false(config_same_kernel_event(config_probe(cfg, 3),
-					      config_probe(cfg, 3)));
+	assert_true(config_same_kernel_need(config_probe(cfg, 1), false,
+					    config_probe(cfg, 1), false));
+	assert_false(config_same_kernel_need(config_probe(cfg, 0), false,
+					     config_probe(cfg, 1), false));
+	assert_false(config_same_kernel_need(config_probe(cfg, 1), false,
+					     config_probe(cfg, 4), true));
+	assert_false(config_same_kernel_need(config_probe(cfg, 3), false,
+					     config_probe(cfg, 3), false));
 	config_free(cfg);
 }
 
@@ -739,8 +734,8 @@ static void test_derived_previous(void **state)
 	assert_int_equal(config_probe_previous(next, 2), -1);	/* new */
 	assert_int_equal(config_probe_previous(next, 3), 3);	/* d */
 	assert_int_equal(config_reason_probe(next), -1);	/* a lost reason */
-	assert_true(config_same_kernel_event(config_probe(next, 0),
-					     config_probe(prev, 4)));
+	assert_true(config_same_kernel_need(config_probe(next, 0), true,
+					    config_probe(prev, 4), true));
 	config_free(next);
 	config_free(prev);
 }
