@@ -2,7 +2,7 @@
 # vm-deps.sh: everything `make vm` needs, installed idempotently.
 #
 #  - host packages (apt-get): qemu-system-x86, busybox-static, xz-utils, cpio,
-#    zstd, kmod (depmod), iproute2, gcc, libc6-dev;
+#    zstd, kmod (depmod), iproute2, nftables, gcc, libc6-dev;
 #  - a stock Debian kernel (package linux-image-amd64 -> linux-image-<ver>-amd64),
 #    downloaded with `apt-get download` (never installed on the host) and unpacked into
 #    $VM_CACHE (default build/vm; a relative path is taken from the repo root):
@@ -11,7 +11,8 @@
 #        $VM_MODULES_DIR/*.ko             wanted modules and their dependencies, decompressed
 #        $VM_MODULES_DIR/order            insmod order (dependencies first), one file name a line
 #
-# Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem".
+# Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem nf_tables
+# nft_counter" (guest-locations.sh drops with an nftables rule and counts its drops).
 # VM_MODULES_DIR (default $VM_CACHE/modules): where they go. Boots that need other modules
 # use their own directory (e.g. $VM_CACHE/modules-live with e1000) and share the kernel.
 # Set VM_KERNEL_PKG to pin a concrete package (e.g. linux-image-6.1.0-37-amd64).
@@ -19,13 +20,13 @@ set -eu
 
 cd "$(dirname "$0")/.."
 VM_CACHE=${VM_CACHE:-build/vm}
-VM_MODULES=${VM_MODULES:-veth sch_netem}
+VM_MODULES=${VM_MODULES:-veth sch_netem nf_tables nft_counter}
 VM_MODULES_DIR=${VM_MODULES_DIR:-$VM_CACHE/modules}
 say() { printf 'vm-deps: %s\n' "$*"; }
 
 # --- host packages -----------------------------------------------------------------------
 need=""
-for p in qemu-system-x86 busybox-static xz-utils zstd cpio kmod iproute2 gcc libc6-dev; do
+for p in qemu-system-x86 busybox-static xz-utils zstd cpio kmod iproute2 nftables gcc libc6-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need="$need $p"
 done
 if [ -n "$need" ]; then

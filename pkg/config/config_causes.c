@@ -189,7 +189,8 @@ static void parse_location(struct cfg_ctx *ctx, const char *cause,
 static void check_location_probe(struct cfg_ctx *ctx, yaml_node_t *map)
 {
 	const char *name = ctx->cfg->causes_probe;
-	const struct probe_spec *p = config_probe_by_name(ctx->cfg, name);
+	const struct probe_spec *p = name ? config_probe_by_name(ctx->cfg, name)
+					  : NULL;
 
 	if (!p)
 		yamldoc_err(ctx->yd, map, "causes.locations needs a causes probe labelled by location (causes.probe)");

@@ -21,6 +21,8 @@ scripts/vm-deps.sh
 tests/vm/build-workload.sh "$VM_CACHE/workload"
 
 set -- --modules "$VM_CACHE/modules" --bin "$VM_CACHE/workload"
+# nft for guest-locations.sh's drop rule (scripts/vm-deps.sh installs nftables)
+nft=$(PATH=/usr/sbin:/sbin:$PATH command -v nft) && set -- "$@" --bin "$nft:/usr/sbin/nft"
 if [ -x ./ftrace_exporter ]; then
     set -- "$@" --bin ./ftrace_exporter
 else
