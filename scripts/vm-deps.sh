@@ -11,8 +11,9 @@
 #        $VM_MODULES_DIR/*.ko             wanted modules and their dependencies, decompressed
 #        $VM_MODULES_DIR/order            insmod order (dependencies first), one file name a line
 #
-# Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem nf_tables
-# nft_counter" (guest-locations.sh drops with an nftables rule and counts its drops).
+# Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem crc32c_generic nf_tables
+# nft_counter" (guest-locations.sh drops with an nftables rule and counts its drops; libcrc32c,
+# which nf_tables needs, wants crc32c_generic first: a soft dependency modules.dep does not list).
 # VM_MODULES_DIR (default $VM_CACHE/modules): where they go. Boots that need other modules
 # use their own directory (e.g. $VM_CACHE/modules-live with e1000) and share the kernel.
 # Set VM_KERNEL_PKG to pin a concrete package (e.g. linux-image-6.1.0-37-amd64).
@@ -20,7 +21,7 @@ set -eu
 
 cd "$(dirname "$0")/.."
 VM_CACHE=${VM_CACHE:-build/vm}
-VM_MODULES=${VM_MODULES:-veth sch_netem nf_tables nft_counter}
+VM_MODULES=${VM_MODULES:-veth sch_netem crc32c_generic nf_tables nft_counter}
 VM_MODULES_DIR=${VM_MODULES_DIR:-$VM_CACHE/modules}
 say() { printf 'vm-deps: %s\n' "$*"; }
 
