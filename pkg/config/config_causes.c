@@ -100,39 +100,6 @@ static void add_class(struct cfg_ctx *ctx, yaml_node_t *n, const char *reason,
 	classes[cfg->nclasses++].cause = cause;
 }
 
-/* Parses one `cause: [REASON, ...]` entry of classes. */
-static void parse_class(struct cfg_ctx *ctx, const char *cause, yaml_node_t *seq)
-{
-	int count = yamldoc_seq_len(ctx->yd, seq);
-	const char *reason;
-	yaml_node_t *item;
-
-	for (int i = 0; i < count; i++) {
-		item = yamldoc_item(ctx->yd, seq, i);
-		reason = cfg_name(ctx, item, &cfg_reason_name);
-		if (reason)
-			add_class(ctx, item, reason, cause);
-	}
-}
-
-static void parse_classes(struct cfg_ctx *ctx, yaml_node_t *map)
-{
-	yaml_node_pair_t *pair;
-	yaml_node_t *key;
-	const char *cause;
-
-	if (yamldoc_mapping(ctx->yd, map, "causes.classes") < 0)
-		return;
-	for (pair = map->data.mapping.pairs.start;
-	     pair < map->data.mapping.pairs.top; pair++) {
-		key = yamldoc_node(ctx->yd, pair->key);
-		cause = cfg_name(ctx, key, &cfg_cause_name);
-		if (cause && yamldoc_dup_key(ctx->yd, map, pair) == 0)
-			parse_class(ctx, cause,
-				    yamldoc_node(ctx->yd, pair->value));
-	}
-}
-
 /* Returns the locations entry of function, or NULL. Linear: pkg/causes
  * asks once per drop address and caches the answer. */
 const struct cause_location *config_location_of(const struct config *cfg,
@@ -168,22 +135,6 @@ static void add_location(struct cfg_ctx *ctx, yaml_node_t *n,
 	v[cfg->nlocations++].cause = cause;
 }
 
-/* Parses one `cause: [FUNCTION, ...]` entry of locations. */
-static void parse_location(struct cfg_ctx *ctx, const char *cause,
-			   yaml_node_t *seq)
-{
-	int count = yamldoc_seq_len(ctx->yd, seq);
-	const char *function;
-	yaml_node_t *item;
-
-	for (int i = 0; i < count; i++) {
-		item = yamldoc_item(ctx->yd, seq, i);
-		function = cfg_name(ctx, item, &cfg_location_name);
-		if (function)
-			add_location(ctx, item, function, cause);
-	}
-}
-
 /* Locations classify the causes probe's `location` label: it must have
  * one. */
 static void check_location_probe(struct cfg_ctx *ctx, yaml_node_t *map)
@@ -199,24 +150,51 @@ static void check_location_probe(struct cfg_ctx *ctx, yaml_node_t *map)
 			    p->name);
 }
 
-static void parse_locations(struct cfg_ctx *ctx, yaml_node_t *map)
+/* Takes one item of a `cause: [NAME, ...]` list. */
+typedef void (*cause_item_fn)(struct cfg_ctx *ctx, yaml_node_t *item,
+			      const char *cause);
+
+static void class_item(struct cfg_ctx *ctx, yaml_node_t *item,
+		       const char *cause)
+{
+	const char *reason = cfg_name(ctx, item, &cfg_reason_name);
+
+	if (reason)
+		add_class(ctx, item, reason, cause);
+}
+
+static void location_item(struct cfg_ctx *ctx, yaml_node_t *item,
+			  const char *cause)
+{
+	const char *function = cfg_name(ctx, item, &cfg_location_name);
+
+	if (function)
+		add_location(ctx, item, function, cause);
+}
+
+/* Walks a mapping of `cause: [NAME, ...]` (classes, locations; what names
+ * it in messages), giving each item of a valid cause to fn. */
+static void parse_cause_map(struct cfg_ctx *ctx, yaml_node_t *map,
+			    const char *what, cause_item_fn fn)
 {
 	yaml_node_pair_t *pair;
-	yaml_node_t *key;
+	yaml_node_t *key, *seq;
 	const char *cause;
+	int count;
 
-	if (yamldoc_mapping(ctx->yd, map, "causes.locations") < 0)
+	if (yamldoc_mapping(ctx->yd, map, what) < 0)
 		return;
 	for (pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
 		key = yamldoc_node(ctx->yd, pair->key);
 		cause = cfg_name(ctx, key, &cfg_cause_name);
-		if (cause && yamldoc_dup_key(ctx->yd, map, pair) == 0)
-			parse_location(ctx, cause,
-				       yamldoc_node(ctx->yd, pair->value));
+		if (!cause || yamldoc_dup_key(ctx->yd, map, pair))
+			continue;
+		seq = yamldoc_node(ctx->yd, pair->value);
+		count = yamldoc_seq_len(ctx->yd, seq);
+		for (int i = 0; i < count; i++)
+			fn(ctx, yamldoc_item(ctx->yd, seq, i), cause);
 	}
-	if (ctx->cfg->nlocations)
-		check_location_probe(ctx, map);
 }
 
 /* The part of `causes:` other than heuristics that defines cause, or
@@ -342,9 +320,13 @@ void cfg_parse_causes(struct cfg_ctx *ctx, yaml_node_t *n)
 			 &ctx->cfg->window_seconds);
 	parse_causes_probe(ctx, kv[CA_PROBE].val);
 	if (kv[CA_CLASSES].val)
-		parse_classes(ctx, kv[CA_CLASSES].val);
+		parse_cause_map(ctx, kv[CA_CLASSES].val, "causes.classes",
+				class_item);
 	if (kv[CA_LOCATIONS].val)
-		parse_locations(ctx, kv[CA_LOCATIONS].val);
+		parse_cause_map(ctx, kv[CA_LOCATIONS].val, "causes.locations",
+				location_item);
+	if (ctx->cfg->nlocations)
+		check_location_probe(ctx, kv[CA_LOCATIONS].val);
 	if (kv[CA_HEURISTICS].val)
 		parse_rules(ctx, kv[CA_HEURISTICS].val);
 }
