@@ -1,6 +1,7 @@
 #!/bin/sh
-# guest-life.sh: start/stop and ownership on a kernel with hist triggers, kprobes and the
-# function tracer (6.1). Issue 8:
+# guest-life.sh: start/stop and ownership with a hist probe, kprobes and the function tracer.
+# On a kernel without hist triggers (5.10) the hist probe is down and the rest runs the same;
+# the checks of the trigger itself skip. Issue 8:
 #   item 2: CYCLES start/SIGTERM cycles with a hist probe refreshed by the drop-cause ticker
 #      (SIGTERM at a different phase of its 1 s tick each time): exit 0, no crash, nothing
 #      left (instance, triggers with it, kprobe group); a start that fails on a port in use
@@ -24,7 +25,6 @@ N=500
 CYCLES=${CYCLES:-50}
 
 [ -x "$X" ] || { skip exporter "no $X"; vm_done; }
-if [ ! -e $T/events/net/netif_receive_skb/hist ]; then skip life "no hist triggers here"; vm_done; fi
 
 group_kprobes() { grep -c "^[pr]:$1/" $T/kprobe_events; }
 # left NAME INSTANCE GROUP: nothing of that exporter is left in tracefs
@@ -81,7 +81,12 @@ check_eq "second start: exit 1" "$?" 1
 check "second start names the owner" grep -q "owner_pid=$owner owner_comm=ftrace_exporter" /tmp/second.log
 check_eq "owner's kprobe group kept" "$(group_kprobes $G)" 1
 check_eq "owner's instance still tracing" "$(cat $I/tracing_on)" 1
-check_eq "owner's hist trigger kept" "$(grep -c '^hist:' $I/events/net/netif_receive_skb/trigger)" 1
+if has hist; then
+    check_eq "owner's hist trigger kept" "$(grep -c '^hist:' $I/events/net/netif_receive_skb/trigger)" 1
+else
+    check_eq "owner's hist probe down (no hist triggers)" "$(up rx_hist)" 0
+    skip "owner's hist trigger kept" "no hist triggers on $(uname -r)"
+fi
 udp $N a
 check_eq "owner still probe_up 1" "$(up kp_udp)" 1
 check_eq "owner's kprobe counts exactly $N" "$(d "$(ev $G:kp_udp)" a0 a1)" $N

@@ -1,7 +1,9 @@
 #!/bin/sh
 # guest-smoke.sh: proves the VM harness on the guest kernel directly through tracefs (no exporter):
-# function tracer and kprobe counts in a private instance match an exact workload, and netem loss
-# across a veth pair between two network namespaces produces tcp_retransmit_skb hits.
+# what the kernel allows is what tests/vm/kernels says (so no other guest check skips where it
+# should run); function tracer, kprobe, and where the kernel has them event probe, fprobe and
+# BTF-argument counts in a private instance match an exact workload; netem loss across a veth
+# pair between two network namespaces produces tcp_retransmit_skb hits.
 . /lib/vmtest.sh
 I=$T/instances/vmsmoke
 W=/usr/local/bin/workload
@@ -54,6 +56,55 @@ else
 fi
 echo > "$I/trace"
 
+# --- what this kernel allows --------------------------------------------------------------
+# Every capability detected (lib.sh: has) must be what tests/vm/kernels says of this kernel.
+caps_checks() {
+    want=$(expected_caps) got=""
+    for c in $CAPS; do has "$c" && got="$got $c"; done
+    note "kernel allows:$got"
+    if [ "$want" = "?" ]; then skip "capabilities" "no vmcaps= on the kernel command line"; return; fi
+    for c in $CAPS; do
+        case " $want " in *" $c "*) w=yes ;; *) w=no ;; esac
+        if has "$c"; then g=yes; else g=no; fi
+        check_eq "allows $c: as tests/vm/kernels says" "$g" "$w"
+    done
+}
+
+# dyn_count CAP NAME DEF PATTERN WORKLOAD...: dynamic event DEF (vmsmoke/NAME), enabled only in
+# the instance while WORKLOAD runs; exactly 1000 of its records match PATTERN. A kernel without
+# CAP skips, and must refuse DEF.
+dyn_count() {
+    _cap=$1 _n=$2 _def=$3 _pat=$4
+    shift 4
+    if ! has "$_cap"; then
+        if echo "$_def" >> $T/dynamic_events 2>/dev/null; then
+            not_ok "no $_cap: $_n refused" "the kernel accepted '$_def'"
+            echo "-:vmsmoke/$_n" >> $T/dynamic_events
+        else
+            skip "$_cap $_n" "no $_cap on $(uname -r)"
+        fi
+        return
+    fi
+    echo "$_def" >> $T/dynamic_events || { not_ok "$_cap $_n created" "'$_def' refused"; return; }
+    echo 1 > "$I/events/vmsmoke/$_n/enable"
+    "$@" > /dev/null
+    echo 0 > "$I/events/vmsmoke/$_n/enable"
+    note "sample: $(grep -m1 " $_n: " "$I/trace")"
+    check_eq "$_cap $_n hits" "$(grep -c " $_n: .*$_pat" "$I/trace")" 1000
+    echo "-:vmsmoke/$_n" >> $T/dynamic_events
+    check_eq "$_cap $_n removed" "$(grep -c "vmsmoke/$_n " $T/dynamic_events)" 0
+    echo > "$I/trace"
+}
+
+caps_checks
+# an event probe on net:netif_receive_skb reads its len field: 1000 UDP datagrams of 64 bytes to
+# a closed port are 1000 packets of 92 bytes on lo (the ICMP errors are longer)
+dyn_count eprobe ep 'e:vmsmoke/ep net.netif_receive_skb len=$len:u32' ' len=92$' \
+    $W udp-send 127.0.0.1 9 1000
+dyn_count fprobe fp 'f:vmsmoke/fp tcp_sendmsg' '(tcp_sendmsg' $W tcp-pair 1000
+# BTF: the argument by its name in the source, no register
+dyn_count btfargs fpsize 'f:vmsmoke/fpsize tcp_sendmsg size' ' size=\(64\|0x40\)$' $W tcp-pair 1000
+
 # --- netem loss across veth between two namespaces ------------------------------------------
 netem_pair vma vmb va vb 10.200.0
 check_eq "veth pair between namespaces with netem" "$?" 0
@@ -81,5 +132,6 @@ note "retransmit stats: $($IP netns exec vma cat /proc/net/snmp | awk '/^Tcp:/ {
 $IP netns del vma; $IP netns del vmb
 check "remove instance" rmdir "$I"
 check_eq "no vmsmoke kprobes left" "$(grep -c vmsmoke $T/kprobe_events)" 0
+check_eq "no vmsmoke dynamic events left" "$(grep -c vmsmoke $T/dynamic_events)" 0
 check_eq "top-level tracer is still nop" "$(cat $T/current_tracer)" nop
 vm_done

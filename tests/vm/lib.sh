@@ -25,6 +25,33 @@ check_eq() { # check_eq NAME GOT WANT
 check_gt() { # check_gt NAME GOT MIN: GOT is an integer > MIN
     if [ "$2" -gt "$3" ] 2>/dev/null; then ok "$1 ($2 > $3)"; else not_ok "$1" "got '$2', want > $3"; fi
 }
+# has CAP: true when this kernel offers CAP (detected from tracefs, never assumed):
+#   function (function tracer), kprobe (kprobe events), hist (hist triggers), reason
+#   (skb:kfree_skb has a drop reason field), eprobe (event probes, "e:"), fprobe (fprobe
+#   events, "f:"), btfargs (probe arguments by name, from BTF). The README lists the dynamic
+#   event syntax this kernel accepts; guest-smoke.sh creates each kind and counts with it.
+has() {
+    case "$1" in
+        function) grep -qw function $T/available_tracers ;;
+        kprobe) [ -e $T/kprobe_events ] ;;
+        hist) [ -e $T/events/skb/kfree_skb/hist ] ;;
+        reason) grep -q 'field:.*[ ]reason;' $T/events/skb/kfree_skb/format ;;
+        eprobe) grep -q '^[[:space:]]*e\[:' $T/README ;;
+        fprobe) grep -q '^[[:space:]]*f\[:' $T/README ;;
+        btfargs) grep -q '<argname>' $T/README ;;
+        *) echo "has: unknown capability $1" >&2; return 2 ;;
+    esac
+}
+CAPS="function kprobe hist reason eprobe fprobe btfargs"
+# expected_caps: what tests/vm/kernels says this kernel allows (vmcaps=a,b on the kernel
+# command line, run.sh passes it), "?" when not given
+expected_caps() {
+    _e="?"
+    for _a in $(cat /proc/cmdline); do
+        case "$_a" in vmcaps=*) _e=$(echo "${_a#vmcaps=}" | tr ',' ' ') ;; esac
+    done
+    echo "$_e"
+}
 # elapsed time helpers (seconds with centiseconds, from /proc/uptime)
 now() { cut -d' ' -f1 /proc/uptime; }
 # start_exporter ADDR: runs $X on config $C in the background ($xpid) and

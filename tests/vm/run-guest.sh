@@ -10,6 +10,7 @@
 #   --nic SPEC        qemu -nic SPEC (default "none": no network device), e.g.
 #                     "user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:PORT-:9435"
 #   --pidfile FILE    qemu writes its PID there (to stop the guest from outside)
+#   --label L         print the guest's checks as "ok - [L] NAME" (run.sh: the kernel, "5.10")
 #
 # Exit 0 only if the guest reported "vmtest: result pass" through isa-debug-exit (qemu exit 1).
 # Prints the guest's "ok"/"not ok"/"#"/"vmtest:" lines; on failure also the tail of the log.
@@ -17,7 +18,7 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$repo/build/vm}
-kernel=$VM_CACHE/vmlinuz timeout=300 log="" append="" smp=1 mem=512 nic=none pidfile=""
+kernel=$VM_CACHE/vmlinuz timeout=300 log="" append="" smp=1 mem=512 nic=none pidfile="" label=""
 while [ $# -gt 1 ]; do
     case "$1" in
         --kernel) kernel=$2 ;;
@@ -28,11 +29,12 @@ while [ $# -gt 1 ]; do
         --mem) mem=$2 ;;
         --nic) nic=$2 ;;
         --pidfile) pidfile=$2 ;;
+        --label) label=$2 ;;
         *) echo "run-guest: unknown option $1" >&2; exit 2 ;;
     esac
     shift 2
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--kernel F] [--timeout S] [--log F] [--append A] [--smp N] [--mem MB] [--nic SPEC] [--pidfile F] INITRAMFS" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--kernel F] [--timeout S] [--log F] [--append A] [--smp N] [--mem MB] [--nic SPEC] [--pidfile F] [--label L] INITRAMFS" >&2; exit 2; }
 initrd=$1
 [ -f "$initrd" ] || { echo "run-guest: no initramfs $initrd" >&2; exit 2; }
 [ -f "$kernel" ] || { echo "run-guest: no kernel $kernel (run scripts/vm-deps.sh)" >&2; exit 2; }
@@ -54,7 +56,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
 
-grep -E '^(ok|not ok|#|vmtest:) ' "$log" | sed 's/^/  /' || true
+grep -E '^(ok|not ok|#|vmtest:) ' "$log" | sed "s/^\(ok\|not ok\) - /\1 - ${label:+[$label] }/; s/^/  /" || true
 verdict=$(sed -n 's/^vmtest: result //p' "$log" | tail -n1)
 case "$rc" in
     1) [ "$verdict" = pass ] && why="" || why="exit code says pass but log says '${verdict:-nothing}'" ;;
