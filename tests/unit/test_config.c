@@ -269,6 +269,36 @@ static void test_default_yaml(void **state)
 	config_free(cfg);
 }
 
+/* The shipped mapping of drop sites (proven in the 5.10 guest) and the
+ * heuristics' tracepoint fallbacks. */
+static void test_default_yaml_fallbacks(void **state)
+{
+	struct config *cfg = config_load("config/default.yaml", stderr);
+	const struct cause_rule *r;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(config_location_of(cfg, "nf_hook_slow")->cause, "policy");
+	assert_string_equal(config_location_of(cfg, "udp_queue_rcv_one_skb")->cause,
+			    "congestion");
+	assert_string_equal(config_location_of(cfg, "__udp4_lib_rcv")->cause,
+			    "no_listener");
+	assert_null(config_location_of(cfg, "tcp_v4_rcv"));	/* ambiguous */
+	assert_int_equal(config_location_probe(cfg), config_probe_index(cfg, "skb_drops"));
+	r = config_rule(cfg, 0);
+	assert_string_equal(r->cause, "retransmits");
+	assert_int_equal(r->nprobes, 2);
+	assert_string_equal(r->probes[1], "tcp_retransmit");
+	assert_string_equal(config_probe_by_name(cfg, r->probes[1])->target,
+			    "tcp:tcp_retransmit_skb");
+	r = config_rule(cfg, 1);
+	assert_string_equal(config_probe_by_name(cfg, r->probes[1])->target,
+			    "sock:sock_send_length");
+	assert_string_equal(config_probe_by_name(cfg, r->minuses[1])->target,
+			    "sock:sock_recv_length");
+	config_free(cfg);
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/test_config_XXXXXX", *errs;
@@ -884,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_default_causes_probe),
 		cmocka_unit_test(test_default_yaml),
+		cmocka_unit_test(test_default_yaml_fallbacks),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_syntax_error),
