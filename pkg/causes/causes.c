@@ -58,8 +58,10 @@ static const char *reasons_missing(const struct causes *c,
 {
 	int probe = config_reason_probe(c->cfg);
 
-	if (probe < 0)
+	if (!config_causes_probe(c->cfg))
 		return "no causes probe in the config";
+	if (probe < 0)
+		return "the causes probe has no reason label";
 	if (!pstate_up(st, probe))
 		return "the causes probe is down";
 	if (parser_label_missing(c->parser, probe, config_reason_label(c->cfg)))
