@@ -79,7 +79,7 @@ expect() {
 # FUNCTIONs (kernels without reasons) or of REASON (with them) equal COUNT
 by_kernel() {
     if reasons; then
-        check_eq "$6: $2 drops of reason $4 = $5" \
+        check_eq "$6: drops of reason $4 = $5" \
             "$(( $(reason_total "$4" "/tmp/$2.txt") - $(reason_total "$4" "/tmp/$1.txt") ))" "$5"
         skip "$6: drops at location $3 classified" "this kernel gives drop reasons: they classify"
     else
