@@ -162,7 +162,8 @@ static void log_fallback(const struct config *cfg, const struct pstate *st,
 }
 
 /* Keeps the heuristics that have an up probe in each list (the first one
- * counts); logs fallbacks and the heuristics left off once. */
+ * counts); logs the probes each one uses, its fallbacks, and the
+ * heuristics left off, once. */
 static int setup_rules(struct causes *c, const struct pstate *st)
 {
 	const struct config *cfg = c->cfg;
@@ -185,6 +186,10 @@ static int setup_rules(struct causes *c, const struct pstate *st)
 		}
 		log_fallback(cfg, st, r->cause, r->probe, rt->probe);
 		log_fallback(cfg, st, r->cause, r->minus, rt->minus);
+		log_msg(LOG_INFO, "drop-cause heuristic on", "cause", r->cause,
+			"probe", config_probe(cfg, rt->probe)->name, "minus",
+			rt->minus < 0 ? NULL : config_probe(cfg, rt->minus)->name,
+			NULL);
 		c->nrules++;
 	}
 	return 0;
