@@ -112,6 +112,8 @@ const struct cause_location *config_location_of(const struct config *cfg,
 	return NULL;
 }
 
+/* Appends function -> cause (strings owned by the config), or reports at
+ * n a function listed before or running out of memory. */
 static void add_location(struct cfg_ctx *ctx, yaml_node_t *n,
 			 const char *function, const char *cause)
 {
@@ -154,6 +156,7 @@ static void check_location_probe(struct cfg_ctx *ctx, yaml_node_t *map)
 typedef void (*cause_item_fn)(struct cfg_ctx *ctx, yaml_node_t *item,
 			      const char *cause);
 
+/* A drop reason of causes.classes; reported at item when invalid. */
 static void class_item(struct cfg_ctx *ctx, yaml_node_t *item,
 		       const char *cause)
 {
@@ -163,6 +166,7 @@ static void class_item(struct cfg_ctx *ctx, yaml_node_t *item,
 		add_class(ctx, item, reason, cause);
 }
 
+/* A function of causes.locations; reported at item when invalid. */
 static void location_item(struct cfg_ctx *ctx, yaml_node_t *item,
 			  const char *cause)
 {
