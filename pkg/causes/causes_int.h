@@ -15,8 +15,10 @@ struct causes_rule {
 	int cause, probe, minus;
 };
 
-/* A reason code's entry in code_cause that means "classify by location"
- * (NOT_SPECIFIED, when locations are in use). */
+/* Entries of code_cause besides cause indices: not looked up yet (every
+ * byte 0xff), and "classify by location" (NOT_SPECIFIED, when locations
+ * are in use). */
+#define CAUSE_UNKNOWN (-1)
 #define CAUSE_BY_LOCATION (-2)
 
 /* The cause of each drop address seen: open addressing, power-of-two
@@ -40,7 +42,7 @@ struct causes {
 	struct loc_cache locs;
 	struct causes_rule *rules;	/* usable heuristics */
 	int nrules;
-	int16_t code_cause[CAUSES_CODE_CACHE];	/* -1: not looked up yet */
+	int16_t code_cause[CAUSES_CODE_CACHE];	/* or CAUSE_UNKNOWN, ..._BY_LOCATION */
 	struct causes_window *window;
 	struct causes_input *scratch;	/* [ncauses] */
 	struct ticker *ticker;

@@ -38,7 +38,7 @@ static int code_cause(struct causes *c, uint64_t code)
 	const char *name;
 	int cause;
 
-	if (code < CAUSES_CODE_CACHE && c->code_cause[code] >= 0)
+	if (code < CAUSES_CODE_CACHE && c->code_cause[code] != CAUSE_UNKNOWN)
 		return c->code_cause[code];
 	name = parser_enum_name(c->parser, c->drops_probe, c->reason_label,
 				code);
@@ -48,7 +48,7 @@ static int code_cause(struct causes *c, uint64_t code)
 	return cause;
 }
 
-/* Marks every cached code as not looked up (-1). */
+/* Marks every cached code as not looked up (CAUSE_UNKNOWN, -1). */
 void causes_cache_reset(struct causes *c)
 {
 	memset(c->code_cause, 0xff, sizeof(c->code_cause));
