@@ -2,7 +2,7 @@
 # vm-deps.sh: everything `make vm` needs, installed idempotently.
 #
 #  - host packages (apt-get): qemu-system-x86, busybox-static, xz-utils, cpio,
-#    zstd, kmod (depmod), iproute2, gcc, libc6-dev;
+#    zstd, kmod (depmod), iproute2, nftables, gcc, libc6-dev;
 #  - a stock Debian kernel of suite VM_SUITE (package linux-image-amd64 of that suite ->
 #    linux-image-<ver>-amd64), downloaded with `apt-get download` (never installed on the host)
 #    and unpacked into $VM_CACHE (a relative path is taken from the repo root):
@@ -17,7 +17,9 @@
 # mirror, VM_MIRROR overrides it; signatures checked against the host's Debian archive keyring).
 # VM_CACHE defaults to the suite's directory in tests/vm/kernels (build/vm, build/vm-5.10,
 # build/vm-6.12). Once the kernel is there, a second run needs no network.
-# Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem".
+# Wanted modules: VM_MODULES (space separated base names), default "veth sch_netem crc32c_generic nf_tables
+# nft_counter" (guest-locations.sh drops with an nftables rule and counts its drops; libcrc32c,
+# which nf_tables needs, wants crc32c_generic first: a soft dependency modules.dep does not list).
 # VM_MODULES_DIR (default $VM_CACHE/modules): where they go. Boots that need other modules
 # use their own directory (e.g. $VM_CACHE/modules-live with e1000) and share the kernel.
 # Set VM_KERNEL_PKG to pin a concrete package (e.g. linux-image-6.1.0-37-amd64).
@@ -29,13 +31,13 @@ if [ -z "${VM_CACHE:-}" ]; then
     VM_CACHE=$(awk -v s="$VM_SUITE" '$1 !~ /^#/ && $2 == s { print $3; exit }' tests/vm/kernels)
     [ -n "$VM_CACHE" ] || { echo "vm-deps: suite $VM_SUITE not in tests/vm/kernels" >&2; exit 1; }
 fi
-VM_MODULES=${VM_MODULES:-veth sch_netem}
+VM_MODULES=${VM_MODULES:-veth sch_netem crc32c_generic nf_tables nft_counter}
 VM_MODULES_DIR=${VM_MODULES_DIR:-$VM_CACHE/modules}
 say() { printf 'vm-deps: %s\n' "$*"; }
 
 # --- host packages -----------------------------------------------------------------------
 need=""
-for p in qemu-system-x86 busybox-static xz-utils zstd cpio kmod iproute2 gcc libc6-dev; do
+for p in qemu-system-x86 busybox-static xz-utils zstd cpio kmod iproute2 nftables gcc libc6-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need="$need $p"
 done
 if [ -n "$need" ]; then

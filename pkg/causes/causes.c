@@ -28,17 +28,21 @@ static void add_name(struct causes *c, const char *name)
 	c->names[c->ncauses++] = name;
 }
 
-/* Classes in config order, then heuristics, then other. -1 with errno. */
+/* Classes and locations in config order, then heuristics, then other. -1
+ * with errno. */
 static int build_names(struct causes *c)
 {
 	const struct config *cfg = c->cfg;
-	int max = config_class_count(cfg) + config_rule_count(cfg) + 1;
+	int max = config_class_count(cfg) + config_location_count(cfg) +
+		  config_rule_count(cfg) + 1;
 
 	c->names = calloc(max, sizeof(*c->names));
 	if (!c->names)
 		return -1;
 	for (int i = 0; i < config_class_count(cfg); i++)
 		add_name(c, config_class(cfg, i)->cause);
+	for (int i = 0; i < config_location_count(cfg); i++)
+		add_name(c, config_location(cfg, i)->cause);
 	for (int i = 0; i < config_rule_count(cfg); i++)
 		add_name(c, config_rule(cfg, i)->cause);
 	add_name(c, CAUSES_OTHER);
@@ -54,8 +58,10 @@ static const char *reasons_missing(const struct causes *c,
 {
 	int probe = config_reason_probe(c->cfg);
 
-	if (probe < 0)
+	if (!config_causes_probe(c->cfg))
 		return "no causes probe in the config";
+	if (probe < 0)
+		return "the causes probe has no reason label";
 	if (!pstate_up(st, probe))
 		return "the causes probe is down";
 	if (parser_label_missing(c->parser, probe, config_reason_label(c->cfg)))
@@ -64,26 +70,100 @@ static const char *reasons_missing(const struct causes *c,
 	return NULL;
 }
 
-/* Picks the causes probe and its reason label, or logs once why causes
- * come from the heuristics only. */
-static void setup_reasons(struct causes *c, const struct pstate *st)
+/* Why causes.locations cannot classify, or NULL when they can. */
+static const char *locations_missing(const struct causes *c,
+				     const struct pstate *st)
 {
-	const char *why = reasons_missing(c, st);
+	int probe = config_location_probe(c->cfg);
 
-	c->reason_probe = -1;
-	c->reason_label = -1;
-	causes_cache_reset(c);
-	if (why) {
-		log_msg(LOG_WARN, "drop causes come from heuristics only",
-			"reason", why, "probe", config_causes_probe(c->cfg),
-			NULL);
-		return;
-	}
-	c->reason_probe = config_reason_probe(c->cfg);
-	c->reason_label = config_reason_label(c->cfg);
+	if (!config_location_count(c->cfg))
+		return "no causes.locations in the config";
+	if (probe < 0)
+		return "the causes probe has no location label";
+	if (!pstate_up(st, probe))
+		return "the causes probe is down";
+	if (parser_label_missing(c->parser, probe,
+				 config_location_label(c->cfg)))
+		return "this kernel's event has no drop location";
+	return NULL;
 }
 
-/* Keeps the heuristics whose probes count; logs the others once. */
+/* One line on where drop causes come from (nothing when the reasons
+ * classify and no locations are configured). */
+static void log_drops(const struct causes *c, const char *no_reasons,
+		      const char *no_locations)
+{
+	const char *probe = config_causes_probe(c->cfg);
+
+	if (c->location_label >= 0 && no_reasons)
+		log_msg(LOG_INFO, "drop causes come from drop locations "
+			"(causes.locations) and heuristics", "reason",
+			no_reasons, "probe", probe, NULL);
+	else if (c->location_label >= 0)
+		log_msg(LOG_INFO, "drop causes come from drop reasons; "
+			"causes.locations classify the drops whose reason is "
+			CAUSES_UNSPECIFIED, "probe", probe, NULL);
+	else if (no_reasons)
+		log_msg(LOG_WARN, "drop causes come from heuristics only",
+			"reason", no_reasons, "locations", no_locations,
+			"probe", probe, NULL);
+	else if (config_location_count(c->cfg))
+		log_msg(LOG_WARN, "causes.locations not used", "reason",
+			no_locations, "probe", probe, NULL);
+}
+
+/* Picks the causes probe and which of its labels classify: the reason
+ * where the kernel gives one, the location where causes.locations can
+ * use it; logs the outcome once. */
+static void setup_drops(struct causes *c, const struct pstate *st)
+{
+	const char *no_reasons = reasons_missing(c, st);
+	const char *no_locations = locations_missing(c, st);
+
+	c->drops_probe = c->reason_label = c->location_label = -1;
+	causes_cache_reset(c);
+	if (!no_reasons) {
+		c->drops_probe = config_reason_probe(c->cfg);
+		c->reason_label = config_reason_label(c->cfg);
+	}
+	if (!no_locations) {
+		c->drops_probe = config_location_probe(c->cfg);
+		c->location_label = config_location_label(c->cfg);
+	}
+	log_drops(c, no_reasons, no_locations);
+}
+
+/* The first of names[n] that is up, or -1. */
+static int first_up(const struct config *cfg, const struct pstate *st,
+		    const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int probe = config_probe_index(cfg, names[i]);
+
+		if (probe >= 0 && pstate_up(st, probe))
+			return probe;
+	}
+	return -1;
+}
+
+/* Logs a heuristic input that counts with a fallback probe: which one, and
+ * why the preferred one is down. */
+static void log_fallback(const struct config *cfg, const struct pstate *st,
+			 const char *cause, const char *preferred, int used)
+{
+	int want = config_probe_index(cfg, preferred);
+
+	if (used < 0 || used == want)
+		return;
+	log_msg(LOG_INFO, "drop-cause heuristic uses a fallback probe",
+		"cause", cause, "probe", config_probe(cfg, used)->name,
+		"preferred", preferred, "preferred_down",
+		want < 0 ? "unknown" : pstate_why(st, want), NULL);
+}
+
+/* Keeps the heuristics that have an up probe in each list (the first one
+ * counts); logs the probes each one uses, its fallbacks, and the
+ * heuristics left off, once. */
 static int setup_rules(struct causes *c, const struct pstate *st)
 {
 	const struct config *cfg = c->cfg;
@@ -96,15 +176,20 @@ static int setup_rules(struct causes *c, const struct pstate *st)
 		struct causes_rule *rt = &c->rules[c->nrules];
 
 		rt->cause = cause_index(c, r->cause);
-		rt->probe = config_probe_index(cfg, r->probe);
-		rt->minus = config_probe_index(cfg, r->minus);
-		if (rt->probe < 0 || !pstate_up(st, rt->probe) ||
-		    (r->minus && (rt->minus < 0 || !pstate_up(st, rt->minus)))) {
+		rt->probe = first_up(cfg, st, r->probes, r->nprobes);
+		rt->minus = first_up(cfg, st, r->minuses, r->nminus);
+		if (rt->probe < 0 || (r->nminus && rt->minus < 0)) {
 			log_msg(LOG_WARN, "drop-cause heuristic off: its probe "
 				"is down", "cause", r->cause, "probe", r->probe,
 				"minus", r->minus, NULL);
 			continue;
 		}
+		log_fallback(cfg, st, r->cause, r->probe, rt->probe);
+		log_fallback(cfg, st, r->cause, r->minus, rt->minus);
+		log_msg(LOG_INFO, "drop-cause heuristic on", "cause", r->cause,
+			"probe", config_probe(cfg, rt->probe)->name, "minus",
+			rt->minus < 0 ? NULL : config_probe(cfg, rt->minus)->name,
+			NULL);
 		c->nrules++;
 	}
 	return 0;
@@ -124,7 +209,7 @@ struct causes *causes_new(const struct config *cfg, const struct parser *p,
 	c->metrics = m;
 	if (build_names(c) || setup_rules(c, st))
 		goto err_free;
-	setup_reasons(c, st);
+	setup_drops(c, st);
 	c->window = causes_window_new(c->ncauses, config_window_seconds(cfg));
 	c->scratch = calloc(c->ncauses, sizeof(*c->scratch));
 	if (!c->window || !c->scratch)
@@ -146,6 +231,7 @@ void causes_free(struct causes *c)
 	free(c->scratch);
 	free(c->rules);
 	free(c->names);
+	loc_cache_free(&c->locs);
 	free(c);
 }
 
@@ -202,8 +288,14 @@ const char *causes_name(const struct causes *c, int i)
 	return c->names[i];
 }
 
-/* False when only heuristics feed the causes. */
+/* False when the kernel's drop reasons feed no cause. */
 bool causes_have_reasons(const struct causes *c)
 {
-	return c->reason_probe >= 0;
+	return c->reason_label >= 0;
+}
+
+/* True when causes.locations classify drops. */
+bool causes_have_locations(const struct causes *c)
+{
+	return c->location_label >= 0;
 }

@@ -1,11 +1,23 @@
 /* causes: drop-cause gauges (ftrace_drop_cause_rate{cause}) over a sliding
  * window.
  *
- * A cause collects drops from two kinds of input. Reason classes: each
+ * A cause collects drops from three kinds of input. Reason classes: each
  * series of the causes probe (skb:kfree_skb) is attributed by its raw
  * `reason` code to the cause whose `causes.classes` list names the kernel's
- * name of that code; codes not named anywhere go to "other". Heuristics: a
- * rule adds rate(probe) and subtracts rate(minus), the result clamped at 0.
+ * name of that code; codes not named anywhere go to "other". Locations: a
+ * drop without a reason is attributed by its raw `location` address to the
+ * cause whose `causes.locations` list names that function; functions not
+ * named go to "other". "Without a reason" is every drop on a kernel whose
+ * event has no reason (before 5.17), and a drop whose reason is
+ * NOT_SPECIFIED on a newer one, unless causes.classes names NOT_SPECIFIED
+ * itself: the kernel's own reason, where it gives one, always wins, being
+ * exact where a function name is a guess (one function drops for several
+ * reasons), and the locations still sort the drops the kernel left
+ * unexplained, which would all be "other" otherwise. Heuristics: a rule
+ * adds rate(probe) and subtracts rate(minus), the result clamped at 0; each
+ * of the two is the first up probe of its list in the config, so a
+ * heuristic preferring a function probe falls back to a tracepoint on a
+ * kernel that refuses the function tracer.
  *
  * Rates come from a ring of per-second snapshots of cumulative counts
  * (struct causes_window, pure math, no clock or lock): at a scrape at time
@@ -34,6 +46,8 @@
 #include "pstate/pstate.h"
 
 #define CAUSES_OTHER "other"
+/* The kernel's reason for a drop it did not explain. */
+#define CAUSES_UNSPECIFIED "NOT_SPECIFIED"
 
 /* Cumulative inputs of one cause: its rate is d(plus) - d(minus) per
  * second, clamped at 0. */
@@ -59,11 +73,13 @@ int causes_dominant(const double *rates, int n);
 
 struct causes;
 
-/* Builds the causes of cfg (classes in config order, then heuristics, then
- * "other") over the parser's and metrics' probes; st says which probes
- * count. Logs once when the kernel has no drop reasons (causes then come
- * from heuristics only) and for each heuristic whose probe is down. cfg,
- * p and m must outlive the result. NULL with errno. */
+/* Builds the causes of cfg (classes and locations in config order, then
+ * heuristics, then "other") over the parser's and metrics' probes; st says
+ * which probes count. Logs once where drop causes come from when that is
+ * not the reasons alone (no reasons on this kernel, locations in use), for
+ * each heuristic that counts with a fallback probe and for each heuristic
+ * whose probes are all down. cfg, p and m must outlive the result. NULL
+ * with errno. */
 struct causes *causes_new(const struct config *cfg, const struct parser *p,
 			  const struct metrics *m, const struct pstate *st);
 /* Stops the ticker if running and frees everything. NULL is a no-op. */
@@ -88,10 +104,14 @@ const char *causes_name(const struct causes *c, int i);
 /* False when the causes probe has no usable `reason` (before Linux 5.17,
  * no causes probe, or the probe is down): only heuristics count. */
 bool causes_have_reasons(const struct causes *c);
+/* True when causes.locations classify drops (see above). */
+bool causes_have_locations(const struct causes *c);
 /* --check-config: prints to errs, as one warning, the running kernel's
  * drop reasons (p's names of the causes probe's reason enum) that
- * causes.classes does not name: they count as cause other. Nothing when
- * cfg has no causes probe or this kernel no reasons. */
+ * causes.classes does not name: they count as cause other (nothing when
+ * cfg has no causes probe or this kernel no reasons); and, when cfg has
+ * causes.locations, one note saying which drops they will classify on this
+ * kernel. */
 void causes_check_reasons(const struct config *cfg, const struct parser *p,
 			  FILE *errs);
 /* CLOCK_MONOTONIC in seconds: the clock causes_tick()/causes_rates() use. */

@@ -1,7 +1,8 @@
 /* sample: the current cumulative input of every cause, read from the
  * counters. Reason codes are attributed through a per-code cache filled on
- * first sight from the kernel's enum names, so a snapshot costs one walk of
- * the causes probe's series and no string work. */
+ * first sight from the kernel's enum names, drop addresses through a
+ * per-address cache (locations.c), so a snapshot costs one walk of the
+ * causes probe's series and no string work. */
 #include "causes/causes_int.h"
 
 #include <string.h>
@@ -14,13 +15,20 @@ int cause_index(const struct causes *c, const char *name)
 	return c->other;
 }
 
-/* The cause a reason name is mapped to by causes.classes, or other. */
+/* The cause a reason name is mapped to by causes.classes; for a drop the
+ * kernel did not explain, CAUSE_BY_LOCATION when locations are in use;
+ * else other. */
 static int class_of(const struct causes *c, const char *reason)
 {
 	const struct cause_class *k = reason ? config_class_of(c->cfg, reason)
 					     : NULL;
 
-	return k ? cause_index(c, k->cause) : c->other;
+	if (k)
+		return cause_index(c, k->cause);
+	if (reason && !strcmp(reason, CAUSES_UNSPECIFIED) &&
+	    c->location_label >= 0)
+		return CAUSE_BY_LOCATION;
+	return c->other;
 }
 
 /* The cause of a raw reason code; unknown codes and unmapped names are
@@ -30,9 +38,9 @@ static int code_cause(struct causes *c, uint64_t code)
 	const char *name;
 	int cause;
 
-	if (code < CAUSES_CODE_CACHE && c->code_cause[code] >= 0)
+	if (code < CAUSES_CODE_CACHE && c->code_cause[code] != CAUSE_UNKNOWN)
 		return c->code_cause[code];
-	name = parser_enum_name(c->parser, c->reason_probe, c->reason_label,
+	name = parser_enum_name(c->parser, c->drops_probe, c->reason_label,
 				code);
 	cause = class_of(c, name);
 	if (code < CAUSES_CODE_CACHE)
@@ -40,29 +48,35 @@ static int code_cause(struct causes *c, uint64_t code)
 	return cause;
 }
 
-/* Marks every cached code as not looked up (-1). */
+/* Marks every cached code as not looked up (CAUSE_UNKNOWN, -1). */
 void causes_cache_reset(struct causes *c)
 {
 	memset(c->code_cause, 0xff, sizeof(c->code_cause));
 }
 
-/* metrics_series_foreach callback: one series into its cause. */
+/* metrics_series_foreach callback: one series into its cause, by reason
+ * where the kernel gives one, else by location. */
 static void add_series(const struct series_key *k, uint64_t count, void *arg)
 {
 	struct causes *c = arg;
+	int cause = CAUSE_BY_LOCATION;
 
-	c->scratch[code_cause(c, k->v[c->reason_label].num)].plus += count;
+	if (c->reason_label >= 0)
+		cause = code_cause(c, k->v[c->reason_label].num);
+	if (cause == CAUSE_BY_LOCATION)
+		cause = location_cause(c, k->v[c->location_label].num);
+	c->scratch[cause].plus += count;
 }
 
-/* Series of the causes probe by reason; series over the cardinality cap
- * have no key and count as other, so no drop is lost. */
-static void sample_reasons(struct causes *c)
+/* Series of the causes probe by reason or location; series over the
+ * cardinality cap have no key and count as other, so no drop is lost. */
+static void sample_drops(struct causes *c)
 {
-	if (c->reason_probe < 0)
+	if (c->drops_probe < 0)
 		return;
-	metrics_series_foreach(c->metrics, c->reason_probe, add_series, c);
+	metrics_series_foreach(c->metrics, c->drops_probe, add_series, c);
 	c->scratch[c->other].plus +=
-		metrics_series_dropped(c->metrics, c->reason_probe);
+		metrics_series_dropped(c->metrics, c->drops_probe);
 }
 
 /* Cumulative hits of every usable heuristic's probes. */
@@ -82,19 +96,22 @@ static void sample_rules(struct causes *c)
 void causes_sample(struct causes *c)
 {
 	memset(c->scratch, 0, c->ncauses * sizeof(*c->scratch));
-	sample_reasons(c);
+	sample_drops(c);
 	sample_rules(c);
 }
 
-/* The kernel's enum ends with a MAX marker that is no reason. */
-static bool is_reason(const char *name)
+/* The kernel's enum ends with a MAX marker that is no reason; with
+ * locations, NOT_SPECIFIED is classified by them (class_of()). */
+static bool is_reason(const struct config *cfg, const char *name)
 {
+	if (config_location_count(cfg) && !strcmp(name, CAUSES_UNSPECIFIED))
+		return false;
 	return strcmp(name, "MAX") != 0;
 }
 
 /* One line: the reasons class_of() would send to other, and how many of
  * the kernel's reasons they are. */
-void causes_check_reasons(const struct config *cfg, const struct parser *p,
+static void check_reasons(const struct config *cfg, const struct parser *p,
 			  FILE *errs)
 {
 	int probe = config_reason_probe(cfg), label = config_reason_label(cfg);
@@ -104,7 +121,7 @@ void causes_check_reasons(const struct config *cfg, const struct parser *p,
 	for (int i = 0; i < n; i++) {
 		const char *name = parser_enum_at(p, probe, label, i);
 
-		if (!is_reason(name))
+		if (!is_reason(cfg, name))
 			continue;
 		real++;
 		if (config_class_of(cfg, name))
@@ -117,4 +134,37 @@ void causes_check_reasons(const struct config *cfg, const struct parser *p,
 	}
 	if (unmapped)
 		fprintf(errs, " (%d of %d)\n", unmapped, real);
+}
+
+/* One note when cfg has locations: which drops they classify here. The
+ * same choice as causes_new() makes, from the event alone. */
+static void check_locations(const struct config *cfg, const struct parser *p,
+			    FILE *errs)
+{
+	int probe = config_location_probe(cfg), n = config_location_count(cfg);
+	int reason = config_reason_probe(cfg);
+
+	if (!n || probe < 0)
+		return;
+	if (parser_label_missing(p, probe, config_location_label(cfg)))
+		fprintf(errs, "%s: warning: causes.locations not used: this "
+			"kernel's event has no drop location\n",
+			config_path(cfg));
+	else if (reason < 0 ||
+		 parser_label_missing(p, reason, config_reason_label(cfg)))
+		fprintf(errs, "%s: note: this kernel gives no drop reason: "
+			"causes.locations (%d functions) classify every drop, "
+			"the rest count as cause other\n", config_path(cfg), n);
+	else
+		fprintf(errs, "%s: note: this kernel gives drop reasons: "
+			"causes.locations (%d functions) classify only the "
+			"drops whose reason is " CAUSES_UNSPECIFIED "\n",
+			config_path(cfg), n);
+}
+
+void causes_check_reasons(const struct config *cfg, const struct parser *p,
+			  FILE *errs)
+{
+	check_reasons(cfg, p, errs);
+	check_locations(cfg, p, errs);
 }

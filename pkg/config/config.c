@@ -55,6 +55,7 @@ void config_free(struct config *cfg)
 	}
 	free(cfg->probes);
 	free(cfg->classes);
+	free(cfg->locations);
 	free(cfg->rules);
 	free(cfg->derived);
 	free(cfg->by_name);
@@ -230,6 +231,17 @@ int config_class_count(const struct config *cfg)
 const struct cause_class *config_class(const struct config *cfg, int i)
 {
 	return i >= 0 && i < cfg->nclasses ? &cfg->classes[i] : NULL;
+}
+
+int config_location_count(const struct config *cfg)
+{
+	return cfg->nlocations;
+}
+
+const struct cause_location *config_location(const struct config *cfg,
+					     int i)
+{
+	return i >= 0 && i < cfg->nlocations ? &cfg->locations[i] : NULL;
 }
 
 int config_rule_count(const struct config *cfg)

@@ -43,16 +43,31 @@ struct probe_spec {
 	int line, col;		/* where the probe starts in the file */
 };
 
-/* One `causes.heuristics` rule: rate(probe) [- rate(minus)], clamped at 0. */
+/* The most probes one input of a heuristic may name. */
+#define CONFIG_MAX_FALLBACKS 4
+
+/* One `causes.heuristics` rule: rate(probe) [- rate(minus)], clamped at 0.
+ * Each input names its probes in order of preference (`probe: [a, b]`);
+ * the first one that is up counts (pkg/causes picks it per generation). */
 struct cause_rule {
 	const char *cause;
-	const char *probe;
-	const char *minus;	/* NULL: plain rate */
+	const char *probe;	/* probes[0], the preferred one */
+	const char *minus;	/* minuses[0]; NULL: plain rate */
+	const char *probes[CONFIG_MAX_FALLBACKS];
+	const char *minuses[CONFIG_MAX_FALLBACKS];
+	int nprobes, nminus;
 };
 
 /* One `causes.classes` entry: a kernel drop reason name and its cause. */
 struct cause_class {
 	const char *reason;
+	const char *cause;
+};
+
+/* One `causes.locations` entry: a function that drops packets (as the
+ * causes probe's `location` label names it) and its cause. */
+struct cause_location {
+	const char *function;
 	const char *cause;
 };
 
@@ -112,6 +127,9 @@ int config_probe_previous(const struct config *cfg, int i);
 /* The causes probe and its `reason` label, or -1 when there is none. */
 int config_reason_probe(const struct config *cfg);
 int config_reason_label(const struct config *cfg);
+/* The causes probe and its `location` label, or -1 when there is none. */
+int config_location_probe(const struct config *cfg);
+int config_location_label(const struct config *cfg);
 /* True when the `tracing:` sections agree (instance, buffer size, cpus):
  * those apply at start only. */
 bool config_tracing_same(const struct config *a, const struct config *b);
@@ -122,6 +140,13 @@ int config_class_count(const struct config *cfg);
 const struct cause_class *config_class_of(const struct config *cfg,
 					  const char *reason);
 const struct cause_class *config_class(const struct config *cfg, int i);
+/* causes.locations, in config order; config_location_of() is the entry
+ * naming function, or NULL (the cause "other"). */
+int config_location_count(const struct config *cfg);
+const struct cause_location *config_location(const struct config *cfg,
+					     int i);
+const struct cause_location *config_location_of(const struct config *cfg,
+						const char *function);
 int config_rule_count(const struct config *cfg);
 const struct cause_rule *config_rule(const struct config *cfg, int i);
 

@@ -1,5 +1,8 @@
 /* config: the `causes:` section. Runs after `probes:` so that every probe
  * reference can be checked; a missing section still yields the defaults.
+ * Three parts feed the causes: classes (kernel drop reasons), locations (the
+ * function that dropped, for kernels without reasons) and heuristics (probe
+ * rates). A cause comes from classes and locations, or from one heuristic.
  */
 #include "config_int.h"
 
@@ -7,10 +10,10 @@
 #include <string.h>
 
 static const char *const causes_keys[] = {
-	"window_seconds", "probe", "classes", "heuristics", NULL
+	"window_seconds", "probe", "classes", "locations", "heuristics", NULL
 };
 
-enum { CA_WINDOW, CA_PROBE, CA_CLASSES, CA_HEURISTICS, CA_N };
+enum { CA_WINDOW, CA_PROBE, CA_CLASSES, CA_LOCATIONS, CA_HEURISTICS, CA_N };
 
 static const char *const rule_keys[] = { "cause", "probe", "minus", NULL };
 
@@ -27,35 +30,37 @@ static const struct probe_spec *find_probe(struct cfg_ctx *ctx, yaml_node_t *n)
 	return p;
 }
 
-/* Default causes probe: the first skb:kfree_skb tracepoint labelled by
- * reason, or none. */
-static void default_causes_probe(struct config *cfg)
+/* The first skb:kfree_skb tracepoint labelled by label, or NULL. */
+static const char *kfree_skb_by(const struct config *cfg, const char *label)
 {
 	for (int i = 0; i < cfg->nprobes; i++) {
 		const struct probe_spec *p = &cfg->probes[i];
 
 		if (p->kind == PROBE_TRACEPOINT && p->target &&
 		    !strcmp(p->target, "skb:kfree_skb") &&
-		    cfg_has_label(p, "reason")) {
-			cfg->causes_probe = p->name;
-			return;
-		}
+		    cfg_has_label(p, label))
+			return p->name;
 	}
+	return NULL;
 }
 
-/* Picks the probe whose `reason` label is classified: the one named by n,
- * which must have that label, or the default when n is NULL. */
+/* Picks the probe whose drops are classified: the one named by n, which
+ * must have a `reason` or `location` label, or by default the first
+ * skb:kfree_skb probe labelled by reason, else by location. */
 static void parse_causes_probe(struct cfg_ctx *ctx, yaml_node_t *n)
 {
 	const struct probe_spec *p;
 
 	if (!n) {
-		default_causes_probe(ctx->cfg);
+		ctx->cfg->causes_probe = kfree_skb_by(ctx->cfg, "reason");
+		if (!ctx->cfg->causes_probe)
+			ctx->cfg->causes_probe = kfree_skb_by(ctx->cfg,
+							      "location");
 		return;
 	}
 	p = find_probe(ctx, n);
-	if (p && !cfg_has_label(p, "reason"))
-		yamldoc_err(ctx->yd, n, "probe \"%s\" has no label \"reason\" to classify",
+	if (p && !cfg_has_label(p, "reason") && !cfg_has_label(p, "location"))
+		yamldoc_err(ctx->yd, n, "probe \"%s\" has no label \"reason\" or \"location\" to classify",
 			    p->name);
 	else if (p)
 		ctx->cfg->causes_probe = p->name;
@@ -95,37 +100,118 @@ static void add_class(struct cfg_ctx *ctx, yaml_node_t *n, const char *reason,
 	classes[cfg->nclasses++].cause = cause;
 }
 
-/* Parses one `cause: [REASON, ...]` entry of classes. */
-static void parse_class(struct cfg_ctx *ctx, const char *cause, yaml_node_t *seq)
+/* Returns the locations entry of function, or NULL. Linear: pkg/causes
+ * asks once per drop address and caches the answer. */
+const struct cause_location *config_location_of(const struct config *cfg,
+						const char *function)
 {
-	int count = yamldoc_seq_len(ctx->yd, seq);
-	const char *reason;
-	yaml_node_t *item;
-
-	for (int i = 0; i < count; i++) {
-		item = yamldoc_item(ctx->yd, seq, i);
-		reason = cfg_name(ctx, item, &cfg_reason_name);
-		if (reason)
-			add_class(ctx, item, reason, cause);
+	for (int i = 0; i < cfg->nlocations; i++) {
+		if (!strcmp(cfg->locations[i].function, function))
+			return &cfg->locations[i];
 	}
+	return NULL;
 }
 
-static void parse_classes(struct cfg_ctx *ctx, yaml_node_t *map)
+/* Appends function -> cause (strings owned by the config), or reports at
+ * n a function listed before or running out of memory. */
+static void add_location(struct cfg_ctx *ctx, yaml_node_t *n,
+			 const char *function, const char *cause)
+{
+	struct config *cfg = ctx->cfg;
+	const struct cause_location *prev = config_location_of(cfg, function);
+	struct cause_location *v;
+
+	if (prev) {
+		yamldoc_err(ctx->yd, n,
+			    "function \"%s\" is already in cause \"%s\"",
+			    function, prev->cause);
+		return;
+	}
+	v = realloc(cfg->locations, (cfg->nlocations + 1) * sizeof(*v));
+	if (!v) {
+		yamldoc_err(ctx->yd, n, "out of memory");
+		return;
+	}
+	cfg->locations = v;
+	v[cfg->nlocations].function = function;
+	v[cfg->nlocations++].cause = cause;
+}
+
+/* Locations classify the causes probe's `location` label: it must have
+ * one. */
+static void check_location_probe(struct cfg_ctx *ctx, yaml_node_t *map)
+{
+	const char *name = ctx->cfg->causes_probe;
+	const struct probe_spec *p = name ? config_probe_by_name(ctx->cfg, name)
+					  : NULL;
+
+	if (!p)
+		yamldoc_err(ctx->yd, map, "causes.locations needs a causes probe labelled by location (causes.probe)");
+	else if (!cfg_has_label(p, "location"))
+		yamldoc_err(ctx->yd, map, "causes.locations: the causes probe \"%s\" has no label \"location\"",
+			    p->name);
+}
+
+/* Takes one item of a `cause: [NAME, ...]` list. */
+typedef void (*cause_item_fn)(struct cfg_ctx *ctx, yaml_node_t *item,
+			      const char *cause);
+
+/* A drop reason of causes.classes; reported at item when invalid. */
+static void class_item(struct cfg_ctx *ctx, yaml_node_t *item,
+		       const char *cause)
+{
+	const char *reason = cfg_name(ctx, item, &cfg_reason_name);
+
+	if (reason)
+		add_class(ctx, item, reason, cause);
+}
+
+/* A function of causes.locations; reported at item when invalid. */
+static void location_item(struct cfg_ctx *ctx, yaml_node_t *item,
+			  const char *cause)
+{
+	const char *function = cfg_name(ctx, item, &cfg_location_name);
+
+	if (function)
+		add_location(ctx, item, function, cause);
+}
+
+/* Walks a mapping of `cause: [NAME, ...]` (classes, locations; what names
+ * it in messages), giving each item of a valid cause to fn. */
+static void parse_cause_map(struct cfg_ctx *ctx, yaml_node_t *map,
+			    const char *what, cause_item_fn fn)
 {
 	yaml_node_pair_t *pair;
-	yaml_node_t *key;
+	yaml_node_t *key, *seq;
 	const char *cause;
+	int count;
 
-	if (yamldoc_mapping(ctx->yd, map, "causes.classes") < 0)
+	if (yamldoc_mapping(ctx->yd, map, what) < 0)
 		return;
 	for (pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
 		key = yamldoc_node(ctx->yd, pair->key);
 		cause = cfg_name(ctx, key, &cfg_cause_name);
-		if (cause && yamldoc_dup_key(ctx->yd, map, pair) == 0)
-			parse_class(ctx, cause,
-				    yamldoc_node(ctx->yd, pair->value));
+		if (!cause || yamldoc_dup_key(ctx->yd, map, pair))
+			continue;
+		seq = yamldoc_node(ctx->yd, pair->value);
+		count = yamldoc_seq_len(ctx->yd, seq);
+		for (int i = 0; i < count; i++)
+			fn(ctx, yamldoc_item(ctx->yd, seq, i), cause);
 	}
+}
+
+/* The part of `causes:` other than heuristics that defines cause, or
+ * NULL. */
+static const char *defined_by(const struct config *cfg, const char *cause)
+{
+	for (int i = 0; i < cfg->nclasses; i++)
+		if (!strcmp(cfg->classes[i].cause, cause))
+			return "classes";
+	for (int i = 0; i < cfg->nlocations; i++)
+		if (!strcmp(cfg->locations[i].cause, cause))
+			return "locations";
+	return NULL;
 }
 
 /* Returns the cause of heuristic r if valid and not defined elsewhere. */
@@ -142,20 +228,48 @@ static const char *rule_cause(struct cfg_ctx *ctx, yaml_node_t *n,
 			return NULL;
 		}
 	}
-	for (int i = 0; cause && i < cfg->nclasses; i++) {
-		if (!strcmp(cfg->classes[i].cause, cause)) {
-			yamldoc_err(ctx->yd, n, "cause \"%s\" is already defined by classes", cause);
-			return NULL;
-		}
+	if (cause && defined_by(cfg, cause)) {
+		yamldoc_err(ctx->yd, n, "cause \"%s\" is already defined by %s",
+			    cause, defined_by(cfg, cause));
+		return NULL;
 	}
 	return cause;
 }
 
-static const char *rule_probe(struct cfg_ctx *ctx, yaml_node_t *n)
+/* Adds the probe item names to names[*n], unless listed already. */
+static void add_rule_probe(struct cfg_ctx *ctx, yaml_node_t *item,
+			   const char **names, int *n)
 {
-	const struct probe_spec *p = find_probe(ctx, n);
+	const struct probe_spec *p = find_probe(ctx, item);
 
-	return p ? p->name : NULL;
+	for (int i = 0; p && i < *n; i++) {
+		if (names[i] && !strcmp(names[i], p->name)) {
+			yamldoc_err(ctx->yd, item, "probe \"%s\" is listed twice", p->name);
+			return;
+		}
+	}
+	names[(*n)++] = p ? p->name : NULL;
+}
+
+/* Parses a heuristic's `probe:` or `minus:`: one probe name, or a list of
+ * them in order of preference, into names[CONFIG_MAX_FALLBACKS]. Returns
+ * how many, 0 after reporting a problem. */
+static int rule_probes(struct cfg_ctx *ctx, yaml_node_t *n, const char **names)
+{
+	int count = 1, len = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE)
+		count = yamldoc_seq_len(ctx->yd, n);
+	if (count == 0 || count > CONFIG_MAX_FALLBACKS) {
+		yamldoc_err(ctx->yd, n, "a heuristic names 1 to %d probes in order of preference, not %d",
+			    CONFIG_MAX_FALLBACKS, count);
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		add_rule_probe(ctx, n, names, &len);
+	for (int i = 0; n->type == YAML_SEQUENCE_NODE && i < count; i++)
+		add_rule_probe(ctx, yamldoc_item(ctx->yd, n, i), names, &len);
+	return len;
 }
 
 static void parse_rule(struct cfg_ctx *ctx, yaml_node_t *n,
@@ -172,9 +286,11 @@ static void parse_rule(struct cfg_ctx *ctx, yaml_node_t *n,
 	if (!kv[RU_PROBE].val)
 		yamldoc_err(ctx->yd, n, "heuristic needs a probe");
 	else
-		r->probe = rule_probe(ctx, kv[RU_PROBE].val);
+		r->nprobes = rule_probes(ctx, kv[RU_PROBE].val, r->probes);
 	if (kv[RU_MINUS].val)
-		r->minus = rule_probe(ctx, kv[RU_MINUS].val);
+		r->nminus = rule_probes(ctx, kv[RU_MINUS].val, r->minuses);
+	r->probe = r->probes[0];
+	r->minus = r->minuses[0];
 }
 
 static void parse_rules(struct cfg_ctx *ctx, yaml_node_t *seq)
@@ -208,7 +324,13 @@ void cfg_parse_causes(struct cfg_ctx *ctx, yaml_node_t *n)
 			 &ctx->cfg->window_seconds);
 	parse_causes_probe(ctx, kv[CA_PROBE].val);
 	if (kv[CA_CLASSES].val)
-		parse_classes(ctx, kv[CA_CLASSES].val);
+		parse_cause_map(ctx, kv[CA_CLASSES].val, "causes.classes",
+				class_item);
+	if (kv[CA_LOCATIONS].val)
+		parse_cause_map(ctx, kv[CA_LOCATIONS].val, "causes.locations",
+				location_item);
+	if (ctx->cfg->nlocations)
+		check_location_probe(ctx, kv[CA_LOCATIONS].val);
 	if (kv[CA_HEURISTICS].val)
 		parse_rules(ctx, kv[CA_HEURISTICS].val);
 }

@@ -90,17 +90,25 @@ static void sort_names(struct config *cfg)
 		cfg->probes);
 }
 
-/* The causes probe and the index of its `reason` label (-1, -1: none). */
+/* The index of label name of probe i, or -1 (also when i is -1). */
+static int label_index(const struct config *cfg, int i, const char *name)
+{
+	for (int l = 0; i >= 0 && l < cfg->probes[i].nlabels; l++)
+		if (!strcmp(cfg->probes[i].labels[l], name))
+			return l;
+	return -1;
+}
+
+/* The causes probe and the indices of its `reason` and `location` labels
+ * (-1, -1 for each one it lacks). */
 static void derive_reason(struct config *cfg)
 {
 	int i = config_probe_index(cfg, cfg->causes_probe);
 
-	cfg->reason_probe = cfg->reason_label = -1;
-	for (int l = 0; i >= 0 && l < cfg->probes[i].nlabels; l++)
-		if (!strcmp(cfg->probes[i].labels[l], "reason")) {
-			cfg->reason_probe = i;
-			cfg->reason_label = l;
-		}
+	cfg->reason_label = label_index(cfg, i, "reason");
+	cfg->reason_probe = cfg->reason_label < 0 ? -1 : i;
+	cfg->location_label = label_index(cfg, i, "location");
+	cfg->location_probe = cfg->location_label < 0 ? -1 : i;
 }
 
 /* Links each probe to the one of prev it continues: same name and same
@@ -177,4 +185,14 @@ int config_reason_probe(const struct config *cfg)
 int config_reason_label(const struct config *cfg)
 {
 	return cfg->reason_label;
+}
+
+int config_location_probe(const struct config *cfg)
+{
+	return cfg->location_probe;
+}
+
+int config_location_label(const struct config *cfg)
+{
+	return cfg->location_label;
 }

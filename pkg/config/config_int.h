@@ -40,12 +40,15 @@ struct config {
 	const char *causes_probe;
 	struct cause_class *classes;
 	int nclasses;
+	struct cause_location *locations;
+	int nlocations;
 	struct cause_rule *rules;
 	int nrules;
 	struct cfg_str *strs;
 	struct cfg_derived *derived;	/* [nprobes] */
 	int *by_name;			/* probe indices sorted by name */
 	int reason_probe, reason_label;
+	int location_probe, location_label;
 };
 
 /* State of one parse: the config being built, and the document with its
@@ -67,7 +70,8 @@ struct cfg_name_rule {
 /* Same label names in the same order (config_probes.c). */
 bool cfg_same_labels(const struct probe_spec *a, const struct probe_spec *b);
 extern const struct cfg_name_rule cfg_instance_name, cfg_probe_name,
-	cfg_label_name, cfg_metric_name, cfg_cause_name, cfg_reason_name;
+	cfg_label_name, cfg_metric_name, cfg_cause_name, cfg_reason_name,
+	cfg_location_name;
 
 /* config.c */
 char *cfg_printf(struct cfg_ctx *ctx, const char *fmt, ...)

@@ -31,6 +31,12 @@ const struct cfg_name_rule cfg_reason_name = {
 	"drop reason", CFG_UPPER CFG_DIGIT "_", CFG_UPPER CFG_DIGIT "_", 0,
 	"[A-Z0-9_]+, as in NO_SOCKET"
 };
+/* A location as the `location` label renders it: no clone suffix. */
+const struct cfg_name_rule cfg_location_name = {
+	"function name", CFG_ALPHA "_", CFG_ALNUM "_", 0,
+	"a C identifier as the location label shows it, as in nf_hook_slow "
+	"(no .isra/.part suffix)"
+};
 
 static const char *const tracing_keys[] = {
 	"instance", "buffer_size_kb", "cpus", NULL

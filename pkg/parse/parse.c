@@ -401,6 +401,18 @@ void parser_render(const struct parser *p, int probe,
 			     LABEL_VALUE_MAX);
 }
 
+/* One label through the same label_render() as a whole key. */
+void parser_render_value(const struct parser *p, int probe, int label,
+			 uint64_t v, char *out, size_t size)
+{
+	struct series_key key;
+
+	memset(&key, 0, sizeof(key));
+	key.v[label].num = v;
+	label_render(&p->probes[probe].labels[label], &p->env, &key, label,
+		     out, size);
+}
+
 /* The enum label of probe, or NULL when it is none (scrape-side helpers). */
 static const struct label *enum_label(const struct parser *p, int probe,
 				      int label)

@@ -57,6 +57,13 @@ void parser_render(const struct parser *p, int probe,
 		   const struct series_key *key,
 		   char vals[][LABEL_VALUE_MAX]);
 
+/* Writes raw value v of probe's label (a number, as a series key holds
+ * it) as parser_render() would write that label: for a code address the
+ * function's name without clone suffix (kfree_skb `location`). Reads only
+ * immutable tables: safe from any thread. Callers cache the answer. */
+void parser_render_value(const struct parser *p, int probe, int label,
+			 uint64_t v, char *out, size_t size);
+
 /* Counts a kernel hist trigger keeps (mode: hist): every hit, and the hits
  * of entries that did not fit in its table or whose string label value did
  * not fit in the label string table (pkg/strtab). */

@@ -2,8 +2,9 @@
  * (steady rate exact, decay to 0 within a window, dominant selection,
  * clamping at 0, counter resets), and the whole module over real kfree_skb
  * formats from tests/fixtures/events (6.18 with drop reasons: unmapped and
- * unknown codes count as other; 5.10 without: heuristics only). Run from
- * the repo root.
+ * unknown codes count as other; 5.10 without: heuristics only, or
+ * causes.locations by the running kernel's kallsyms), and heuristics that
+ * fall back to their next probe. Run from the repo root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,27 +172,39 @@ static const char causes_yaml[] =
 	"      probe: sent\n"
 	"      minus: seen\n";
 
-/* The causes over ncpus CPU shards, the drops probe capped at cap. */
-static struct env *env_new_sized(const char *kernel, int ncpus, unsigned cap)
+/* The causes of yaml (whose probes are all on kfree_skb) over ncpus CPU
+ * shards, probe 0 capped at cap; the probes named in down[] are down. */
+static struct env *env_new_yaml(const char *kernel, const char *yaml,
+				int ncpus, unsigned cap, const char *const *down)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	unsigned caps[3] = { cap, 0, 0 };
+	unsigned caps[8] = { cap };
+	int n;
 
 	assert_non_null(e);
-	e->cfg = config_parse("t.yaml", causes_yaml, stderr);
+	e->cfg = config_parse("t.yaml", yaml, stderr);
 	assert_non_null(e->cfg);
+	n = config_probe_count(e->cfg);
 	e->tep = fixture_tep(kernel);
 	e->parser = parser_new(e->tep, e->cfg);
 	assert_non_null(e->parser);
-	e->m = metrics_new(3, caps, ncpus);
+	e->m = metrics_new(n, caps, ncpus);
 	assert_non_null(e->m);
-	e->up = pstate_new(3);
+	e->up = pstate_new(n);
 	assert_non_null(e->up);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		pstate_set(e->up, i, NULL);
+	for (; down && *down; down++)
+		pstate_set(e->up, config_probe_index(e->cfg, *down), "refused");
 	e->c = causes_new(e->cfg, e->parser, e->m, e->up);
 	assert_non_null(e->c);
 	return e;
+}
+
+/* The causes over ncpus CPU shards, the drops probe capped at cap. */
+static struct env *env_new_sized(const char *kernel, int ncpus, unsigned cap)
+{
+	return env_new_yaml(kernel, causes_yaml, ncpus, cap, NULL);
 }
 
 static struct env *env_new(const char *kernel)
@@ -357,6 +370,215 @@ static void test_ticker(void **state)
 	env_free(e);
 }
 
+/* ---- issue 10: locations and heuristics with fallbacks ---------------- */
+
+/* causes_yaml with locations: where no reason is given, nf_hook_slow is
+ * policy and __udp4_lib_rcv no_listener; congestion is new here. */
+static const char locations_yaml[] =
+	"probes:\n"
+	"  - name: drops\n"
+	"    tracepoint: skb:kfree_skb\n"
+	"    labels: [location, reason]\n"
+	"    metric: ftrace_drops_total\n"
+	"causes:\n"
+	"  window_seconds: 5\n"
+	"  classes:\n"
+	"    no_listener: [NO_SOCKET]\n"
+	"    policy: [NETFILTER_DROP]\n"
+	"  locations:\n"
+	"    policy: [nf_hook_slow]\n"
+	"    no_listener: [__udp4_lib_rcv]\n"
+	"    congestion: [enqueue_to_backlog]\n";
+
+/* The address of a kernel text symbol in the running kernel's kallsyms
+ * (the parser names addresses from it), 0 when hidden or absent. */
+static uint64_t ksym(const char *want)
+{
+	char line[512], sym[256], type;
+	unsigned long long addr, found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 &&
+		    !strcmp(sym, want) && strchr("tT", type))
+			found = addr;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+struct sites {
+	uint64_t nf, udp, backlog, tcp;	/* tcp_v4_rcv: not listed */
+};
+
+/* Skips the test when kallsyms hides the addresses it needs. */
+static void sites_get(struct sites *s)
+{
+	s->nf = ksym("nf_hook_slow");
+	s->udp = ksym("__udp4_lib_rcv");
+	s->backlog = ksym("enqueue_to_backlog");
+	s->tcp = ksym("tcp_v4_rcv");
+	if (!s->nf || !s->udp || !s->backlog || !s->tcp)
+		skip();
+}
+
+/* 5.10: no reason, a %p location. Every drop is classified by the function
+ * it was dropped in, whatever the offset; unlisted functions are other.
+ * Two ticks: the second is answered from the per-address cache. */
+static void test_locations_5_10(void **state)
+{
+	struct env *e = env_new_yaml("5.10", locations_yaml, 1, 100, NULL);
+	struct sites a;
+	double r[8];
+
+	(void)state;
+	sites_get(&a);
+	assert_false(causes_have_reasons(e->c));
+	assert_true(causes_have_locations(e->c));
+	assert_int_equal(causes_size(e->c), 4);
+	assert_string_equal(causes_name(e->c, 2), "congestion");
+	causes_tick(e->c, 0);
+	drops(e, 0, a.nf + 0x10, 100);
+	drops(e, 0, a.nf + 0x20, 20);
+	drops(e, 0, a.udp + 0x8, 50);
+	drops(e, 0, a.backlog + 0x4, 10);
+	drops(e, 0, a.tcp + 0x8, 30);
+	causes_tick(e->c, 1);
+	causes_rates(e->c, 1, r);
+	assert_true(r[cause(e->c, "policy")] == 120);
+	assert_true(r[cause(e->c, "no_listener")] == 50);
+	assert_true(r[cause(e->c, "congestion")] == 10);
+	assert_true(r[cause(e->c, "other")] == 30);
+	drops(e, 0, a.nf + 0x10, 80);
+	drops(e, 0, a.tcp + 0x8, 10);
+	causes_tick(e->c, 2);
+	causes_rates(e->c, 2, r);
+	assert_true(r[cause(e->c, "policy")] == 100);
+	assert_true(r[cause(e->c, "other")] == 20);
+	env_free(e);
+}
+
+/* Many distinct addresses (the cache grows past its first 64 slots): each
+ * still in its function's cause. */
+static void test_locations_many(void **state)
+{
+	struct env *e = env_new_yaml("5.10", locations_yaml, 1, 1000, NULL);
+	struct sites a;
+	double r[8];
+
+	(void)state;
+	sites_get(&a);
+	causes_tick(e->c, 0);
+	for (int i = 0; i < 40; i++) {
+		drops(e, 0, a.nf + i, 1);
+		drops(e, 0, a.udp + i, 2);
+		drops(e, 0, a.tcp + i, 3);
+	}
+	causes_tick(e->c, 1);
+	causes_tick(e->c, 2);	/* all from the cache: no change */
+	causes_rates(e->c, 2, r);
+	assert_true(r[cause(e->c, "policy")] == 20);
+	assert_true(r[cause(e->c, "no_listener")] == 40);
+	assert_true(r[cause(e->c, "other")] == 60);
+	env_free(e);
+}
+
+/* 6.18: the kernel's reason wins (NO_SOCKET at nf_hook_slow is
+ * no_listener); only NOT_SPECIFIED (2) drops are classified by location;
+ * an unmapped reason (SOCKET_CLOSE, 4) stays other wherever it was. */
+static void test_locations_6_18(void **state)
+{
+	struct env *e = env_new_yaml("6.18", locations_yaml, 1, 100, NULL);
+	struct sites a;
+	double r[8];
+
+	(void)state;
+	sites_get(&a);
+	assert_true(causes_have_reasons(e->c));
+	assert_true(causes_have_locations(e->c));
+	causes_tick(e->c, 0);
+	drops(e, 3, a.nf, 7);
+	drops(e, 2, a.nf, 11);
+	drops(e, 2, a.backlog, 13);
+	drops(e, 2, a.tcp, 17);
+	drops(e, 4, a.nf, 19);
+	drops(e, 12, a.tcp, 23);
+	causes_tick(e->c, 1);
+	causes_rates(e->c, 1, r);
+	assert_true(r[cause(e->c, "no_listener")] == 7);
+	assert_true(r[cause(e->c, "policy")] == 11 + 23);
+	assert_true(r[cause(e->c, "congestion")] == 13);
+	assert_true(r[cause(e->c, "other")] == 17 + 19);
+	env_free(e);
+}
+
+/* Probes for the fallback tests: a and b stand for a function probe and
+ * its tracepoint fallback, c and d likewise for the minus side. */
+static const char fallback_yaml[] =
+	"probes:\n"
+	"  - {name: drops, tracepoint: skb:kfree_skb, labels: [reason]}\n"
+	"  - {name: a, tracepoint: skb:kfree_skb}\n"
+	"  - {name: b, tracepoint: skb:kfree_skb}\n"
+	"  - {name: c, tracepoint: skb:kfree_skb}\n"
+	"  - {name: d, tracepoint: skb:kfree_skb}\n"
+	"causes:\n"
+	"  heuristics:\n"
+	"    - cause: deficit\n"
+	"      probe: [a, b]\n"
+	"      minus: [c, d]\n"
+	"    - cause: retransmits\n"
+	"      probe: [a, b]\n";
+
+/* Hits of probes 1..4: a=1000, b=300, c=400, d=100 per tick. */
+static void fallback_hits(struct env *e)
+{
+	static const int hits[] = { 0, 1000, 300, 400, 100 };
+	struct shard *s = metrics_shard(e->m, 0);
+
+	for (int p = 1; p < 5; p++)
+		for (int i = 0; i < hits[p]; i++)
+			shard_hit(s, p);
+}
+
+/* The rates of deficit and retransmits with the probes in down[] down. */
+static void fallback_rates(const char *const *down, double *deficit,
+			   double *retransmits)
+{
+	struct env *e = env_new_yaml("6.18", fallback_yaml, 1, 100, down);
+	double r[8];
+
+	causes_tick(e->c, 0);
+	fallback_hits(e);
+	causes_tick(e->c, 1);
+	causes_rates(e->c, 1, r);
+	*deficit = r[cause(e->c, "deficit")];
+	*retransmits = r[cause(e->c, "retransmits")];
+	env_free(e);
+}
+
+/* The first up probe of each list counts, each list on its own; a
+ * heuristic whose list has no up probe is off (0). */
+static void test_heuristic_fallbacks(void **state)
+{
+	static const char *const none[] = { NULL }, *const a[] = { "a", NULL },
+		*const ac[] = { "a", "c", NULL },
+		*const cd[] = { "c", "d", NULL },
+		*const ab[] = { "a", "b", NULL };
+	double def, rtx;
+
+	(void)state;
+	fallback_rates(none, &def, &rtx);
+	assert_true(def == 600 && rtx == 1000);		/* a - c */
+	fallback_rates(a, &def, &rtx);
+	assert_true(def == 0 && rtx == 300);		/* b - c, clamped */
+	fallback_rates(ac, &def, &rtx);
+	assert_true(def == 200 && rtx == 300);		/* b - d */
+	fallback_rates(cd, &def, &rtx);
+	assert_true(def == 0 && rtx == 1000);		/* minus all down: off */
+	fallback_rates(ab, &def, &rtx);
+	assert_true(def == 0 && rtx == 0);		/* probe all down: off */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +592,10 @@ int main(void)
 		cmocka_unit_test(test_heuristic),
 		cmocka_unit_test(test_no_reason_5_10),
 		cmocka_unit_test(test_ticker),
+		cmocka_unit_test(test_locations_5_10),
+		cmocka_unit_test(test_locations_many),
+		cmocka_unit_test(test_locations_6_18),
+		cmocka_unit_test(test_heuristic_fallbacks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

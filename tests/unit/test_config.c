@@ -269,6 +269,36 @@ static void test_default_yaml(void **state)
 	config_free(cfg);
 }
 
+/* The shipped mapping of drop sites (proven in the 5.10 guest) and the
+ * heuristics' tracepoint fallbacks. */
+static void test_default_yaml_fallbacks(void **state)
+{
+	struct config *cfg = config_load("config/default.yaml", stderr);
+	const struct cause_rule *r;
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(config_location_of(cfg, "nf_hook_slow")->cause, "policy");
+	assert_string_equal(config_location_of(cfg, "udp_queue_rcv_one_skb")->cause,
+			    "congestion");
+	assert_string_equal(config_location_of(cfg, "__udp4_lib_rcv")->cause,
+			    "no_listener");
+	assert_null(config_location_of(cfg, "tcp_v4_rcv"));	/* ambiguous */
+	assert_int_equal(config_location_probe(cfg), config_probe_index(cfg, "skb_drops"));
+	r = config_rule(cfg, 0);
+	assert_string_equal(r->cause, "retransmits");
+	assert_int_equal(r->nprobes, 2);
+	assert_string_equal(r->probes[1], "tcp_retransmit");
+	assert_string_equal(config_probe_by_name(cfg, r->probes[1])->target,
+			    "tcp:tcp_retransmit_skb");
+	r = config_rule(cfg, 1);
+	assert_string_equal(config_probe_by_name(cfg, r->probes[1])->target,
+			    "sock:sock_send_length");
+	assert_string_equal(config_probe_by_name(cfg, r->minuses[1])->target,
+			    "sock:sock_recv_length");
+	config_free(cfg);
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/test_config_XXXXXX", *errs;
@@ -740,6 +770,144 @@ static void test_derived_previous(void **state)
 	config_free(prev);
 }
 
+/* Issue 10: causes.locations and heuristics that name probes in order of
+ * preference. The drops probe has both labels, l only a location; the
+ * causes section starts at line 12. */
+#define LOC_PROBES "probes:\n" \
+	"  - name: drops\n" DROP "    labels: [reason, location]\n" \
+	"  - name: fn\n    function: tcp_retransmit_skb\n" \
+	"  - name: tp\n    tracepoint: tcp:tcp_retransmit_skb\n" \
+	"  - name: l\n" DROP "    labels: [location]\n"
+
+static void test_locations(void **state)
+{
+	struct config *cfg = expect_ok(LOC_PROBES
+		"causes:\n"
+		"  classes:\n"
+		"    policy: [NETFILTER_DROP]\n"
+		"  locations:\n"
+		"    policy: [nf_hook_slow]\n"
+		"    no_listener: [__udp4_lib_rcv, __udp6_lib_rcv]\n");
+
+	(void)state;
+	assert_string_equal(config_causes_probe(cfg), "drops");
+	assert_int_equal(config_location_count(cfg), 3);
+	assert_string_equal(config_location(cfg, 0)->function, "nf_hook_slow");
+	assert_string_equal(config_location(cfg, 0)->cause, "policy");
+	assert_string_equal(config_location(cfg, 2)->function, "__udp6_lib_rcv");
+	assert_string_equal(config_location(cfg, 2)->cause, "no_listener");
+	assert_null(config_location(cfg, 3));
+	assert_null(config_location(cfg, -1));
+	assert_ptr_equal(config_location_of(cfg, "__udp4_lib_rcv"),
+			 config_location(cfg, 1));
+	assert_null(config_location_of(cfg, "tcp_v4_rcv"));
+	assert_int_equal(config_reason_probe(cfg), 0);
+	assert_int_equal(config_reason_label(cfg), 0);
+	assert_int_equal(config_location_probe(cfg), 0);
+	assert_int_equal(config_location_label(cfg), 1);
+	config_free(cfg);
+}
+
+/* A probe with only a location label may be the causes probe (kernels
+ * without reasons); by default the first kfree_skb probe labelled by
+ * location is, when none is labelled by reason. */
+static void test_location_only_probe(void **state)
+{
+	struct config *cfg = expect_ok(LOC_PROBES "causes:\n  probe: l\n"
+				       "  locations: {policy: [nf_hook_slow]}\n");
+
+	(void)state;
+	assert_int_equal(config_reason_probe(cfg), -1);
+	assert_int_equal(config_location_probe(cfg), 3);
+	assert_int_equal(config_location_label(cfg), 0);
+	config_free(cfg);
+	cfg = expect_ok("probes:\n  - name: x\n" DROP
+			"  - name: y\n" DROP "    labels: [location]\n");
+	assert_string_equal(config_causes_probe(cfg), "y");
+	assert_int_equal(config_location_probe(cfg), 1);
+	config_free(cfg);
+	cfg = expect_ok(TP);	/* no labels: no causes probe */
+	assert_int_equal(config_location_probe(cfg), -1);
+	assert_int_equal(config_location_count(cfg), 0);
+	config_free(cfg);
+}
+
+static void test_bad_locations(void **state)
+{
+	(void)state;
+	expect_error(LOC_PROBES "causes:\n  locations:\n    a: [f, g]\n    b: [h, f]\n", "15:12",
+		     "function \"f\" is already in cause \"a\"");
+	expect_error(LOC_PROBES "causes:\n  locations:\n    a: [f.isra.0]\n", "14:9",
+		     "invalid function name \"f.isra.0\": expected a C identifier");
+	expect_error(LOC_PROBES "causes:\n  locations:\n    A: [f]\n", "14:5", "invalid cause name");
+	expect_error(LOC_PROBES "causes:\n  locations: [f]\n", "13:14",
+		     "expected a mapping for causes.locations");
+	expect_error(LOC_PROBES "causes:\n  locations:\n    a: f\n", "14:8", "expected a sequence");
+	expect_error(LOC_PROBES "causes:\n  locations:\n    a: [f]\n    a: [g]\n", "15:5",
+		     "duplicate key");
+	expect_error("probes:\n  - name: p\n" DROP "    labels: [reason]\n"
+		     "causes:\n  locations:\n    a: [f]\n", "7:5",
+		     "the causes probe \"p\" has no label \"location\"");
+	expect_error(TP "causes:\n  locations:\n    a: [f]\n", "6:5",
+		     "causes.locations needs a causes probe labelled by location");
+	expect_error(LOC_PROBES "causes:\n  locations:\n    c: [f]\n  heuristics:\n"
+		     "    - {cause: c, probe: tp}\n", "16:15",
+		     "cause \"c\" is already defined by locations");
+	expect_error(TP "causes:\n  probe: p\n", "5:10",
+		     "probe \"p\" has no label \"reason\" or \"location\" to classify");
+}
+
+static void test_rule_fallbacks(void **state)
+{
+	struct config *cfg = expect_ok(LOC_PROBES
+		"causes:\n"
+		"  heuristics:\n"
+		"    - cause: retransmits\n"
+		"      probe: [fn, tp]\n"
+		"    - cause: deficit\n"
+		"      probe: [tp]\n"
+		"      minus: [fn, l, drops]\n");
+	const struct cause_rule *r = config_rule(cfg, 0);
+
+	(void)state;
+	assert_int_equal(r->nprobes, 2);
+	assert_string_equal(r->probe, "fn");
+	assert_string_equal(r->probes[0], "fn");
+	assert_string_equal(r->probes[1], "tp");
+	assert_int_equal(r->nminus, 0);
+	assert_null(r->minus);
+	r = config_rule(cfg, 1);
+	assert_int_equal(r->nprobes, 1);
+	assert_string_equal(r->probe, "tp");
+	assert_int_equal(r->nminus, 3);
+	assert_string_equal(r->minus, "fn");
+	assert_string_equal(r->minuses[2], "drops");
+	config_free(cfg);
+	cfg = expect_ok(LOC_PROBES "causes:\n  heuristics:\n    - {cause: c, probe: tp, minus: fn}\n");
+	r = config_rule(cfg, 0);
+	assert_int_equal(r->nprobes, 1);
+	assert_int_equal(r->nminus, 1);
+	assert_string_equal(r->probes[0], "tp");
+	assert_string_equal(r->minuses[0], "fn");
+	config_free(cfg);
+}
+
+static void test_bad_rule_fallbacks(void **state)
+{
+	(void)state;
+	expect_error(LOC_PROBES "causes:\n  heuristics:\n    - {cause: c, probe: [tp, q]}\n",
+		     "14:30", "unknown probe \"q\"");
+	expect_error(LOC_PROBES "causes:\n  heuristics:\n    - {cause: c, probe: [tp, fn, tp]}\n",
+		     "14:34", "probe \"tp\" is listed twice");
+	expect_error(LOC_PROBES "causes:\n  heuristics:\n    - {cause: c, probe: []}\n",
+		     "14:25", "a heuristic names 1 to 4 probes in order of preference, not 0");
+	expect_error(LOC_PROBES "causes:\n  heuristics:\n"
+		     "    - {cause: c, probe: tp, minus: [fn, tp, l, drops, fn]}\n",
+		     "14:36", "names 1 to 4 probes in order of preference, not 5");
+	expect_error(LOC_PROBES "causes:\n  heuristics:\n    - {cause: c, probe: [[tp]]}\n",
+		     "14:26", "expected a scalar, found a sequence");
+}
+
 static void test_null_errs(void **state)
 {
 	(void)state;
@@ -810,6 +978,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_default_causes_probe),
 		cmocka_unit_test(test_default_yaml),
+		cmocka_unit_test(test_default_yaml_fallbacks),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_syntax_error),
@@ -839,6 +1008,11 @@ int main(void)
 		cmocka_unit_test(test_probe_same),
 		cmocka_unit_test(test_derived_facts),
 		cmocka_unit_test(test_derived_previous),
+		cmocka_unit_test(test_locations),
+		cmocka_unit_test(test_location_only_probe),
+		cmocka_unit_test(test_bad_locations),
+		cmocka_unit_test(test_rule_fallbacks),
+		cmocka_unit_test(test_bad_rule_fallbacks),
 		cmocka_unit_test(test_null_errs),
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_kprobe_group),

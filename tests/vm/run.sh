@@ -35,6 +35,8 @@ boot() {
     tests/vm/build-workload.sh "$3/workload"
     _label=$1 _cache=$3 _append="vmcaps=$4${VM_TESTS:+ vmtest=$VM_TESTS}"
     set -- --modules "$_cache/modules" --bin "$_cache/workload"
+    # nft for guest-locations.sh's drop rule (scripts/vm-deps.sh installs nftables)
+    _nft=$(PATH=/usr/sbin:/sbin:$PATH command -v nft) && set -- "$@" --bin "$_nft:/usr/sbin/nft"
     if [ -x ./ftrace_exporter ]; then
         set -- "$@" --bin ./ftrace_exporter
     else

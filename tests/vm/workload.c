@@ -11,6 +11,10 @@
  *   workload udp-send HOST PORT N    send N datagrams of MSG_SIZE bytes to HOST:PORT from an
  *                                    unconnected socket (to a closed port: the receiver drops
  *                                    each one as NO_SOCKET), print the count
+ *   workload udp-hold PORT RCVBUF SECONDS
+ *                                    bind a UDP socket to 127.0.0.1:PORT with SO_RCVBUF RCVBUF,
+ *                                    print "udp-hold ready", then hold it SECONDS without reading
+ *                                    (datagrams beyond the tiny buffer are dropped: rcvbuf full)
  *
  * With WORKLOAD_CALLS=1 in the environment, tcp-sink and tcp-stream also print
  * "calls send=S recv=R": their exact number of send()/read() calls, which the
@@ -210,6 +214,24 @@ static int udp_send(const char *host, int port, long long n)
 	return 0;
 }
 
+static int udp_hold(int port, int rcvbuf, long long seconds)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		die("setsockopt SO_RCVBUF");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind");
+	printf("udp-hold ready\n");
+	sleep((unsigned)seconds);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -221,7 +243,10 @@ int main(int argc, char **argv)
 		return tcp_stream(argv[2], (int)parse_count(argv[3]), parse_count(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "udp-send") == 0)
 		return udp_send(argv[2], (int)parse_count(argv[3]), parse_count(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "udp-hold") == 0)
+		return udp_hold((int)parse_count(argv[2]), (int)parse_count(argv[3]),
+				parse_count(argv[4]));
 	fprintf(stderr, "usage: workload tcp-pair N | tcp-sink PORT | tcp-stream HOST PORT BYTES"
-		" | udp-send HOST PORT N\n");
+		" | udp-send HOST PORT N | udp-hold PORT RCVBUF SECONDS\n");
 	return 2;
 }
