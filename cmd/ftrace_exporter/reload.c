@@ -1,17 +1,15 @@
 /* reload: moves the running pipeline to a new config (SIGHUP, POST
- * /-/reload) while the probes both configs define the same way keep
- * counting: counters belong to probes, not to a config generation.
+ * /-/reload); probes both configs define the same way keep counting.
  *
  * DESIGN: the order (docs/architecture.md, "Reload"), so that no event of
  * a kept probe is lost or counted twice and a scrape sees one generation
  * whole:
- *  1. session_retire(): ring-buffer events no new probe needs go off
- *     (auto probes matched by the way they count: the old generation's
- *     probe-state table, and kept ones keep their way);
+ *  1. session_retire(): ring-buffer events no new probe needs go off (by
+ *     the way each old probe counts: its generation's probe-state table);
  *  2. generation_stop(): the old ticker stops, the old readers drain the
  *     buffers with the old parser (scrapes still see the old generation);
- *  3. under p->lock: session_switch() and generation_new_after() put the new
- *     config on (kept probes' events wait in the ring buffer meanwhile),
+ *  3. under p->lock: session_switch() and generation_new_after() put the
+ *     new config on (kept probes' events wait in the ring buffer meanwhile),
  *     generation_carry() moves kept probes' counters, p->gen changes;
  *  4. generation_start(): readers on the new parser, causes ticker.
  * A bad config or web config, a changed `tracing:` section, or a web config
