@@ -73,6 +73,7 @@ void metrics_carry(struct metrics *dst, int dst_probe,
 	for (int c = 0; c < dst->nshards && c < src->nshards; c++)
 		shard_carry(&dst->shards[c], dst_probe, &src->shards[c],
 			    src_probe);
+	BUMP(&dst->sets[dst_probe].expired, src->sets[src_probe].expired);
 }
 
 void metrics_carry_totals(struct metrics *dst, const struct metrics *src)
