@@ -238,42 +238,57 @@ static enum visit slot_visit(const struct probe *p, uint32_t i, uint64_t *out,
 	return state ? (enum visit)state : VISIT_AGAIN;
 }
 
+#define SEARCH_AGAIN (-2)
+#define SEARCH_NEW (-3)
+
+/* Walks k's chain: k's slot (>= 0), -1 refused, SEARCH_AGAIN, or
+ * SEARCH_NEW when k is not there (*spare: the first dormant slot, *end:
+ * the empty one that ends the chain, or -1). */
+static int64_t chain_find(const struct probe *p, uint64_t *tag,
+			  int64_t *spare, int64_t *end)
+{
+	for (uint32_t n = 0; n <= p->set->mask; n++) {
+		uint32_t i = (p->h + n) & p->set->mask;
+
+		switch (slot_visit(p, i, tag, spare)) {
+		case VISIT_KEPT:
+			return i;
+		case VISIT_REFUSED:
+			return -1;
+		case VISIT_AGAIN:
+			return SEARCH_AGAIN;
+		case VISIT_END:
+			*end = i;
+			return SEARCH_NEW;
+		default:
+			break;
+		}
+	}
+	return SEARCH_NEW;
+}
+
 /* One search from the chain's start: the slot of k (>= 0), -1 refused,
- * -2 to search again. A new key takes the first dormant slot, else the
- * empty end. */
+ * SEARCH_AGAIN. A new key takes the first dormant slot, else the empty
+ * end. */
 static int64_t set_search(const struct probe *p, uint64_t *tag)
 {
-	int64_t spare = -1, end = -1;
+	int64_t spare = -1, end = -1, found = chain_find(p, tag, &spare, &end);
 	uint64_t seen;
+	int state;
 
-	for (uint32_t n = 0; n <= p->set->mask && end < 0; n++) {
-		uint32_t i = (p->h + n) & p->set->mask;
-		enum visit v = slot_visit(p, i, tag, &spare);
-
-		if (v == VISIT_KEPT)
-			return i;
-		if (v == VISIT_REFUSED)
-			return -1;
-		if (v == VISIT_AGAIN)
-			return -2;
-		if (v == VISIT_END)
-			end = i;
-	}
+	if (found != SEARCH_NEW)
+		return found;
 	if (set_full(p->set) || (spare < 0 && end < 0))
 		return -1;	/* new, and no room left */
 	if (spare < 0)
 		spare = end;
-	seen = __atomic_load_n(&p->set->slots[spare].tag, SC);
+	seen = spare == end ? 0 : __atomic_load_n(&p->set->slots[spare].tag, SC);
 	if (spare != end && !dormant(seen))
-		return -2;
-	switch (slot_claim(p, spare, spare == end ? 0 : seen, false, tag)) {
-	case SLOT_KEPT:
-		return spare;
-	case SLOT_REFUSED:
-		return -1;
-	default:
-		return -2;
-	}
+		return SEARCH_AGAIN;
+	state = slot_claim(p, spare, seen, false, tag);
+	if (!state)
+		return SEARCH_AGAIN;
+	return state == SLOT_KEPT ? spare : -1;
 }
 
 /* See metrics_int.h. */
@@ -285,7 +300,7 @@ int64_t set_admit(struct series_set *set, uint32_t h,
 
 	if (!set->slots)
 		return -1;
-	while ((slot = set_search(&p, tag)) == -2)
+	while ((slot = set_search(&p, tag)) == SEARCH_AGAIN)
 		;
 	return slot;
 }
