@@ -141,7 +141,10 @@ void shard_parse_error(struct shard *s)
 }
 
 /* A free entry: one freed by shard_sync(), else the next never used. Dead
- * entries an idle spell left may fill the room: they are freed first. */
+ * entries an idle spell left may fill the room: they are freed first. A
+ * shard has at most one live entry per KEPT slot, and the cap bounds
+ * those, so this finds room; NULL (the event counted as dropped) guards
+ * the array all the same. */
 static struct entry *entry_take(struct shard *s, int probe, uint32_t *i)
 {
 	struct shard_series *ss = &s->series[probe];
@@ -149,7 +152,7 @@ static struct entry *entry_take(struct shard *s, int probe, uint32_t *i)
 	if (!ss->nfree && ss->n == s->m->sets[probe].cap)
 		shard_sync(s);
 	*i = ss->nfree ? ss->free[--ss->nfree] : ss->n;
-	return &ss->entries[*i];
+	return *i < s->m->sets[probe].cap ? &ss->entries[*i] : NULL;
 }
 
 /* The shard's entry for the set's slot (KEPT with tag), made (key copied,
@@ -166,7 +169,9 @@ static struct entry *shard_entry(struct shard *s, int probe, int64_t slot,
 
 	if (ss->pos[slot] && ss->entries[ss->pos[slot] - 1].tag == tag)
 		return &ss->entries[ss->pos[slot] - 1];
-	e = entry_take(s, probe, &i);	/* one live entry per kept slot */
+	e = entry_take(s, probe, &i);
+	if (!e)
+		return NULL;	/* never: no more KEPT slots than the cap */
 	entry_key_store(e, k);
 	__atomic_store_n(&e->count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->slot, (uint32_t)slot, __ATOMIC_RELAXED);
