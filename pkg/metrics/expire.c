@@ -125,7 +125,7 @@ static bool slot_expire(struct series_set *set, uint32_t i, double now,
 					 __ATOMIC_SEQ_CST))
 		return false;
 	__atomic_fetch_sub(&set->kept, 1, __ATOMIC_RELAXED);
-	STORE(&set->expired, set->expired + 1);
+	__atomic_store_n(&set->expired, set->expired + 1, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -157,6 +157,7 @@ void metrics_expire(struct metrics *m, int probe, double now, double idle)
 		any |= slot_expire(set, i, now, idle);
 	if (any)
 		metrics_sync_ask(m);
+	set_compact(set);
 }
 
 unsigned metrics_series_live(const struct metrics *m, int probe)

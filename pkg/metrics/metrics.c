@@ -26,8 +26,9 @@ static int shard_init(struct shard *s, struct metrics *m)
 	s->hits = calloc(m->nprobes, sizeof(*s->hits));
 	s->dropped = calloc(m->nprobes, sizeof(*s->dropped));
 	s->last = calloc(m->nprobes, sizeof(*s->last));
+	s->refused = calloc(m->nprobes, sizeof(*s->refused));
 	s->series = calloc(m->nprobes, sizeof(*s->series));
-	if (!s->hits || !s->dropped || !s->last || !s->series)
+	if (!s->hits || !s->dropped || !s->last || !s->refused || !s->series)
 		return -1;
 	for (int i = 0; i < m->nprobes; i++)
 		if (shard_series_init(&s->series[i], &m->sets[i]))
@@ -48,6 +49,7 @@ static void shard_fini(struct shard *s, int nprobes)
 	free(s->hits);
 	free(s->dropped);
 	free(s->last);
+	free(s->refused);
 }
 
 /* One set per probe, then the shards; errno EINVAL for a cap over
@@ -198,12 +200,36 @@ void shard_series_refused(struct shard *s, int probe)
 	BUMP(&s->dropped[probe], 1);
 }
 
+/* The entry of k for an event, or NULL when k is refused: the series the
+ * shard last saw refused is refused again at the cost of one compare
+ * until the cap gives a unit back (a series expires), so a refused
+ * series' events do not walk the set. The count of expired series is read
+ * before the walk: a unit given back during it makes the note stale. */
+static struct entry *shard_series_event(struct shard *s, int probe,
+					const struct series_key *k)
+{
+	struct refusal *r = &s->refused[probe];
+	uint64_t expired = __atomic_load_n(&s->m->sets[probe].expired,
+					   __ATOMIC_ACQUIRE) + 1;
+	struct entry *e;
+
+	if (r->expired == expired && key_equal(&r->key, k))
+		return NULL;
+	BUMP(&s->walks, 1);
+	e = series_find(s, probe, k);
+	if (!e) {
+		r->key = *k;
+		r->expired = expired;
+	}
+	return e;
+}
+
 void shard_series_add(struct shard *s, int probe, const struct series_key *k)
 {
 	struct entry *e = s->last[probe];
 
 	if (!e || !key_equal(&e->key, k)) {
-		e = series_find(s, probe, k);
+		e = shard_series_event(s, probe, k);
 		if (!e) {
 			shard_series_refused(s, probe);
 			return;

@@ -19,7 +19,7 @@ struct slot {
 };
 
 enum slot_state {
-	SLOT_BUSY = 1, SLOT_KEPT, SLOT_REFUSED, SLOT_EXPIRED,
+	SLOT_EMPTY, SLOT_BUSY, SLOT_KEPT, SLOT_REFUSED, SLOT_EXPIRED,
 	SLOT_FREE,	/* dormant, no key: a claim given back */
 };
 
@@ -37,7 +37,9 @@ struct series_set {
 	/* the expiry side's own (expire.c), under the caller's lock */
 	uint64_t *act_tag;	/* [mask + 1]: the life act[] is about */
 	double *act;		/* [mask + 1]: last change seen of the slot */
-	uint64_t expired;	/* series expired so far */
+	uint8_t *mark;		/* [mask + 1]: set_compact()'s scratch */
+	uint32_t compacts;	/* set_compact() steps: odd while it runs */
+	uint64_t expired;	/* series expired so far; release-stored */
 };
 
 /* A shard's count of one series, with its own copy of the key so the
@@ -70,12 +72,22 @@ struct shard_series {
 	uint32_t n, nfree;	/* n: entries in use; release-published */
 };
 
+/* The last series a shard's writer saw refused, and the set's count of
+ * expired series then, plus one (0: none): while that count stands, the
+ * cap gave no unit back, so the series is still refused. */
+struct refusal {
+	struct series_key key;
+	uint64_t expired;
+};
+
 struct shard {
 	uint64_t events, missed, parse_errors;
 	uint64_t xreq, xack;	/* expiry rounds asked (expiry side), done */
 	uint64_t *hits;		/* [nprobes] */
 	uint64_t *dropped;	/* [nprobes] events of refused series */
 	struct entry **last;	/* [nprobes] last series hit: bursts repeat */
+	struct refusal *refused;	/* [nprobes] last series refused */
+	uint64_t walks;		/* set walks made for events (a test's stat) */
 	struct shard_series *series;	/* [nprobes] */
 	struct metrics *m;
 } __attribute__((aligned(64)));
@@ -119,9 +131,18 @@ void set_fini(struct series_set *set);
 /* The slot of k (hash h) in set, claiming one if k is new: its index, or
  * -1 when k is refused (new when the cap was reached, or no room), and
  * its KEPT tag in *tag. A dormant slot of k is revived when the cap has
- * room. Any thread; lock-free but for a same-hash claim in flight, which it awaits. */
+ * room. Any thread; lock-free but for a same-hash claim in flight, which
+ * it awaits, and a claim's wait for a running set_compact(). */
 int64_t set_admit(struct series_set *set, uint32_t h,
 		  const struct series_key *k, uint64_t *tag);
+/* Called, when set, at two steps of every claim of a slot: a unit test's
+ * seam to order racing claims. NULL in the exporter. */
+enum claim_step { CLAIM_BEFORE_CAS, CLAIM_AFTER_RESCAN };
+extern void (*set_claim_step)(enum claim_step step);
+/* Empties the dormant slots no live series' chain passes (see set.c), so
+ * that lookups stay short under churn. The expiry side only, under its
+ * lock; any thread may search meanwhile (a claim waits for it to end). */
+void set_compact(struct series_set *set);
 /* Entry i of ss as a walk sees it: its tag, key and count, or 0 when it is
  * free or dead (its series expired). Walks and expiry hold one lock, and
  * only expiry ends a series' life, so an entry read live is not freed nor

@@ -11,8 +11,10 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "metrics/metrics.h"
+#include "metrics/metrics_int.h"
 
 static struct series_key key_num(uint64_t v)
 {
@@ -547,16 +549,196 @@ static void test_churn_reuses_room(void **state)
 	metrics_free(m);
 }
 
-#define CHURN_KEYS 64
+/* The longest run of slots a lookup of a key not in set may walk: from a
+ * slot to the next empty one. */
+static uint32_t set_longest_walk(const struct series_set *set)
+{
+	uint32_t longest = 0;
+
+	for (uint32_t h = 0; h <= set->mask; h++) {
+		uint32_t n = 0;
+
+		while (n <= set->mask &&
+		       TAG_STATE(set->slots[(h + n) & set->mask].tag) !=
+		       SLOT_EMPTY)
+			n++;
+		if (n > longest)
+			longest = n;
+	}
+	return longest;
+}
+
+/* Long churn (16000 series through a cap of 64, each idle 3 ticks), then
+ * the cap full: dormant slots at the end of chains are emptied again, so
+ * a new (refused) key's lookup walks a short run, not the whole table. */
+static void test_churn_keeps_chains_short(void **state)
+{
+	unsigned caps[1] = { 64 };
+	struct metrics *m = metrics_new(1, caps, 1);
+	struct shard *s = metrics_shard(m, 0);
+
+	(void)state;
+	for (uint64_t r = 0; r < 16000; r++) {
+		struct series_key k = key_num(7000 + r);
+
+		shard_series_add(s, 0, &k);
+		if (r % 16 == 15) {
+			metrics_expire(m, 0, (double)(r / 16), 3);
+			shard_events(s, 0);
+		}
+	}
+	for (uint64_t r = 0; r < 200; r++) {
+		struct series_key k = key_num(900000 + r);
+
+		shard_series_add(s, 0, &k);
+	}
+	assert_int_equal(metrics_series_live(m, 0), 64);
+	assert_true(set_longest_walk(&m->sets[0]) <= 32);
+	metrics_free(m);
+}
+
+/* With the cap full, a refused series' events cost no set walk but its
+ * first (the shard notes it refused), until an expiry gives a unit of the
+ * cap back: its next event then walks once and is counted. */
+static void test_refused_series_skips_walks(void **state)
+{
+	unsigned caps[1] = { 2 };
+	struct metrics *m = metrics_new(1, caps, 1);
+	struct shard *s = metrics_shard(m, 0);
+	struct series_key a = key_num(1), b = key_num(2), c = key_num(3);
+	struct tally t = { 0 };
+
+	(void)state;
+	shard_series_add(s, 0, &b);
+	metrics_expire(m, 0, 0, 5);
+	shard_series_add(s, 0, &a);
+	for (int n = 0; n < 1000; n++) {
+		shard_series_add(s, 0, &a);
+		shard_series_add(s, 0, &c);
+	}
+	assert_int_equal(s->walks, 3);
+	assert_int_equal(metrics_series_dropped(m, 0), 1000);
+	metrics_expire(m, 0, 6, 5);	/* b expires: a unit of the cap back */
+	shard_series_add(s, 0, &c);
+	assert_int_equal(s->walks, 4);
+	metrics_series_foreach(m, 0, tally, &t);
+	assert_int_equal(t.count[3], 1);
+	metrics_free(m);
+}
+
+/* Two claims of one new key, ordered step by step through the set's claim
+ * seam: claimer A's search meets slot 5 kept by x (same hash) and goes for
+ * slot 6; x expires; claimer B's search takes over slot 5; A claims 6 and
+ * rescans (slot 5 still dormant); B claims 5 and rescans while A's slot is
+ * still BUSY. The nearer claim must not pass the further BUSY one: one
+ * slot holds the key, and both claimers get it. */
+enum { ROLE_NONE, ROLE_A, ROLE_B };
+static __thread int race_role;
+static int race_at[3], race_go[3], race_b_done;
+
+/* Polls *p for at least v, for at most ms milliseconds; false on timeout. */
+static bool race_await(int *p, int v, int ms)
+{
+	for (int n = 0; n < ms; n++) {
+		if (__atomic_load_n(p, __ATOMIC_SEQ_CST) >= v)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static void race_step(enum claim_step step)
+{
+	int r = race_role, n = step == CLAIM_BEFORE_CAS ? 1 : 2;
+
+	if (r == ROLE_NONE || (r == ROLE_B && n == 2) ||
+	    __atomic_load_n(&race_at[r], __ATOMIC_SEQ_CST) >= n)
+		return;		/* only the first claim of each pauses */
+	__atomic_store_n(&race_at[r], n, __ATOMIC_SEQ_CST);
+	race_await(&race_go[r], n, 5000);
+}
+
+struct claimer {
+	struct series_set *set;
+	int role;
+	int64_t slot;
+};
+
+static void *race_claim(void *arg)
+{
+	struct claimer *r = arg;
+	struct series_key k = key_num(42);
+	uint64_t tag;
+
+	race_role = r->role;
+	r->slot = set_admit(r->set, 5, &k, &tag);
+	if (r->role == ROLE_B)
+		__atomic_store_n(&race_b_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void race_go_on(int role, int n)
+{
+	__atomic_store_n(&race_go[role], n, __ATOMIC_SEQ_CST);
+}
+
+static void test_racing_claims_take_one_slot(void **state)
+{
+	struct series_set set;
+	struct series_key x = key_num(7);
+	struct claimer a = { &set, ROLE_A, -9 }, b = { &set, ROLE_B, -9 };
+	uint64_t tag;
+	pthread_t ta, tb;
+	int kept = 0;
+
+	(void)state;
+	assert_int_equal(set_init(&set, 4), 0);
+	set_claim_step = race_step;
+	assert_int_equal(set_admit(&set, 5, &x, &tag), 5);
+	pthread_create(&ta, NULL, race_claim, &a);
+	assert_true(race_await(&race_at[ROLE_A], 1, 5000));
+	set.slots[5].tag = TAG(5, TAG_LIFE(tag), SLOT_EXPIRED);	/* x expires */
+	set.kept--;
+	pthread_create(&tb, NULL, race_claim, &b);
+	assert_true(race_await(&race_at[ROLE_B], 1, 5000));
+	race_go_on(ROLE_A, 1);
+	assert_true(race_await(&race_at[ROLE_A], 2, 5000));
+	race_go_on(ROLE_B, 1);
+	race_await(&race_b_done, 1, 300);	/* B may only finish after A */
+	race_go_on(ROLE_A, 2);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	set_claim_step = NULL;
+	for (uint32_t i = 0; i <= set.mask; i++)
+		kept += TAG_STATE(set.slots[i].tag) == SLOT_KEPT &&
+			set.slots[i].key.v[0].num == 42;
+	assert_int_equal(kept, 1);
+	assert_int_equal(a.slot, 6);
+	assert_int_equal(b.slot, 6);
+	assert_int_equal(set.kept, 1);
+	set_fini(&set);
+}
+
 #define CHURN_EVENTS 200000
 
+#define CHURN_STAGES 8
+static int churn_ticks;	/* expiry rounds the racing test made */
+
+/* Counts CHURN_EVENTS events into shard arg, 64 for each series, in
+ * stages: each awaits three more expiry rounds (at most 5 s), so series
+ * go idle and expire while the writers run, however fast they run (and
+ * however late the expiry thread gets a CPU). */
 static void *churner(void *arg)
 {
 	struct shard *s = arg;
 
 	for (int n = 0; n < CHURN_EVENTS; n++) {
-		struct series_key k = key_num(n / 64 % CHURN_KEYS + 100);
+		struct series_key k = key_num(n / 64 + 100);
 
+		if (n % (CHURN_EVENTS / CHURN_STAGES) == 0)
+			race_await(&churn_ticks, __atomic_load_n(&churn_ticks,
+							       __ATOMIC_SEQ_CST) + 3,
+				   5000);
 		shard_hit(s, 0);
 		shard_series_add(s, 0, &k);
 		if (n % 16 == 15)
@@ -596,6 +778,8 @@ static void test_expiry_races_writers(void **state)
 		pthread_create(&th[i], NULL, churner, metrics_shard(m, i));
 	while (metrics_hits(m, 0) < 2 * CHURN_EVENTS) {
 		metrics_expire(m, 0, now += 1, 1);
+		__atomic_store_n(&churn_ticks, churn_ticks + 1,
+				 __ATOMIC_SEQ_CST);
 		c = (struct census){ 0 };
 		metrics_series_foreach(m, 0, census, &c);
 		assert_true(metrics_series_live(m, 0) <= 8);
@@ -632,6 +816,9 @@ int main(void)
 		cmocka_unit_test(test_expired_series_restarts_from_zero),
 		cmocka_unit_test(test_event_racing_expiry_counted),
 		cmocka_unit_test(test_churn_reuses_room),
+		cmocka_unit_test(test_churn_keeps_chains_short),
+		cmocka_unit_test(test_refused_series_skips_walks),
+		cmocka_unit_test(test_racing_claims_take_one_slot),
 		cmocka_unit_test(test_expiry_races_writers),
 	};
 
