@@ -704,7 +704,7 @@ static void test_racing_claims_take_one_slot(void **state)
 	race_go_on(ROLE_A, 1);
 	assert_true(race_await(&race_at[ROLE_A], 2, 5000));
 	race_go_on(ROLE_B, 1);
-	race_await(&race_b_done, 1, 300);	/* B may only finish after A */
+	assert_false(race_await(&race_b_done, 1, 300));	/* B awaits A */
 	race_go_on(ROLE_A, 2);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
