@@ -3,7 +3,10 @@
  * or names baked in here. */
 #include "parse/labels.h"
 
+#include <arpa/inet.h>
 #include <event-parse.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +116,11 @@ static char skip_conversion(const char **fmt, int *nargs)
 	return *p;
 }
 
-/* True when the print format prints field name with %pS/%ps/%pB/%pF. */
-static bool printed_as_symbol(const struct tep_event *event, const char *name)
+/* The conversion the print format prints field name with, when it is a
+ * %p: the text just past the 'p' ("S", "I4", "ISpc", ...); NULL when the
+ * field is printed otherwise or not at all. */
+static const char *printed_as_pointer(const struct tep_event *event,
+				      const char *name)
 {
 	const char *fmt = event->print_fmt.format;
 	const struct tep_print_arg *arg = event->print_fmt.args;
@@ -133,15 +139,72 @@ static bool printed_as_symbol(const struct tep_event *event, const char *name)
 			arg = arg->next;
 		if (!arg)
 			break;
-		if (c == 'p' && *fmt && strchr("SsBFf", *fmt)) {
+		if (c == 'p') {
 			const char *f = arg_field_name(arg);
 
 			if (f && !strcmp(f, name))
-				return true;
+				return fmt;
 		}
 		arg = arg->next;
 	}
-	return false;
+	return NULL;
+}
+
+/* True when the print format prints field name with %pS/%ps/%pB/%pF. */
+static bool printed_as_symbol(const struct tep_event *event, const char *name)
+{
+	const char *ext = printed_as_pointer(event, name);
+
+	return ext && *ext && strchr("SsBFf", *ext);
+}
+
+/* The IPv6 field that goes with IPv4 field v4 (the kernel names the pair
+ * saddr/saddr_v6, daddr/daddr_v6), or -1 when the event has none. */
+static int addr_v6_sibling(struct tep_event *event, const char *v4)
+{
+	struct tep_format_field *f;
+	char name[128];
+	const char *ext;
+
+	snprintf(name, sizeof(name), "%s_v6", v4);
+	f = tep_find_field(event, name);
+	ext = f ? printed_as_pointer(event, name) : NULL;
+	return ext && (ext[0] == 'I' || ext[0] == 'i') && ext[1] == '6' &&
+	       f->size == 16 ? f->offset : -1;
+}
+
+/* Resolves field f, printed with %pI4, %pI6 or %pIS (ext: past the 'p'),
+ * as an address label; false when f is no address field. A sockaddr
+ * (%pIS) says its own family; an IPv4 field with an IPv6 sibling follows
+ * the event's `family` field. */
+static bool addr_resolve(struct label *l, struct tep_event *event,
+			 const struct tep_format_field *f, const char *ext)
+{
+	struct tep_format_field *fam = tep_find_field(event, "family");
+	struct addr_at *a = &l->addr;
+
+	a->v4 = a->v6 = a->family = -1;
+	if (!ext || (ext[0] != 'I' && ext[0] != 'i'))
+		return false;
+	if (ext[1] == 'S' && f->size >= (int)sizeof(struct sockaddr_in6)) {
+		a->family = f->offset;
+		a->family_size = sizeof(sa_family_t);
+		a->v4 = f->offset + offsetof(struct sockaddr_in, sin_addr);
+		a->v6 = f->offset + offsetof(struct sockaddr_in6, sin6_addr);
+	} else if (ext[1] == '4' && f->size == 4) {
+		a->v4 = f->offset;
+		a->v6 = addr_v6_sibling(event, f->name);
+		if (a->v6 >= 0 && fam && !(fam->flags & TEP_FIELD_IS_ARRAY)) {
+			a->family = fam->offset;
+			a->family_size = fam->size;
+		}
+	} else if (ext[1] == '6' && f->size == 16) {
+		a->v6 = f->offset;
+	} else {
+		return false;
+	}
+	l->kind = LBL_ADDR;
+	return true;
 }
 
 static enum label_kind field_kind(const struct tep_format_field *f,
@@ -168,6 +231,8 @@ int label_resolve(struct label *l, struct tep_event *event, const char *name)
 		return -1;
 	l->offset = f->offset;
 	l->size = f->size;
+	if (addr_resolve(l, event, f, printed_as_pointer(event, name)))
+		return 0;
 	sym = find_symbolic(event->print_fmt.args, name);
 	if (sym && !(f->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC))) {
 		l->kind = LBL_ENUM;
@@ -199,6 +264,34 @@ static int intern_str(uint64_t *id, const char *rec, int rsize, int off,
 	return strtab_intern(strtab_labels(), rec + off, len, id);
 }
 
+/* The 16 bytes of b into key slots i and SERIES_KEY_HIGH(i). */
+static void addr_store(struct series_key *key, int i, const uint8_t *b)
+{
+	memcpy(&key->v[i].num, b, 8);
+	memcpy(&key->v[SERIES_KEY_HIGH(i)].num, b + 8, 8);
+}
+
+/* Reads address label l: the IPv4 field when the family says AF_INET (or
+ * the event has only that field), stored IPv4-mapped; else the IPv6 field.
+ * A record too short for it leaves the key's zeros (renders "::"). */
+static void addr_read(const struct label *l, const char *rec, int rsize,
+		      struct series_key *key, int i)
+{
+	const struct addr_at *a = &l->addr;
+	uint8_t b[16] = { [10] = 0xff, [11] = 0xff };
+	bool v4 = a->v6 < 0;
+	int off, len;
+
+	if (a->family >= 0 && a->family + a->family_size <= rsize)
+		v4 = read_uint(rec + a->family, a->family_size) == AF_INET;
+	off = v4 ? a->v4 : a->v6;
+	len = v4 ? 4 : 16;
+	if (off < 0 || off + len > rsize)
+		return;
+	memcpy(b + sizeof(b) - len, rec + off, len);
+	addr_store(key, i, b);
+}
+
 int label_read(const struct label *l, const void *rec, int rsize,
 	       struct series_key *key, int i)
 {
@@ -206,6 +299,9 @@ int label_read(const struct label *l, const void *rec, int rsize,
 
 	switch (l->kind) {
 	case LBL_ABSENT:
+		break;
+	case LBL_ADDR:
+		addr_read(l, rec, rsize, key, i);
 		break;
 	case LBL_STR:
 		return intern_str(&key->v[i].str, rec, rsize, l->offset,
@@ -239,10 +335,17 @@ static const char *enum_name(const struct label *l, uint64_t v)
 int label_from_text(const struct label *l, const char *text, size_t len,
 		    struct series_key *key, int i)
 {
-	char num[24];
+	char num[INET6_ADDRSTRLEN];
+	uint8_t b[16] = { [10] = 0xff, [11] = 0xff };
 
 	switch (l->kind) {
 	case LBL_ABSENT:
+		break;
+	case LBL_ADDR:	/* text as addr_render() writes it */
+		snprintf(num, sizeof(num), "%.*s", (int)len, text);
+		if (inet_pton(AF_INET, num, b + 12) == 1 ||
+		    inet_pton(AF_INET6, num, b) == 1)
+			addr_store(key, i, b);
 		break;
 	case LBL_STR:
 	case LBL_DATALOC:
@@ -257,6 +360,25 @@ int label_from_text(const struct label *l, const char *text, size_t len,
 	return 0;
 }
 
+/* Writes the address in key slots i and SERIES_KEY_HIGH(i) as inet_ntop()
+ * does (RFC 5952 for IPv6, as Kubernetes writes pod IPs); an IPv4-mapped
+ * address as plain IPv4, so one peer is one value whatever the socket's
+ * family. */
+static void addr_render(const struct series_key *key, int i, char *out,
+			size_t size)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char text[INET6_ADDRSTRLEN] = "";
+	uint8_t b[16];
+	bool v4;
+
+	memcpy(b, &key->v[i].num, 8);
+	memcpy(b + 8, &key->v[SERIES_KEY_HIGH(i)].num, 8);
+	v4 = !memcmp(b, mapped, sizeof(mapped));
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? b + 12 : b, text, sizeof(text));
+	snprintf(out, size, "%s", text);
+}
+
 void label_render(const struct label *l, const struct render_env *env,
 		  const struct series_key *key, int i, char *out, size_t size)
 {
@@ -266,6 +388,9 @@ void label_render(const struct label *l, const struct render_env *env,
 	switch (l->kind) {
 	case LBL_ABSENT:
 		*out = '\0';
+		return;
+	case LBL_ADDR:
+		addr_render(key, i, out, size);
 		return;
 	case LBL_STR:
 	case LBL_DATALOC:

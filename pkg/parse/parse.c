@@ -413,6 +413,17 @@ void parser_render_value(const struct parser *p, int probe, int label,
 		     out, size);
 }
 
+const char *parser_hist_refused(const struct parser *p, int probe)
+{
+	const struct probe_rt *r = &p->probes[probe];
+
+	for (int l = 0; l < r->nlabels; l++)
+		if (r->labels[l].kind == LBL_ADDR)
+			return "an address label is counted from the ring "
+			       "buffer only (no hist key holds an address)";
+	return NULL;
+}
+
 /* The enum label of probe, or NULL when it is none (scrape-side helpers). */
 static const struct label *enum_label(const struct parser *p, int probe,
 				      int label)
