@@ -7,7 +7,8 @@
  *   net:netif_receive_skb (by device) while this program sends UDP
  *   datagrams to a closed port on 127.0.0.1;
  * - addresses: sock:inet_sock_set_state labelled by four addresses
- *   (saddr, daddr, saddr_v6, daddr_v6: every one read as 16 bytes) while
+ *   (saddr, daddr, saddr_v6, daddr_v6: IPv4 ones as
+ *   their 4 bytes, IPv6 ones interned in pkg/addrtab) while
  *   this program opens and closes TCP connections over loopback, IPv4 from
  *   64 source addresses (127.0.0.0/8 is all loopback) and IPv6 (::1).
  * Replays: one thread parses the captured pages over and over into a

@@ -35,15 +35,13 @@
 #include "config/config.h"
 
 /* Raw label values of one series, one 64-bit slot per label: a number, or
- * a string's id in the process-wide table of label values (pkg/strtab).
- * Label i's value is v[i]; a value wider than 64 bits (an IPv6 address)
- * continues in v[SERIES_KEY_HIGH(i)], zero for every other label. */
-#define SERIES_KEY_HIGH(i) (CONFIG_MAX_LABELS + (i))
+ * a string's id in the process-wide table of label values (pkg/strtab),
+ * an address's key (pkg/addrtab). */
 struct series_key {
 	union {
 		uint64_t num;
 		uint64_t str;	/* strtab id; 0 is "" */
-	} v[2 * CONFIG_MAX_LABELS];
+	} v[CONFIG_MAX_LABELS];
 };
 
 struct metrics;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrtab/addrtab.h"
 #include "parse/ksyms.h"
 #include "strtab/strtab.h"
 
@@ -264,32 +265,27 @@ static int intern_str(uint64_t *id, const char *rec, int rsize, int off,
 	return strtab_intern(strtab_labels(), rec + off, len, id);
 }
 
-/* The 16 bytes of b into key slots i and SERIES_KEY_HIGH(i). */
-static void addr_store(struct series_key *key, int i, const uint8_t *b)
-{
-	memcpy(&key->v[i].num, b, 8);
-	memcpy(&key->v[SERIES_KEY_HIGH(i)].num, b + 8, 8);
-}
-
-/* Reads address label l: the IPv4 field when the family says AF_INET (or
- * the event has only that field), stored IPv4-mapped; else the IPv6 field.
- * A record too short for it leaves the key's zeros (renders "::"). */
-static void addr_read(const struct label *l, const char *rec, int rsize,
-		      struct series_key *key, int i)
+/* Reads address label l into *key (pkg/addrtab): the IPv4 field when the
+ * family says AF_INET (or the event has only that field), else the IPv6
+ * field. A record too short for it leaves 0 (renders "::"). -1 when the
+ * address is a new IPv6 one and the address table is full. */
+static int addr_read(const struct label *l, const char *rec, int rsize,
+		     uint64_t *key)
 {
 	const struct addr_at *a = &l->addr;
-	uint8_t b[16] = { [10] = 0xff, [11] = 0xff };
 	bool v4 = a->v6 < 0;
-	int off, len;
+	int off;
 
 	if (a->family >= 0 && a->family + a->family_size <= rsize)
 		v4 = read_uint(rec + a->family, a->family_size) == AF_INET;
 	off = v4 ? a->v4 : a->v6;
-	len = v4 ? 4 : 16;
-	if (off < 0 || off + len > rsize)
-		return;
-	memcpy(b + sizeof(b) - len, rec + off, len);
-	addr_store(key, i, b);
+	if (off < 0 || off + (v4 ? 4 : 16) > rsize)
+		return 0;
+	if (v4) {
+		*key = addrtab_v4(rec + off);
+		return 0;
+	}
+	return addrtab_key(addrtab_labels(), rec + off, key);
 }
 
 int label_read(const struct label *l, const void *rec, int rsize,
@@ -301,8 +297,7 @@ int label_read(const struct label *l, const void *rec, int rsize,
 	case LBL_ABSENT:
 		break;
 	case LBL_ADDR:
-		addr_read(l, rec, rsize, key, i);
-		break;
+		return addr_read(l, rec, rsize, &key->v[i].num);
 	case LBL_STR:
 		return intern_str(&key->v[i].str, rec, rsize, l->offset,
 				  l->size);
@@ -345,7 +340,7 @@ int label_from_text(const struct label *l, const char *text, size_t len,
 		snprintf(num, sizeof(num), "%.*s", (int)len, text);
 		if (inet_pton(AF_INET, num, b + 12) == 1 ||
 		    inet_pton(AF_INET6, num, b) == 1)
-			addr_store(key, i, b);
+			return addrtab_key(addrtab_labels(), b, &key->v[i].num);
 		break;
 	case LBL_STR:
 	case LBL_DATALOC:
@@ -360,8 +355,7 @@ int label_from_text(const struct label *l, const char *text, size_t len,
 	return 0;
 }
 
-/* Writes the address in key slots i and SERIES_KEY_HIGH(i) as inet_ntop()
- * does (RFC 5952 for IPv6, as Kubernetes writes pod IPs); an IPv4-mapped
+/* Writes the address of key slot i (pkg/addrtab) as inet_ntop() does (RFC 5952 for IPv6, as Kubernetes writes pod IPs); an IPv4-mapped
  * address as plain IPv4, so one peer is one value whatever the socket's
  * family. */
 static void addr_render(const struct series_key *key, int i, char *out,
@@ -372,8 +366,7 @@ static void addr_render(const struct series_key *key, int i, char *out,
 	uint8_t b[16];
 	bool v4;
 
-	memcpy(b, &key->v[i].num, 8);
-	memcpy(b + 8, &key->v[SERIES_KEY_HIGH(i)].num, 8);
+	addrtab_bytes(addrtab_labels(), key->v[i].num, b);
 	v4 = !memcmp(b, mapped, sizeof(mapped));
 	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? b + 12 : b, text, sizeof(text));
 	snprintf(out, size, "%s", text);

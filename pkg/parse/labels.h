@@ -21,7 +21,7 @@ enum label_kind {
 	LBL_STR,	/* char[N] */
 	LBL_DATALOC,	/* __data_loc char[] */
 	LBL_RELLOC,	/* __rel_loc char[] */
-	LBL_ADDR,	/* IPv4/IPv6 address (%pI4, %pI6, %pISpc): two key slots */
+	LBL_ADDR,	/* IPv4/IPv6 address (%pI4, %pI6, %pISpc): one key slot, pkg/addrtab */
 };
 
 /* Where an address label finds its bytes (offsets in the record, -1 when
@@ -50,11 +50,11 @@ struct label {
 int label_resolve(struct label *l, struct tep_event *event, const char *name);
 void label_fini(struct label *l);
 /* Reads l's raw value from a record of rsize bytes into key slot i: a
- * number, or a string's id in strtab_labels(); an address, as the 16 bytes
- * of its IPv6 form (IPv4 as IPv4-mapped, ::ffff:a.b.c.d, the way the kernel
- * itself fills its IPv6 fields for AF_INET sockets), in slots i and
- * SERIES_KEY_HIGH(i): no formatting per event. Returns 0, or -1 with errno
- * ENOSPC when the string is new and the table is full (no value stored). */
+ * number, or a string's id in strtab_labels(); an address, as its key in
+ * addrtab_labels() (IPv4 and IPv4-mapped, ::ffff:a.b.c.d as the kernel
+ * fills its IPv6 fields for AF_INET sockets, as IPv4): no formatting per
+ * event. Returns 0, or -1 with errno ENOSPC when the string or IPv6
+ * address is new and its table is full (no value stored). */
 int label_read(const struct label *l, const void *rec, int rsize,
 	       struct series_key *key, int i);
 /* Stores label l's value printed as text (len bytes, as a hist file shows
