@@ -349,8 +349,12 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 		shard_parse_error(t->shard);
 		return;
 	}
-	memcpy(&id, (const char *)rec + p->type_offset,
-	       p->type_size < 2 ? p->type_size : 2);
+	/* constant-size copies: a byte loop then a 2-byte load of id would
+	 * wait for the byte stores to retire (no store forwarding) */
+	if (p->type_size >= 2)
+		memcpy(&id, (const char *)rec + p->type_offset, 2);
+	else if (p->type_size == 1)
+		id = *((const uint8_t *)rec + p->type_offset);
 	if (id == p->func_id) {
 		count_function(t, rec, size);
 		return;
