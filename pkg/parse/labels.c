@@ -26,6 +26,7 @@ static uint64_t read_uint(const void *p, int size)
 	case 1: memcpy(&u8, p, 1); return u8;
 	case 2: memcpy(&u16, p, 2); return u16;
 	case 4: memcpy(&u32, p, 4); return u32;
+	case 8: memcpy(&u64, p, 8); return u64;	/* inline, no call */
 	default: memcpy(&u64, p, size < 8 ? size : 8); return u64;
 	}
 }
