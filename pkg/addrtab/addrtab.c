@@ -14,7 +14,8 @@
  * are counted once published, so a racer is never refused for an entry
  * that is not kept; there are as many entries as slots, a quarter spare
  * for the unused ones. Slots and entries never move and are never freed
- * while the table lives.
+ * while the table lives. Each thread remembers its last few IPv6 lookups
+ * (ids never change), so a burst of one peer's events hashes nothing.
  */
 #include "addrtab/addrtab.h"
 
@@ -176,6 +177,36 @@ static int intern(struct addrtab *t, const struct addr *a, uint64_t *id)
 	return refuse(t);
 }
 
+/* A thread's recent IPv6 lookups, by the address's last byte (the one that
+ * differs most between the peers of a node): a hit gives the id without
+ * hashing nor probing the shared table. An entry names its table, so
+ * private tables never hit the process-wide one's ids. */
+#define RECENT 8
+struct recent {
+	const struct addrtab *t;
+	struct addr a;
+	uint64_t id;
+};
+static __thread struct recent recent[RECENT];
+
+/* The id of a in t, from this thread's recent lookups or else interned
+ * (and remembered). 0 with *id, or -1 as intern(). */
+static int lookup(struct addrtab *t, const struct addr *a, uint64_t *id)
+{
+	struct recent *r = &recent[a->b[15] % RECENT];
+
+	if (r->t == t && !memcmp(&r->a, a, sizeof(*a))) {
+		*id = r->id;
+		return 0;
+	}
+	if (intern(t, a, id))
+		return -1;
+	r->t = t;
+	r->a = *a;
+	r->id = *id;
+	return 0;
+}
+
 /* IPv4-mapped as an IPv4 key, :: as 0, else the table's id. */
 int addrtab_key(struct addrtab *t, const void *b, uint64_t *key)
 {
@@ -190,7 +221,7 @@ int addrtab_key(struct addrtab *t, const void *b, uint64_t *key)
 	}
 	if (!memcmp(&a, &zero, sizeof(a)))
 		return 0;
-	return intern(t, &a, key);
+	return lookup(t, &a, key);
 }
 
 /* A key's bytes: from the key itself for IPv4 and ::, else the table's
