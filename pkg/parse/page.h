@@ -21,4 +21,12 @@ struct page_layout {
  * offset into page), or -1 when kbuffer must not see the page. */
 int page_check(const struct page_layout *l, const void *page);
 
+/* Walks a page page_check() accepted (end: what it returned) as kbuffer
+ * would, without a library call per event: the next data record at or
+ * after *at (an offset into the events, 0 to start), its size in *size,
+ * and *at moved past it; NULL when no data record is left. Time extends,
+ * absolute timestamps and paddings (discarded events) are passed. */
+void *page_next_record(const struct page_layout *l, void *page, int end,
+		       int *at, int *size);
+
 #endif

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event-parse.h>
+#include <kbuffer.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "page_builder.h"
 #include "parse/funcs.h"
 #include "parse/ksyms.h"
+#include "parse/page.h"
 #include "parse/parse.h"
 #include "strtab/strtab.h"
 
@@ -672,6 +674,31 @@ static void test_page_missed_count_past_end(void **state)
  * a discarded event (padding), a record longer than 112 bytes (type_len 0),
  * the rest of the page padded beyond the commit, and a missed-events count
  * stored after the commit. */
+/* page_next_record() gives the records kbuffer gives, at the same
+ * addresses and of the same sizes. */
+static void assert_same_walk(unsigned char *page)
+{
+	struct page_layout l = { 8, 8, PAGE_SIZE };
+	struct kbuffer *kb = kbuffer_alloc(KBUFFER_LSIZE_8,
+					   KBUFFER_ENDIAN_LITTLE);
+	int end = page_check(&l, page), at = 0, size, n = 0;
+	unsigned long long ts;
+	void *rec;
+
+	assert_non_null(kb);
+	assert_true(end > 0);
+	assert_int_equal(kbuffer_load_subbuffer(kb, page), 0);
+	for (rec = kbuffer_read_event(kb, &ts); rec;
+	     rec = kbuffer_next_event(kb, &ts), n++) {
+		assert_ptr_equal(page_next_record(&l, page, end, &at, &size),
+				 rec);
+		assert_int_equal(size, kbuffer_event_size(kb));
+	}
+	assert_null(page_next_record(&l, page, end, &at, &size));
+	assert_int_equal(n, 2);
+	kbuffer_free(kb);
+}
+
 static void test_page_kernel_shapes(void **state)
 {
 	struct env *e = env_new("6.18", drops_yaml);
@@ -702,6 +729,7 @@ static void test_page_kernel_shapes(void **state)
 	assert_int_equal(parse_page(e->thread, page), 2);
 	assert_int_equal(metrics_parse_errors(e->metrics), 0);
 	assert_int_equal(metrics_hits(e->metrics, 0), 2);
+	assert_same_walk(page);
 	free(page);
 	env_free(e);
 }
