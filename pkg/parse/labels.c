@@ -356,9 +356,9 @@ int label_from_text(const struct label *l, const char *text, size_t len,
 	return 0;
 }
 
-/* Writes the address of key slot i (pkg/addrtab) as inet_ntop() does (RFC 5952 for IPv6, as Kubernetes writes pod IPs); an IPv4-mapped
- * address as plain IPv4, so one peer is one value whatever the socket's
- * family. */
+/* Writes the address of key slot i (pkg/addrtab) as inet_ntop() does (RFC
+ * 5952 for IPv6, as Kubernetes writes pod IPs); an IPv4-mapped address as
+ * plain IPv4, so one peer is one value whatever the socket's family. */
 static void addr_render(const struct series_key *key, int i, char *out,
 			size_t size)
 {

@@ -21,7 +21,7 @@ enum label_kind {
 	LBL_STR,	/* char[N] */
 	LBL_DATALOC,	/* __data_loc char[] */
 	LBL_RELLOC,	/* __rel_loc char[] */
-	LBL_ADDR,	/* IPv4/IPv6 address (%pI4, %pI6, %pISpc): one key slot, pkg/addrtab */
+	LBL_ADDR,	/* IPv4/IPv6 (%pI4, %pI6, %pISpc): key from pkg/addrtab */
 };
 
 /* Where an address label finds its bytes (offsets in the record, -1 when

@@ -3,7 +3,8 @@
  * libtraceevent's kbuffer walks it. kbuffer trusts every length it reads: a
  * padding event of length -4 sends its walk back to the same event forever,
  * and an event header at the end of the data, or a missed-events count
- * stored after a full page, makes it read past the page. */
+ * stored after a full page, makes it read past the page. The parser then
+ * walks the checked page's records itself (kbuffer's walk, inline). */
 #ifndef FTE_PARSE_PAGE_H
 #define FTE_PARSE_PAGE_H
 
