@@ -177,13 +177,13 @@ static int intern(struct addrtab *t, const struct addr *a, uint64_t *id)
 	return refuse(t);
 }
 
-/* A thread's recent IPv6 lookups, by the address's last byte (the one that
- * differs most between the peers of a node): a hit gives the id without
- * hashing nor probing the shared table. An entry names its table, so
- * private tables never hit the process-wide one's ids. */
+/* A thread's recent IPv6 lookups in the process-wide table (never freed,
+ * so an id stays good; a private table may be freed and another made at
+ * its address), by the address's last byte (the one that differs most
+ * between the peers of a node): a hit gives the id without hashing nor
+ * probing the shared table. id 0: an unused entry. */
 #define RECENT 8
 struct recent {
-	const struct addrtab *t;
 	struct addr a;
 	uint64_t id;
 };
@@ -195,13 +195,14 @@ static int lookup(struct addrtab *t, const struct addr *a, uint64_t *id)
 {
 	struct recent *r = &recent[a->b[15] % RECENT];
 
-	if (r->t == t && !memcmp(&r->a, a, sizeof(*a))) {
+	if (t != &labels)
+		return intern(t, a, id);
+	if (r->id && !memcmp(&r->a, a, sizeof(*a))) {
 		*id = r->id;
 		return 0;
 	}
 	if (intern(t, a, id))
 		return -1;
-	r->t = t;
 	r->a = *a;
 	r->id = *id;
 	return 0;

@@ -1,7 +1,8 @@
 /* Unit tests for pkg/addrtab: IPv4 and IPv4-mapped addresses are one key
  * without a table entry, :: is 0, IPv6 keys are stable and unique and give
- * their bytes back, a full table refuses only new addresses, and threads
- * interning the same addresses at once agree on every key. */
+ * their bytes back, a full table refuses only new addresses, threads
+ * interning the same addresses at once agree on every key, and the
+ * process-wide table's remembered lookups give the same keys. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -144,6 +145,24 @@ static void test_threads_agree(void **state)
 	addrtab_free(t);
 }
 
+/* The process-wide table (whose lookups each thread remembers by the
+ * address's last byte): addresses sharing a last byte keep their own ids,
+ * asked again in any order. */
+static void test_process_table(void **state)
+{
+	struct addrtab *t = addrtab_labels();
+	uint64_t a = key_of(t, "fd00::1"), b = key_of(t, "fd01::1");
+
+	(void)state;
+	assert_true(a && b && a != b);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(key_of(t, "fd01::1"), b);
+		assert_int_equal(key_of(t, "fd00::1"), a);
+	}
+	assert_true(key_is(t, a, "fd00::1"));
+	assert_true(key_is(t, b, "fd01::1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_v6_ids),
 		cmocka_unit_test(test_full_refuses_new_only),
 		cmocka_unit_test(test_threads_agree),
+		cmocka_unit_test(test_process_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
