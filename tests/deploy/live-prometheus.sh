@@ -271,6 +271,11 @@ pods_checks() {
         'ALERTS{alertname="FtracePodDropsHigh"}' \
         "namespace=shop pod=web-1 alertstate=pending = 1" namespace pod alertstate
     rules_healthy
+    # Every dashboard panel and rule on addresses or pods returns data here.
+    list_exprs
+    grep -E "$addr_exprs_re" "$TMP/exprs.tsv" >"$TMP/exprs.addr" && mv "$TMP/exprs.addr" "$TMP/exprs.tsv"
+    wait_for_series
+    run_queries
 }
 
 # ---- queries ---------------------------------------------------------------------------
@@ -293,9 +298,13 @@ host_allow_empty() { # the regex of metric names allowed to return nothing on a 
     if [ -n "${LIVE_ALLOW_EMPTY:-}" ]; then allow_empty="$allow_empty|$LIVE_ALLOW_EMPTY"; fi
 }
 
+# Expressions built on kube_pod_info or on address labels (the pod rules and panels).
+pod_exprs_re='kube_pod_info|(^|[^[:alnum:]_:])(pod|pod_peer|peer_pod):ftrace_'
+addr_exprs_re="$pod_exprs_re|saddr|daddr|:ftrace_tcp_retransmits:"
+
 # Without kube_pod_info the pod rules and panels are empty: skipped, --pods checks them.
 pod_allow_empty() {
-    local re='kube_pod_info|(^|[^[:alnum:]_:])(pod|pod_peer|peer_pod):ftrace_'
+    local re=$pod_exprs_re
     [ "$(query 'kube_pod_info')" = "ok 0" ] || return 0
     say "no kube_pod_info: the pod rules and panels are skipped (--pods checks them)"
     allow_empty="${allow_empty:+$allow_empty|}$re"
@@ -342,7 +351,7 @@ wait_for_series() {
         [ -z "$missing" ] && return 0
         sleep 1
     done
-    say "still no series for $missing after $QUERY_DEADLINEs"
+    say "still no series for $missing after ${QUERY_DEADLINE}s"
 }
 
 run_queries() { # every expression of $TMP/exprs.tsv; empty fails unless it matches $allow_empty
