@@ -33,7 +33,12 @@
 #                       through the HTTP API that the recorded series carry the right namespace and
 #                       pod (and rates), that host-network pods' IP gets no pod, that every rule
 #                       evaluates without error and that FtracePodDropsHigh is pending for the
-#                       dropping pod only.
+#                       dropping pod only. Then the real thing: the exporter on this host (default
+#                       config) and two pods (network namespaces on veth pairs, IPv4 and IPv6,
+#                       tests/lib/podnet.sh) sending TCP to the host, nftables dropping 30% of pod
+#                       A's packets; kube_pod_info and kube_pod_ips name both pods, and the rules must
+#                       give pod A's retransmits, by peer, in both families, and none of pod B.
+#                       Needs root, tracefs, nftables.
 # In the other modes the rules built on kube_pod_info (pod_ip:, pod:, pod_peer:, peer_pod:) are
 # skipped, not passed, while nothing serves kube_pod_info: --pods checks them.
 # Env: FTRACE_EXPORTER (binary, default ./ftrace_exporter), LIVE_NODE (the `node` label).
@@ -62,7 +67,7 @@ finish() { say "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ] &&
 
 if [ "$mode" = target ]; then
     [[ $target =~ ^[^:]+:[0-9]+$ ]] || { say "--target wants HOST:PORT, got '$target'"; fail=1; finish; }
-elif [ "$mode" = host ]; then
+elif [ "$mode" = host ] || [ "$mode" = pods ]; then
     if [ ! -x "$BIN" ]; then say "no exporter binary at $BIN (run make)"; fail=1; finish; fi
     if [ "$(id -u)" != 0 ]; then say "needs root (tracefs)"; fail=1; finish; fi
 fi
@@ -81,6 +86,7 @@ cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
     [ $mounted_tracefs = 1 ] && umount /sys/kernel/tracing 2>/dev/null
+    [ "$mode" = pods ] && live_pods_del
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -112,9 +118,10 @@ start_host_exporter() {
         [ -n "$EXP_PORT" ] || ! kill -0 $EXP_PID 2>/dev/null && break
         sleep 0.2
     done
-    target=127.0.0.1:${EXP_PORT:-0}
-    if wait_http "http://$target/-/ready" 30 $EXP_PID; then
-        pass=$((pass + 1)); say_ok "exporter ready on $target"
+    exporter=127.0.0.1:${EXP_PORT:-0}
+    [ "$mode" = pods ] || target=$exporter
+    if wait_http "http://$exporter/-/ready" 30 $EXP_PID; then
+        pass=$((pass + 1)); say_ok "exporter ready on $exporter"
     else
         fail=$((fail + 1)); say_bad "exporter not ready in 30 s; log:"; tail -20 "$TMP/exporter.log"; finish
     fi
@@ -192,6 +199,36 @@ target_last_scrape() { # after the queries had their data: is the target still u
 }
 
 # ---- pods mode: kube_pod_info and exporter-shaped series from a static target -----------------
+# Two pods of this test: A (its packets 30% dropped) and B, in namespace fte-live.
+. "$ROOT/tests/lib/podnet.sh"
+NS_A=fte_live_a_$$ NS_B=fte_live_b_$$ NFT_TABLE=fte_live_pods_$$
+HOST4_A=10.253.1.1 POD4_A=10.253.1.2 HOST6_A=fd53:1::1 POD6_A=fd53:1::2
+HOST4_B=10.253.2.1 POD4_B=10.253.2.2 HOST6_B=fd53:2::1 POD6_B=fd53:2::2
+export LIVE_PODS="fte-live pod-a false $POD4_A $POD6_A
+fte-live pod-b false $POD4_B $POD6_B"
+
+live_pods_del() {
+    nft delete table inet "$NFT_TABLE" 2>/dev/null
+    podnet_del "$NS_A" fte-live-a
+    podnet_del "$NS_B" fte-live-b
+}
+
+# live_pods_start: the pods, the drop rule, the host's listener and one sender per pod and
+# family (for 10 minutes at most: cleanup ends them).
+live_pods_start() {
+    local port dest
+    podnet_add "$NS_A" fte-live-a "$HOST4_A" "$POD4_A" "$HOST6_A" "$POD6_A" &&
+    podnet_add "$NS_B" fte-live-b "$HOST4_B" "$POD4_B" "$HOST6_B" "$POD6_B" &&
+    podnet_drop "$NFT_TABLE" "$POD4_A" "$POD6_A" 30 ||
+        { fail=$((fail + 1)); say_bad "cannot set up the pods and the drop rule"; finish; }
+    podnet_listener "$TMP/listener.port"; pids+=("$PODNET_PID")
+    for _ in $(seq 50); do [ -s "$TMP/listener.port" ] && break; sleep 0.1; done
+    port=$(cat "$TMP/listener.port")
+    for dest in "$NS_A $HOST4_A" "$NS_A $HOST6_A" "$NS_B $HOST4_B" "$NS_B $HOST6_B"; do
+        podnet_sender ${dest% *} ${dest#* } "$port" 600; pids+=("$PODNET_PID")
+    done
+}
+
 start_pods_target() {
     local pid i
     node tests/deploy/pods-target.mjs >"$TMP/pods-target.port" 2>"$TMP/pods-target.log" &
@@ -209,7 +246,12 @@ start_pods_target() {
     honor_labels: true
     metrics_path: /ksm/metrics
     static_configs:
-      - targets: ['$target']"
+      - targets: ['$target']
+  - job_name: ftrace_exporter_host
+    static_configs:
+      - targets: ['$exporter']
+        labels:
+          node: live-pods-host"
 }
 
 series() { # series EXPR LABEL...: "LABEL=value ... = VALUE" per result (value rounded), sorted
@@ -254,22 +296,26 @@ rules_healthy() { # every loaded rule evaluated without error
 pods_checks() {
     local n=node=${LIVE_NODE:-live-pods}
     expect_series "one pod per pod IP; host-network pods (the node's IP) left out" \
-        'pod_ip:kube_pod_info:unique' \
+        'pod_ip:kube_pod_info:unique{namespace!="fte-live"}' \
         $'namespace=shop pod=db-0 pod_ip=2001:db8::20 = 1\nnamespace=shop pod=web-1 pod_ip=192.0.2.10 = 1' \
         namespace pod pod_ip
     expect_series "drops carry the pod: daddr received (IPv4), saddr sent (IPv6), none for the node IP" \
-        'pod:ftrace_skb_drops:rate1m' \
+        'pod:ftrace_skb_drops:rate1m{job="ftrace_exporter"}' \
         "namespace=shop pod=db-0 direction=sent reason=QDISC_DROP $n = 3"$'\n'"namespace=shop pod=web-1 direction=received reason=NO_SOCKET $n = 20" \
         namespace pod direction reason node
     expect_series "retransmits sent by a pod, by peer (daddr)" \
-        'pod_peer:ftrace_tcp_retransmits:rate1m' \
+        'pod_peer:ftrace_tcp_retransmits:rate1m{job="ftrace_exporter"}' \
         "namespace=shop pod=web-1 daddr=198.51.100.9 $n = 2" namespace pod daddr node
     expect_series "retransmits towards a pod, by sender (saddr)" \
-        'peer_pod:ftrace_tcp_retransmits:rate1m' \
+        'peer_pod:ftrace_tcp_retransmits:rate1m{job="ftrace_exporter"}' \
         "namespace=shop pod=db-0 saddr=2001:db8::99 $n = 1" namespace pod saddr node
     expect_series "FtracePodDropsHigh pending for the pod above 10/s only" \
         'ALERTS{alertname="FtracePodDropsHigh"}' \
         "namespace=shop pod=web-1 alertstate=pending = 1" namespace pod alertstate
+    expect_series "the real exporter: pod A's retransmits by peer, IPv4 and IPv6; none of pod B" \
+        'count by (namespace, pod, daddr) (pod_peer:ftrace_tcp_retransmits:rate1m{job="ftrace_exporter_host"} > 0)' \
+        "namespace=fte-live pod=pod-a daddr=$HOST4_A = 1"$'\n'"namespace=fte-live pod=pod-a daddr=$HOST6_A = 1" \
+        namespace pod daddr
     rules_healthy
     # Every dashboard panel and rule on addresses or pods returns data here.
     list_exprs
@@ -375,6 +421,8 @@ run_queries() { # every expression of $TMP/exprs.tsv; empty fails unless it matc
 # ---- main ------------------------------------------------------------------------------------------
 allow_empty=""
 if [ "$mode" = pods ]; then
+    live_pods_start
+    start_host_exporter
     start_pods_target
     start_prometheus 1s
     pods_checks

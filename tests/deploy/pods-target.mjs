@@ -1,7 +1,11 @@
 // pods-target.mjs: a static scrape target for tests/deploy/live-prometheus.sh --pods.
 // Serves, on 127.0.0.1:<free port> (printed on stdout once listening):
 //   /ksm/metrics  kube_pod_info series as kube-state-metrics writes them, for addresses the
-//                 test owns (documentation ranges, RFC 5737 and RFC 3849);
+//                 test owns (documentation ranges, RFC 5737 and RFC 3849), and for the pods
+//                 of $LIVE_PODS ("namespace pod host_network ip..." per line): network
+//                 namespaces the test made, whose traffic the real exporter sees; a pod's
+//                 first IP is kube_pod_info's pod_ip, and kube_pod_ips lists every IP
+//                 (dual stack);
 //   /metrics      exporter-shaped counters with saddr/daddr labels that grow at fixed rates
 //                 (value = rate x seconds since start), so rate() is known.
 // The expected results of the shipped rules over these series are in live-prometheus.sh.
@@ -9,12 +13,13 @@ import http from "node:http";
 
 const t0 = Date.now();
 const pods = [
-    // namespace, pod, pod_ip, host_network
-    ["shop", "web-1", "192.0.2.10", "false"],
-    ["shop", "db-0", "2001:db8::20", "false"],
+    // namespace, pod, host_network, ip...
+    ["shop", "web-1", "false", "192.0.2.10"],
+    ["shop", "db-0", "false", "2001:db8::20"],
     // Host-network pods: pod_ip is the node's IP, for both.
-    ["kube-system", "kube-proxy-n1", "192.0.2.1", "true"],
-    ["monitoring", "node-exporter-n1", "192.0.2.1", "true"],
+    ["kube-system", "kube-proxy-n1", "true", "192.0.2.1"],
+    ["monitoring", "node-exporter-n1", "true", "192.0.2.1"],
+    ...(process.env.LIVE_PODS || "").split("\n").filter((l) => l.trim()).map((l) => l.trim().split(/\s+/)),
 ];
 const pkt = 'sport="40000",dport="53",l4proto="udp",device="eth0",netns="4026531840"';
 const counters = [
@@ -29,8 +34,12 @@ const counters = [
 
 function ksm_text() {
     const lines = ["# TYPE kube_pod_info gauge"];
-    for (const [ns, pod, ip, hn] of pods)
+    for (const [ns, pod, hn, ip] of pods)
         lines.push(`kube_pod_info{namespace="${ns}",pod="${pod}",pod_ip="${ip}",host_network="${hn}",node="n1"} 1`);
+    lines.push("# TYPE kube_pod_ips gauge");
+    for (const [ns, pod, , ...ips] of pods)
+        for (const ip of ips)
+            lines.push(`kube_pod_ips{namespace="${ns}",pod="${pod}",ip="${ip}",ip_family="${ip.includes(":") ? 6 : 4}"} 1`);
     return lines.join("\n") + "\n";
 }
 
