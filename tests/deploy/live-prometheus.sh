@@ -336,7 +336,7 @@ query() { # query EXPR -> prints "ok N" or "error MSG"
 host_allow_empty() { # the regex of metric names allowed to return nothing on a host
     allow_empty="ftrace_tcp_retransmits_total|ftrace_tcp_retransmits_by_peer_total|:ftrace_tcp_retransmits:|ftrace_exporter_series_dropped_total"
     # Drops by address need event probes on skb:kfree_skb, which some kernels refuse.
-    allow_empty="$allow_empty|ftrace_skb_drops_total[{][^}]*saddr"
+    allow_empty="$allow_empty|ftrace_skb_drops_by_peer_total"
     if [ "$(query 'ftrace_exporter_probe_up == 0')" != "ok 0" ]; then
         say "probes down (kernel refused them): $(curl -sS "$PROM/api/v1/query" --data-urlencode 'query=ftrace_exporter_probe_up == 0' | grep -o '"probe":"[^"]*"' | tr '\n' ' ')"
         allow_empty="$allow_empty|ftrace_function_hits|ftrace_tcp_retransmits"
