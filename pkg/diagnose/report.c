@@ -1,0 +1,364 @@
+/* report: the model of a diagnosis, from the difference of two /metrics
+ * texts. Which cause a drop belongs to is pkg/causes' rule
+ * (causes_cause_of), read on the label values; which probe a heuristic
+ * uses is the first of its list that /metrics reports up, as the
+ * exporter's causes do. */
+#include "diagnose/diagnose_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "causes/causes.h"
+
+#define HITS_FUNCTION "ftrace_function_hits_total"
+#define HITS_EVENT "ftrace_event_hits_total"
+#define PROBE_UP "ftrace_exporter_probe_up"
+#define EVENTS_LOST "ftrace_exporter_events_lost_total"
+
+/* The callers of tcp_retransmit_skb (the `caller` label): RTO and fast. */
+#define CALLER_RTO "tcp_retransmit_timer"
+#define CALLER_FAST "tcp_xmit_retransmit_queue"
+
+/* Grows *v (of *n elements of size) by one zeroed element; NULL on ENOMEM. */
+static void *grow(void *v, int *n, size_t size)
+{
+	char *p = realloc(*(void **)v, (*n + 1) * size);
+
+	if (!p)
+		return NULL;
+	*(void **)v = p;
+	memset(p + *n * size, 0, size);
+	return p + (*n)++ * size;
+}
+
+/* The element of name in causes, reasons or locations (the name is the
+ * first member of each), added when missing; NULL on ENOMEM. */
+static void *find_or_add(void *v, int *n, size_t size, const char *name)
+{
+	char *p = *(char **)v;
+
+	for (int i = 0; i < *n; i++, p += size)
+		if (!strcmp(*(const char **)p, name))
+			return p;
+	p = grow(v, n, size);
+	if (p)
+		*(const char **)p = name;
+	return p;
+}
+
+/* Adds rate to cause, reason and location; -1 on ENOMEM. */
+static int add_drop(struct diag_report *r, const char *cause,
+		    const char *reason, const char *location, double rate)
+{
+	struct diag_cause *c = find_or_add(&r->causes, &r->ncauses,
+					   sizeof(*c), cause);
+	struct diag_reason *k = c ? find_or_add(&c->reasons, &c->nreasons,
+						sizeof(*k), reason) : NULL;
+	struct diag_location *l = k ? find_or_add(&k->locs, &k->nlocs,
+						  sizeof(*l), location) : NULL;
+
+	if (!l)
+		return -1;
+	c->rate += rate;
+	k->rate += rate;
+	l->rate += rate;
+	r->total += rate;
+	return 0;
+}
+
+/* A label value of the causes probe, NULL when absent or empty. */
+static const char *label_of(const struct diag_sample *x,
+			    const struct probe_spec *p, int label)
+{
+	const char *v = label < 0 ? NULL : diag_sample_label(x, p->labels[label]);
+
+	return v && *v ? v : NULL;
+}
+
+/* Every series of the causes probe's family that grew, into its cause. */
+static int add_drops(struct diag_report *r, const struct config *cfg)
+{
+	int probe = config_reason_probe(cfg);
+	const struct probe_spec *p;
+	int reason_label = config_reason_label(cfg), loc_label = -1;
+
+	if (probe < 0)
+		probe = config_location_probe(cfg);
+	if (probe < 0 || !(p = config_probe(cfg, probe))->metric)
+		return 0;
+	if (config_location_count(cfg))
+		loc_label = config_location_label(cfg);
+	for (int i = 0; i < diag_samples_count(r->end); i++) {
+		const struct diag_sample *x = diag_samples_at(r->end, i);
+		double d = strcmp(x->name, p->metric) ? 0 : diag_delta(r->start, x);
+		const char *reason = label_of(x, p, reason_label);
+		const char *loc = label_of(x, p, loc_label);
+
+		if (d > 0 && add_drop(r, causes_cause_of(cfg, reason, loc),
+				      reason ? reason : "(none)",
+				      loc ? loc : "(unknown)",
+				      d / r->duration))
+			return -1;
+	}
+	return 0;
+}
+
+static int by_cause_rate(const void *a, const void *b)
+{
+	const struct diag_cause *x = a, *y = b;
+
+	return (x->rate < y->rate) - (x->rate > y->rate);
+}
+
+static int by_reason_rate(const void *a, const void *b)
+{
+	const struct diag_reason *x = a, *y = b;
+
+	return (x->rate < y->rate) - (x->rate > y->rate);
+}
+
+static int by_location_rate(const void *a, const void *b)
+{
+	const struct diag_location *x = a, *y = b;
+
+	return (x->rate < y->rate) - (x->rate > y->rate);
+}
+
+/* Ranks causes, their reasons and locations by rate (stable order of
+ * first sight on ties is not needed: rates differ or do not matter) and
+ * sets the shares. */
+static void rank(struct diag_report *r)
+{
+	qsort(r->causes, r->ncauses, sizeof(*r->causes), by_cause_rate);
+	for (int i = 0; i < r->ncauses; i++) {
+		struct diag_cause *c = &r->causes[i];
+
+		c->share = r->total > 0 ? c->rate / r->total : 0;
+		qsort(c->reasons, c->nreasons, sizeof(*c->reasons),
+		      by_reason_rate);
+		for (int j = 0; j < c->nreasons; j++)
+			qsort(c->reasons[j].locs, c->reasons[j].nlocs,
+			      sizeof(*c->reasons[j].locs), by_location_rate);
+	}
+}
+
+/* True when /metrics reports probe p up. */
+static bool probe_up(const struct diag_report *r, const char *p)
+{
+	return diag_samples_value(r->end, PROBE_UP, "probe", p) == 1;
+}
+
+/* Hits per second of probe p (its hits series, as pkg/collect writes
+ * them: function=TARGET or event=SYSTEM:EVENT). */
+static double hits_rate(const struct diag_report *r, const struct probe_spec *p)
+{
+	struct diag_sample x = { .nlabels = 1 };
+	char event[256];
+	const struct diag_sample *end;
+
+	snprintf(event, sizeof(event), "%s:%s", p->system, p->event);
+	x.name = p->kind == PROBE_FUNCTION ? HITS_FUNCTION : HITS_EVENT;
+	x.lname[0] = p->kind == PROBE_FUNCTION ? "function" : "event";
+	x.lvalue[0] = p->kind == PROBE_FUNCTION ? p->target : event;
+	end = diag_samples_find(r->end, &x);
+	return end ? diag_delta(r->start, end) / r->duration : 0;
+}
+
+/* The first up probe of names[n] (the one a heuristic uses), or NULL. */
+static const struct probe_spec *first_up(const struct diag_report *r,
+					 const struct config *cfg,
+					 const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (probe_up(r, names[i]))
+			return config_probe_by_name(cfg, names[i]);
+	return NULL;
+}
+
+/* The heuristics of causes.heuristics, each with its probes' rates. */
+static int add_rules(struct diag_report *r, const struct config *cfg)
+{
+	r->rules = calloc(config_rule_count(cfg) + 1, sizeof(*r->rules));
+	if (!r->rules)
+		return -1;
+	for (int i = 0; i < config_rule_count(cfg); i++) {
+		const struct cause_rule *k = config_rule(cfg, i);
+		struct diag_rule *d = &r->rules[r->nrules++];
+		const struct probe_spec *p = first_up(r, cfg, k->probes,
+						      k->nprobes);
+		const struct probe_spec *m = first_up(r, cfg, k->minuses,
+						      k->nminus);
+
+		d->cause = k->cause;
+		if (!p || (k->nminus && !m))
+			continue;
+		d->probe = p->name;
+		d->plus_rate = hits_rate(r, p);
+		d->minus = m ? m->name : NULL;
+		d->minus_rate = m ? hits_rate(r, m) : 0;
+		d->rate = d->plus_rate > d->minus_rate ?
+			  d->plus_rate - d->minus_rate : 0;
+	}
+	return 0;
+}
+
+/* Retransmits: the rate of the heuristic named "retransmits" where the
+ * config has one; RTO and fast from an up probe with a `caller` label. */
+static void add_retransmits(struct diag_report *r, const struct config *cfg)
+{
+	struct diag_retransmits *t = &r->retransmits;
+
+	for (int i = 0; i < r->nrules; i++)
+		if (!strcmp(r->rules[i].cause, "retransmits"))
+			t->rate = r->rules[i].rate;
+	for (int i = 0; i < config_probe_count(cfg) && !t->split; i++) {
+		const struct probe_spec *p = config_probe(cfg, i);
+		bool caller = p->nlabels == 1 && !strcmp(p->labels[0], "caller");
+
+		if (!caller || !p->metric || !probe_up(r, p->name))
+			continue;
+		t->split = true;
+		for (int j = 0; j < diag_samples_count(r->end); j++) {
+			const struct diag_sample *x = diag_samples_at(r->end, j);
+			const char *c = diag_sample_label(x, "caller");
+			double d;
+
+			if (strcmp(x->name, p->metric) || !c)
+				continue;
+			d = diag_delta(r->start, x) / r->duration;
+			*(strstr(c, CALLER_RTO) ? &t->rto : strstr(c, CALLER_FAST)
+			  ? &t->fast : &t->other) += d;
+		}
+	}
+}
+
+/* Whether names[n] lists probe. */
+static bool lists(const char *const *names, int n, const char *probe)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], probe))
+			return true;
+	return false;
+}
+
+/* What probe p being down hides, written to f: its hits and family, the
+ * drop causes, and each heuristic that lists it (with the fallback it
+ * uses, or off). */
+static void write_hides(FILE *f, const struct diag_report *r,
+			const struct config *cfg, const struct probe_spec *p)
+{
+	fprintf(f, "%s %s hits", p->kind == PROBE_FUNCTION ? "function" :
+		"event", p->target);
+	if (p->metric)
+		fprintf(f, ", %s", p->metric);
+	if (config_causes_probe(cfg) && !strcmp(config_causes_probe(cfg),
+						p->name))
+		fputs(", every drop cause", f);
+	for (int i = 0; i < r->nrules; i++) {
+		const struct cause_rule *k = config_rule(cfg, i);
+		const struct diag_rule *d = &r->rules[i];
+
+		if (!lists(k->probes, k->nprobes, p->name) &&
+		    !lists(k->minuses, k->nminus, p->name))
+			continue;
+		if (d->probe)
+			fprintf(f, "; %s uses %s%s%s instead", d->cause,
+				d->probe, d->minus ? " - " : "",
+				d->minus ? d->minus : "");
+		else
+			fprintf(f, "; %s is off", d->cause);
+	}
+}
+
+/* One entry per probe /metrics reports down. */
+static int add_downs(struct diag_report *r, const struct config *cfg,
+		     const char *(*why)(void *ctx, int probe), void *ctx)
+{
+	for (int i = 0; i < diag_samples_count(r->end); i++) {
+		const struct diag_sample *x = diag_samples_at(r->end, i);
+		const char *name = diag_sample_label(x, "probe");
+		int probe = name ? config_probe_index(cfg, name) : -1;
+		struct diag_down *d;
+		size_t len;
+		FILE *f;
+
+		if (strcmp(x->name, PROBE_UP) || x->value != 0 || probe < 0)
+			continue;
+		d = grow(&r->downs, &r->ndowns, sizeof(*d));
+		f = d ? open_memstream(&d->hides, &len) : NULL;
+		if (!f)
+			return -1;
+		d->probe = name;
+		d->why = why ? why(ctx, probe) : NULL;
+		write_hides(f, r, cfg, config_probe(cfg, probe));
+		if (fclose(f))
+			return -1;
+	}
+	return 0;
+}
+
+/* Events the kernel or the readers lost, summed over CPUs and kinds. */
+static void add_lost(struct diag_report *r)
+{
+	for (int i = 0; i < diag_samples_count(r->end); i++) {
+		const struct diag_sample *x = diag_samples_at(r->end, i);
+
+		if (!strcmp(x->name, EVENTS_LOST))
+			r->events_lost += diag_delta(r->start, x);
+	}
+}
+
+/* See diagnose_int.h: one unwind path, which frees the samples too. */
+struct diag_report *diag_report_new(const struct config *cfg,
+				    struct diag_samples *start,
+				    struct diag_samples *end, double duration,
+				    const char *(*why)(void *ctx, int probe),
+				    void *why_ctx)
+{
+	struct diag_report *r = calloc(1, sizeof(*r));
+	struct utsname u;
+
+	if (!r) {
+		diag_samples_free(start);
+		diag_samples_free(end);
+		return NULL;
+	}
+	r->start = start;
+	r->end = end;
+	r->duration = duration > 0 ? duration : 1e-3;
+	snprintf(r->kernel, sizeof(r->kernel), "%s",
+		 uname(&u) ? "unknown" : u.release);
+	if (add_drops(r, cfg) || add_rules(r, cfg) ||
+	    add_downs(r, cfg, why, why_ctx))
+		goto err_free;
+	add_retransmits(r, cfg);
+	add_lost(r);
+	rank(r);
+	return r;
+err_free:
+	diag_report_free(r);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void diag_report_free(struct diag_report *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->ncauses; i++) {
+		for (int j = 0; j < r->causes[i].nreasons; j++)
+			free(r->causes[i].reasons[j].locs);
+		free(r->causes[i].reasons);
+	}
+	for (int i = 0; i < r->ndowns; i++)
+		free(r->downs[i].hides);
+	free(r->causes);
+	free(r->rules);
+	free(r->downs);
+	diag_samples_free(r->start);
+	diag_samples_free(r->end);
+	free(r);
+}
