@@ -20,6 +20,15 @@ static void style(const struct out *o, const char *code)
 		fprintf(o->f, "\033[%sm", code);
 }
 
+/* The first n bytes of s, a control character (a label value may hold
+ * one) shown as '?' so that it cannot break the layout. */
+static void put_clean(const struct out *o, const char *s, int n)
+{
+	for (int i = 0; i < n && s[i]; i++)
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i],
+		      o->f);
+}
+
 /* indent spaces, then s cut to fit width columns ("..." marks a cut),
  * padded to width when pad. */
 static void cell(const struct out *o, int indent, const char *s, int width,
@@ -28,10 +37,9 @@ static void cell(const struct out *o, int indent, const char *s, int width,
 	int room = width - indent, len = (int)strlen(s);
 
 	fprintf(o->f, "%*s", indent, "");
-	if (len > room)
-		fprintf(o->f, "%.*s...", room - 3, s);
-	else
-		fprintf(o->f, "%s%*s", s, pad ? room - len : 0, "");
+	put_clean(o, s, len > room ? room - 3 : len);
+	fprintf(o->f, "%s%*s", len > room ? "..." : "",
+		pad && len < room ? room - len : 0, "");
 }
 
 /* A row: name in the name column, then rate with unit, then the share. */
@@ -62,7 +70,7 @@ static void prose(const struct out *o, int indent, const char *s)
 			col = 0;
 		}
 		fprintf(o->f, col ? " " : "%*s", indent, "");
-		fprintf(o->f, "%.*s", word, s);
+		put_clean(o, s, word);
 		col += (col ? 1 : 0) + word;
 		s += word;
 		s += strspn(s, " ");
