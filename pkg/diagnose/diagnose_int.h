@@ -76,7 +76,7 @@ struct diag_location {
 
 struct diag_reason {
 	const char *reason;
-	double rate;
+	double rate, drops;	/* drops: the count over the duration */
 	struct diag_location *locs;	/* ranked by rate */
 	int nlocs;
 };
@@ -84,6 +84,7 @@ struct diag_reason {
 struct diag_cause {
 	const char *cause;
 	double rate, share;	/* share of all drops, 0..1 */
+	double drops;
 	struct diag_reason *reasons;	/* ranked by rate */
 	int nreasons;
 };

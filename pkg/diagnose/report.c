@@ -49,10 +49,11 @@ static void *find_or_add(void *v, int *n, size_t size, const char *name)
 	return p;
 }
 
-/* Adds rate to cause, reason and location; -1 on ENOMEM. */
+/* Adds n drops to cause, reason and location; -1 on ENOMEM. */
 static int add_drop(struct diag_report *r, const char *cause,
-		    const char *reason, const char *location, double rate)
+		    const char *reason, const char *location, double n)
 {
+	double rate = n / r->duration;
 	struct diag_cause *c = find_or_add(&r->causes, &r->ncauses,
 					   sizeof(*c), cause);
 	struct diag_reason *k = c ? find_or_add(&c->reasons, &c->nreasons,
@@ -63,7 +64,9 @@ static int add_drop(struct diag_report *r, const char *cause,
 	if (!l)
 		return -1;
 	c->rate += rate;
+	c->drops += n;
 	k->rate += rate;
+	k->drops += n;
 	l->rate += rate;
 	r->total += rate;
 	return 0;
@@ -99,8 +102,7 @@ static int add_drops(struct diag_report *r, const struct config *cfg)
 
 		if (d > 0 && add_drop(r, causes_cause_of(cfg, reason, loc),
 				      reason ? reason : "(none)",
-				      loc ? loc : "(unknown)",
-				      d / r->duration))
+				      loc ? loc : "(unknown)", d))
 			return -1;
 	}
 	return 0;

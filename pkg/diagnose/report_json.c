@@ -1,7 +1,8 @@
 /* report_json: the report for scripts, one JSON object:
  * {"kernel", "source", "duration_seconds", "interrupted", "drops_per_second",
- *  "causes": [{cause, rate, share, explanation, next_step,
- *              reasons: [{reason, rate, locations: [{location, rate}]}]}],
+ *  "causes": [{cause, rate, share, drops, explanation, next_step,
+ *              reasons: [{reason, rate, drops,
+ *                         locations: [{location, rate}]}]}],
  *  "retransmits": {rate, rto, fast, other} (rto/fast/other null when
  *  unknown), "heuristics": [{cause, probe, minus, rate}],
  *  "probes_down": [{probe, why, hides}], "events_lost"}
@@ -61,6 +62,7 @@ static void reason(FILE *out, const struct diag_reason *k)
 	field(out, "reason", k->reason);
 	fputc(',', out);
 	numfield(out, "rate", k->rate);
+	fprintf(out, ",\"drops\":%.0f", k->drops);
 	fputs(",\"locations\":[", out);
 	for (int i = 0; i < k->nlocs; i++) {
 		fputs(i ? ",{" : "{", out);
@@ -80,7 +82,7 @@ static void cause(FILE *out, const struct diag_cause *c)
 	numfield(out, "rate", c->rate);
 	fputc(',', out);
 	numfield(out, "share", c->share);
-	fputc(',', out);
+	fprintf(out, ",\"drops\":%.0f,", c->drops);
 	field(out, "explanation", diag_hint_explain(c->cause));
 	fputc(',', out);
 	field(out, "next_step", diag_hint_next(c->cause, c->reasons[0].reason));

@@ -289,7 +289,7 @@ static void test_json(void **state)
 
 	render(f, true, false);
 	congestion = strstr(f->out, "{\"cause\":\"congestion\",\"rate\":60.000,"
-			    "\"share\":0.606,");
+			    "\"share\":0.606,\"drops\":600,");
 	no_listener = strstr(f->out, "{\"cause\":\"no_listener\",\"rate\":30.000");
 	assert_non_null(congestion);
 	assert_non_null(no_listener);
