@@ -23,7 +23,8 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* SIGINT and SIGTERM set stop (no SA_RESTART: a sleep ends early). */
+/* SIGINT, SIGTERM and SIGHUP set stop (no SA_RESTART: a sleep ends
+ * early). */
 static void catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -31,6 +32,7 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* the terminal went away */
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -161,9 +161,10 @@ nf_drops() { sum_of 'ftrace_skb_drops_total{reason="NETFILTER_DROP",'; }
 # nf_delta BASE WANT: waits (10 s at most) for BASE + WANT, and the ring
 # buffer drained; prints the count over BASE.
 nf_delta() {
-	eventually 10 eval '[ $(( $(nf_drops) - $1 )) -ge $2 ]'
+	local base=$1 want=$2
+	eventually 10 eval '[ $(( $(nf_drops) - base )) -ge "$want" ]'
 	wait_drained 10
-	echo $(( $(nf_drops) - $1 ))
+	echo $(( $(nf_drops) - base ))
 }
 N=$((FAST * SECS))
 trig0=$(cat "$TRACEFS/instances/$BASE/events/skb/kfree_skb/trigger")
