@@ -79,6 +79,10 @@ struct diag_reason {
 	double rate, drops;	/* drops: the count over the duration */
 	struct diag_location *locs;	/* ranked by rate */
 	int nlocs;
+	/* The causes probe's other labels (addresses, ports), "name=value
+	 * ...", ranked by rate; none when it has no other label. */
+	struct diag_location *peers;
+	int npeers;
 };
 
 struct diag_cause {
@@ -122,6 +126,8 @@ struct diag_report {
 	int ndowns;
 	double events_lost;
 	struct diag_samples *start, *end;	/* owned */
+	char **owned;		/* strings made for the report (peers) */
+	int nowned;
 };
 
 /* The report of what changed from start to end over duration seconds for

@@ -49,36 +49,101 @@ static void *find_or_add(void *v, int *n, size_t size, const char *name)
 	return p;
 }
 
-/* Adds n drops to cause, reason and location; -1 on ENOMEM. */
-static int add_drop(struct diag_report *r, const char *cause,
-		    const char *reason, const char *location, double n)
-{
-	double rate = n / r->duration;
-	struct diag_cause *c = find_or_add(&r->causes, &r->ncauses,
-					   sizeof(*c), cause);
-	struct diag_reason *k = c ? find_or_add(&c->reasons, &c->nreasons,
-						sizeof(*k), reason) : NULL;
-	struct diag_location *l = k ? find_or_add(&k->locs, &k->nlocs,
-						  sizeof(*l), location) : NULL;
+/* One series of the causes probe that grew: its labels as the report
+ * names them, and its cause. */
+struct drop {
+	const char *cause, *reason, *location;
+	char peer[256];		/* the other labels, "" when none */
+	double n;
+};
 
-	if (!l)
+/* The peer entry named d->peer of k (the string copied into r->owned when
+ * new); NULL on ENOMEM. */
+static struct diag_location *peer_of(struct diag_report *r,
+				     struct diag_reason *k,
+				     const struct drop *d)
+{
+	struct diag_location *l;
+	char **owned;
+
+	for (int i = 0; i < k->npeers; i++)
+		if (!strcmp(k->peers[i].location, d->peer))
+			return &k->peers[i];
+	owned = grow(&r->owned, &r->nowned, sizeof(*owned));
+	if (!owned || !(*owned = strdup(d->peer)))
+		return NULL;
+	l = grow(&k->peers, &k->npeers, sizeof(*l));
+	if (l)
+		l->location = *owned;
+	return l;
+}
+
+/* Adds d to its cause, reason, location and peer; -1 on ENOMEM. */
+static int add_drop(struct diag_report *r, const struct drop *d)
+{
+	double rate = d->n / r->duration;
+	struct diag_cause *c = find_or_add(&r->causes, &r->ncauses,
+					   sizeof(*c), d->cause);
+	struct diag_reason *k = c ? find_or_add(&c->reasons, &c->nreasons,
+						sizeof(*k), d->reason) : NULL;
+	struct diag_location *l = k ? find_or_add(&k->locs, &k->nlocs,
+						  sizeof(*l), d->location) : NULL;
+	struct diag_location *peer = l && *d->peer ? peer_of(r, k, d) : l;
+
+	if (!peer)
 		return -1;
 	c->rate += rate;
-	c->drops += n;
+	c->drops += d->n;
 	k->rate += rate;
-	k->drops += n;
+	k->drops += d->n;
 	l->rate += rate;
+	if (peer != l)
+		peer->rate += rate;
 	r->total += rate;
 	return 0;
 }
 
-/* A label value of the causes probe, NULL when absent or empty. */
-static const char *label_of(const struct diag_sample *x,
-			    const struct probe_spec *p, int label)
+/* A label value of x, NULL when absent or empty. */
+static const char *label_of(const struct diag_sample *x, const char *name)
 {
-	const char *v = label < 0 ? NULL : diag_sample_label(x, p->labels[label]);
+	const char *v = name ? diag_sample_label(x, name) : NULL;
 
 	return v && *v ? v : NULL;
+}
+
+/* The labels of p that are neither its reason nor its location (address
+ * labels, ports, devices), "name=value ..." into d->peer. */
+static void peer_labels(struct drop *d, const struct diag_sample *x,
+			const struct probe_spec *p, int reason, int location)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < p->nlabels; i++) {
+		const char *v = label_of(x, p->labels[i]);
+
+		if (!v || i == reason || i == location ||
+		    len >= sizeof(d->peer))
+			continue;
+		len += snprintf(d->peer + len, sizeof(d->peer) - len, "%s%s=%s",
+				len ? " " : "", p->labels[i], v);
+	}
+}
+
+/* Series x of the causes probe p as a drop. The cause is pkg/causes'
+ * rule; the location counts in it only where causes.locations exist. */
+static void drop_of(struct drop *d, const struct diag_sample *x,
+		    const struct probe_spec *p, const struct config *cfg)
+{
+	int rl = config_reason_label(cfg), ll = config_location_label(cfg);
+	const char *rname = rl < 0 ? NULL : p->labels[rl];
+	const char *lname = ll < 0 ? NULL : p->labels[ll];
+	const char *reason = label_of(x, rname), *loc = label_of(x, lname);
+
+	*d = (struct drop){ .reason = reason ? reason : "(none)",
+			    .location = loc ? loc : "(unknown)" };
+	d->cause = causes_cause_of(cfg, reason, config_location_count(cfg) ?
+				   loc : NULL);
+	peer_labels(d, x, p, rl, ll);
 }
 
 /* Every series of the causes probe's family that grew, into its cause. */
@@ -86,23 +151,20 @@ static int add_drops(struct diag_report *r, const struct config *cfg)
 {
 	int probe = config_reason_probe(cfg);
 	const struct probe_spec *p;
-	int reason_label = config_reason_label(cfg), loc_label = -1;
+	struct drop d;
 
 	if (probe < 0)
 		probe = config_location_probe(cfg);
 	if (probe < 0 || !(p = config_probe(cfg, probe))->metric)
 		return 0;
-	if (config_location_count(cfg))
-		loc_label = config_location_label(cfg);
 	for (int i = 0; i < diag_samples_count(r->end); i++) {
 		const struct diag_sample *x = diag_samples_at(r->end, i);
-		double d = strcmp(x->name, p->metric) ? 0 : diag_delta(r->start, x);
-		const char *reason = label_of(x, p, reason_label);
-		const char *loc = label_of(x, p, loc_label);
 
-		if (d > 0 && add_drop(r, causes_cause_of(cfg, reason, loc),
-				      reason ? reason : "(none)",
-				      loc ? loc : "(unknown)", d))
+		if (strcmp(x->name, p->metric))
+			continue;
+		drop_of(&d, x, p, cfg);
+		d.n = diag_delta(r->start, x);
+		if (d.n > 0 && add_drop(r, &d))
 			return -1;
 	}
 	return 0;
@@ -141,9 +203,14 @@ static void rank(struct diag_report *r)
 		c->share = r->total > 0 ? c->rate / r->total : 0;
 		qsort(c->reasons, c->nreasons, sizeof(*c->reasons),
 		      by_reason_rate);
-		for (int j = 0; j < c->nreasons; j++)
-			qsort(c->reasons[j].locs, c->reasons[j].nlocs,
-			      sizeof(*c->reasons[j].locs), by_location_rate);
+		for (int j = 0; j < c->nreasons; j++) {
+			struct diag_reason *k = &c->reasons[j];
+
+			qsort(k->locs, k->nlocs, sizeof(*k->locs),
+			      by_location_rate);
+			qsort(k->peers, k->npeers, sizeof(*k->peers),
+			      by_location_rate);
+		}
 	}
 }
 
@@ -351,12 +418,17 @@ void diag_report_free(struct diag_report *r)
 	if (!r)
 		return;
 	for (int i = 0; i < r->ncauses; i++) {
-		for (int j = 0; j < r->causes[i].nreasons; j++)
+		for (int j = 0; j < r->causes[i].nreasons; j++) {
 			free(r->causes[i].reasons[j].locs);
+			free(r->causes[i].reasons[j].peers);
+		}
 		free(r->causes[i].reasons);
 	}
 	for (int i = 0; i < r->ndowns; i++)
 		free(r->downs[i].hides);
+	for (int i = 0; i < r->nowned; i++)
+		free(r->owned[i]);
+	free(r->owned);
 	free(r->causes);
 	free(r->rules);
 	free(r->downs);

@@ -2,7 +2,8 @@
  * {"kernel", "source", "duration_seconds", "interrupted", "drops_per_second",
  *  "causes": [{cause, rate, share, drops, explanation, next_step,
  *              reasons: [{reason, rate, drops,
- *                         locations: [{location, rate}]}]}],
+ *                         locations: [{location, rate}],
+ *                         peers: [{peer, rate}]}]}],
  *  "retransmits": {rate, rto, fast, other} (rto/fast/other null when
  *  unknown), "heuristics": [{cause, probe, minus, rate}],
  *  "probes_down": [{probe, why, hides}], "events_lost"}
@@ -56,6 +57,21 @@ static void numfield(FILE *out, const char *key, double v)
 	number(out, v);
 }
 
+/* ,"key":[{"name":..., "rate":...}, ...] */
+static void named_rates(FILE *out, const char *key, const char *name,
+			const struct diag_location *v, int n)
+{
+	fprintf(out, ",\"%s\":[", key);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? ",{" : "{", out);
+		field(out, name, v[i].location);
+		fputc(',', out);
+		numfield(out, "rate", v[i].rate);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
 static void reason(FILE *out, const struct diag_reason *k)
 {
 	fputc('{', out);
@@ -63,15 +79,9 @@ static void reason(FILE *out, const struct diag_reason *k)
 	fputc(',', out);
 	numfield(out, "rate", k->rate);
 	fprintf(out, ",\"drops\":%.0f", k->drops);
-	fputs(",\"locations\":[", out);
-	for (int i = 0; i < k->nlocs; i++) {
-		fputs(i ? ",{" : "{", out);
-		field(out, "location", k->locs[i].location);
-		fputc(',', out);
-		numfield(out, "rate", k->locs[i].rate);
-		fputc('}', out);
-	}
-	fputs("]}", out);
+	named_rates(out, "locations", "location", k->locs, k->nlocs);
+	named_rates(out, "peers", "peer", k->peers, k->npeers);
+	fputc('}', out);
 }
 
 static void cause(FILE *out, const struct diag_cause *c)

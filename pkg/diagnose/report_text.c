@@ -138,6 +138,11 @@ static void cause(const struct out *o, const struct diag_cause *c, int rank)
 			snprintf(line, sizeof(line), "at %s", k->locs[j].location);
 			row(o, 6, line, k->locs[j].rate, "drops/s", -1);
 		}
+		for (int j = 0; j < k->npeers && j < TOP_LOCATIONS; j++) {
+			snprintf(line, sizeof(line), "peer %s",
+				 k->peers[j].location);
+			row(o, 6, line, k->peers[j].rate, "drops/s", -1);
+		}
 	}
 }
 

@@ -374,6 +374,46 @@ static void test_text_layout(void **state)
 	free(long_loc);
 }
 
+/* A causes probe with address labels: each reason's peers, ranked, the
+ * reason and location labels left out of them; no location classifies
+ * (no causes.locations), yet the location is shown. */
+static void test_peers(void **state)
+{
+	static const char peer_yaml[] =
+		"probes:\n"
+		"  - name: drops\n"
+		"    tracepoint: skb:kfree_skb\n"
+		"    metric: d_total\n"
+		"    labels: [reason, daddr, location, dport]\n"
+		"causes:\n"
+		"  probe: drops\n"
+		"  classes:\n"
+		"    no_listener: [NO_SOCKET]\n";
+	struct config *cfg = config_parse("p.yaml", peer_yaml, stderr);
+	struct diag_report *r;
+	const struct diag_reason *k;
+
+	(void)state;
+	assert_non_null(cfg);
+	r = diag_report_new(cfg, diag_samples_parse(""), diag_samples_parse(
+		"d_total{reason=\"NO_SOCKET\",daddr=\"10.0.0.1\",location=\"f\",dport=\"53\"} 10\n"
+		"d_total{reason=\"NO_SOCKET\",daddr=\"fd00::2\",location=\"f\",dport=\"9\"} 30\n"
+		"d_total{reason=\"NO_SOCKET\",daddr=\"\",location=\"g\",dport=\"9\"} 5\n"),
+		5, NULL, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->ncauses, 1);
+	k = &r->causes[0].reasons[0];
+	assert_int_equal(k->nlocs, 2);
+	assert_string_equal(k->locs[0].location, "f");
+	assert_int_equal(k->npeers, 3);
+	assert_string_equal(k->peers[0].location, "daddr=fd00::2 dport=9");
+	assert_true(k->peers[0].rate == 6);
+	assert_string_equal(k->peers[1].location, "daddr=10.0.0.1 dport=53");
+	assert_string_equal(k->peers[2].location, "dport=9");
+	diag_report_free(r);
+	config_free(cfg);
+}
+
 /* A bad URL and a closed port: NULL with the reason. */
 static void test_http_errors(void **state)
 {
@@ -401,6 +441,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_layout, setup,
 						teardown),
+		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_http_errors),
 	};
 
