@@ -12,11 +12,8 @@
 #include <sys/utsname.h>
 
 #include "causes/causes.h"
+#include "collect/collect.h"
 
-#define HITS_FUNCTION "ftrace_function_hits_total"
-#define HITS_EVENT "ftrace_event_hits_total"
-#define PROBE_UP "ftrace_exporter_probe_up"
-#define EVENTS_LOST "ftrace_exporter_events_lost_total"
 
 /* The callers of tcp_retransmit_skb (the `caller` label): RTO and fast. */
 #define CALLER_RTO "tcp_retransmit_timer"
@@ -217,21 +214,20 @@ static void rank(struct diag_report *r)
 /* True when /metrics reports probe p up. */
 static bool probe_up(const struct diag_report *r, const char *p)
 {
-	return diag_samples_value(r->end, PROBE_UP, "probe", p) == 1;
+	return diag_samples_value(r->end, COLLECT_PROBE_UP, "probe", p) == 1;
 }
 
-/* Hits per second of probe p (its hits series, as pkg/collect writes
- * them: function=TARGET or event=SYSTEM:EVENT). */
+/* Hits per second of probe p (its hits series, as pkg/collect names
+ * it). */
 static double hits_rate(const struct diag_report *r, const struct probe_spec *p)
 {
 	struct diag_sample x = { .nlabels = 1 };
-	char event[256];
 	const struct diag_sample *end;
+	char value[512];
 
-	snprintf(event, sizeof(event), "%s:%s", p->system, p->event);
-	x.name = p->kind == PROBE_FUNCTION ? HITS_FUNCTION : HITS_EVENT;
-	x.lname[0] = p->kind == PROBE_FUNCTION ? "function" : "event";
-	x.lvalue[0] = p->kind == PROBE_FUNCTION ? p->target : event;
+	if (collect_hits_series(p, &x.name, &x.lname[0], value, sizeof(value)))
+		return 0;
+	x.lvalue[0] = value;
 	end = diag_samples_find(r->end, &x);
 	return end ? diag_delta(r->start, end) / r->duration : 0;
 }
@@ -354,7 +350,7 @@ static int add_downs(struct diag_report *r, const struct config *cfg,
 		size_t len;
 		FILE *f;
 
-		if (strcmp(x->name, PROBE_UP) || x->value != 0 || probe < 0)
+		if (strcmp(x->name, COLLECT_PROBE_UP) || x->value != 0 || probe < 0)
 			continue;
 		d = grow(&r->downs, &r->ndowns, sizeof(*d));
 		f = d ? open_memstream(&d->hides, &len) : NULL;
@@ -375,7 +371,7 @@ static void add_lost(struct diag_report *r)
 	for (int i = 0; i < diag_samples_count(r->end); i++) {
 		const struct diag_sample *x = diag_samples_at(r->end, i);
 
-		if (!strcmp(x->name, EVENTS_LOST))
+		if (!strcmp(x->name, COLLECT_EVENTS_LOST))
 			r->events_lost += diag_delta(r->start, x);
 	}
 }
