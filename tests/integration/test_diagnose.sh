@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Checks of issue 12 (`ftrace_exporter diagnose`), with real kernel drops
 # in two network namespaces this test creates (A, and B behind a veth
-# pair; IPv6), on the default config. Run it under the host lock
-# (flock /tmp/fte-host.lock): it counts kernel drops.
+# pair; IPv6). The scenarios use the default config with its drops
+# probe filtered to IPv6 (other traffic on the host stays out of the
+# ranking) in instance fte_test_diag; the exporter beside runs the default
+# config itself. Run it under the host lock (flock /tmp/fte-host.lock): it
+# counts kernel drops.
 #  1. Scenarios, each in text and JSON: UDP to a closed port (NO_SOCKET ->
 #     no_listener), a never-read socket with a tiny SO_RCVBUF
 #     (SOCKET_RCVBUFF -> congestion), an nftables drop in B (NETFILTER_DROP
@@ -15,7 +18,11 @@
 . "$(dirname "$0")/lib.sh"
 UDPSINK=${UDPSINK:-$ROOT/build/tools/udpsink}
 CFG=$ROOT/config/default.yaml
-BASE=ftrace_exporter	# the default config's instance
+SCEN_CFG=$TMP/scenarios.yaml
+# The config diagnose runs with and its instance name (its own instances
+# are BASE_diag_PID).
+DCFG=$SCEN_CFG
+BASE=fte_test_diag
 NS_A=fte_diag_a_$$
 NS_B=fte_diag_b_$$
 ADDR_A=fd00:fe12::1
@@ -70,7 +77,7 @@ probe_groups() {
 # waits (5 s at most) for its instance, unless --from is among FLAGS.
 start_diag() {
 	local out=$1; shift
-	"$EXPORTER" diagnose --config.file="$CFG" "$@" >"$out" 2>"$out.err" &
+	"$EXPORTER" diagnose --config.file="$DCFG" "$@" >"$out" 2>"$out.err" &
 	DIAG_PID=$!
 	PIDS+=("$DIAG_PID")
 	case "$*" in *--from=*) return 0 ;; esac
@@ -112,6 +119,7 @@ scenario() {
 		local want=${*:i+1:1} got
 		if [ "$fmt" = json ]; then got=$(top_json "$out" "$i")
 		else got=$(top_text "$out" $((i + 1))); fi
+		[ "$got" = "$want" ] || sed 's/^/# /' "$out"	# why, in the log
 		check "$name ($fmt): rank $((i + 1)) is '$want' (got '$got')" \
 			[ "$got" = "$want" ]
 	done
@@ -120,6 +128,11 @@ scenario() {
 }
 
 mount_tracefs
+sed -e "s/^  instance: ftrace_exporter /  instance: $BASE /" \
+	-e "s/^    mode: auto/&\n    filter: 'protocol == 34525'   # ETH_P_IPV6/" \
+	"$CFG" >"$SCEN_CFG"
+grep -q "instance: $BASE " "$SCEN_CFG" && grep -q 'protocol == 34525' "$SCEN_CFG" ||
+	{ not_ok "scenario config"; finish; exit 1; }
 make_netns || { not_ok "cannot create namespaces"; finish; exit 1; }
 ip netns exec "$NS_A" "$UDPSINK" ::1 7777 1 600 >"$TMP/sink.out" &
 PIDS+=($!)
@@ -143,7 +156,7 @@ done
 share=$(jq '.causes[0].share' "$TMP/two_at_once.json")
 check "two at once: the bigger's share near $FAST/($FAST+$SLOW) (got $share)" \
 	awk -v s="$share" 'BEGIN { exit !(s > 0.7 && s < 0.85) }'
-cp "$TMP/two_at_once.text" "$TMP/example.txt"	# for the README
+sed 's/^/# /' "$TMP/two_at_once.text"	# the report, in the log (README)
 check "text: every line fits 80 columns" \
 	awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$TMP/two_at_once.text"
 check "text in a pipe: no escape codes" \
@@ -152,7 +165,8 @@ check "probes down shown (the host refuses the function tracer)" \
 	[ "$(jq '[.probes_down[].probe] | index("tcp_sendmsg") != null' \
 		"$TMP/two_at_once.json")" = true ]
 
-# 2. Beside an exporter on the default config.
+# 2. Beside an exporter on the default config, diagnose on it too.
+DCFG=$CFG BASE=ftrace_exporter
 INSTANCE=$BASE
 start_exporter "$CFG" || { finish; exit 1; }
 # NETFILTER_DROP drops the exporter counted (every location: 6.18 drops
