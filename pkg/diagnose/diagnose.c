@@ -1,8 +1,8 @@
 /* diagnose: the subcommand's order: flags, the config, the two /metrics
  * texts (run.c tracing, or from.c a running exporter), the report in the
- * asked format. SIGINT and SIGTERM set a flag that ends the wait early;
- * the run then unwinds through its normal teardown and the partial report
- * is printed. */
+ * asked format. SIGINT, SIGTERM and SIGHUP set a flag that ends the wait
+ * early; the run then unwinds through its normal teardown and the partial
+ * report is printed. */
 #include "diagnose/diagnose.h"
 #include "diagnose/diagnose_int.h"
 

@@ -13,7 +13,8 @@
 /* Runs the subcommand (argv[0] is "diagnose"). The exit status: 0 when it
  * ran, whatever it found; 1 with a message on stderr when it could not
  * (no tracefs, no permission, bad config, bad or unreachable URL); 2 for
- * bad flags; 130 when interrupted (the partial report is printed). */
+ * bad flags; 130 when interrupted by SIGINT, SIGTERM or SIGHUP (the
+ * partial report is printed). */
 int diagnose_main(int argc, char **argv);
 
 #endif

@@ -156,8 +156,8 @@ void diag_report_json(const struct diag_report *r, FILE *out);
 /* Writes s as a JSON string (quoted, escaped). */
 void diag_json_string(FILE *out, const char *s);
 
-/* run.c and from.c: the two /metrics texts. stop is set by SIGINT or
- * SIGTERM: the wait ends early and everything made is removed. progress:
+/* run.c and from.c: the two /metrics texts. stop is set by SIGINT,
+ * SIGTERM or SIGHUP: the wait ends early and everything made is removed. progress:
  * a live line on stdout (a terminal). 0, or -1 with a message on stderr. */
 struct diag_run {
 	const struct diag_flags *flags;

@@ -9,7 +9,7 @@
  * line's) under the lock the ticker holds, and orders the teardown as the
  * exporter does: tracing off, generation stopped (readers drain), session
  * closed (instance and kprobe group removed), generation freed. Every exit
- * path, SIGINT and SIGTERM included, goes through that teardown.
+ * path, SIGINT, SIGTERM and SIGHUP included, goes through that teardown.
  */
 #include "diagnose/diagnose_int.h"
 
@@ -32,6 +32,8 @@ struct tracer {
 	struct generation_env env;
 	struct collect_status status;
 	struct expo *expo;
+	struct config *orphan;	/* the session's config when no generation
+				 * took it: freed after the session */
 	pthread_mutex_t lock;
 };
 
@@ -121,8 +123,9 @@ static void say_why(const char *what, const char *instance, int err)
 		" (tracing needs root, or CAP_SYS_ADMIN)" : "");
 }
 
-/* The instance and its generation, tracing on. Takes cfg. -1 with a
- * message; what was made is then for tracer_close(). */
+/* The instance and its generation, tracing on. Takes cfg (the generation
+ * does, or t->orphan until the session is closed). -1 with a message;
+ * what was made is then for tracer_close(). */
 static int tracer_open(struct tracer *t, const struct diag_flags *f,
 		       struct config *cfg)
 {
@@ -137,7 +140,7 @@ static int tracer_open(struct tracer *t, const struct diag_flags *f,
 	t->gen = generation_new(cfg, &t->env);
 	if (!t->gen) {
 		say_why("build the probes of", config_path(cfg), errno);
-		config_free(cfg);
+		t->orphan = cfg;
 		return -1;
 	}
 	if (generation_start(t->gen, &t->lock) || session_start(t->session)) {
@@ -157,8 +160,10 @@ static void tracer_close(struct tracer *t)
 		generation_stop(t->gen);
 	session_close(t->session);
 	generation_free(t->gen);
+	config_free(t->orphan);
 	t->session = NULL;
 	t->gen = NULL;
+	t->orphan = NULL;
 }
 
 /* Keeps why each probe of the generation is down, for the report. */
@@ -169,8 +174,8 @@ static int keep_why(struct diag_run *run, const struct generation *g)
 	run->nwhy = pstate_count(st);
 	run->why = calloc(run->nwhy + 1, sizeof(*run->why));
 	for (int i = 0; run->why && i < run->nwhy; i++)
-		if (!pstate_up(st, i) &&
-		    !(run->why[i] = strdup(pstate_why(st, i))))
+		if (!pstate_up(st, i) && !(run->why[i] = strdup(
+			pstate_why(st, i) ? pstate_why(st, i) : "down")))
 			return -1;
 	return run->why ? 0 : -1;
 }
