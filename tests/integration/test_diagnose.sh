@@ -243,6 +243,14 @@ err_case "unreachable URL" "refused" --config.file="$CFG" \
 	--from=http://127.0.0.1:1/metrics --duration=1s
 err_case "no tracefs" "cannot make tracefs instance" --config.file="$CFG" \
 	--tracefs.path="$TMP" --duration=1s
+# Not root: as nobody, from the repository (readable by all).
+rc=0
+(cd "$ROOT" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$EXPORTER" diagnose --config.file=config/default.yaml --duration=1s) \
+	>"$TMP/err.out" 2>"$TMP/err.err" || rc=$?
+check "not root: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "not root: says it needs root" grep -q "tracing needs root" "$TMP/err.err"
+check "not root: prints no report" [ ! -s "$TMP/err.out" ]
 
 # 4. Stale instances: of a dead PID removed, of a live one kept.
 true & dead=$!; wait "$dead"
