@@ -17,6 +17,7 @@
 
 static volatile sig_atomic_t stop;
 
+/* Async-signal-safe: only sets the flag the wait polls. */
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -101,6 +102,7 @@ static int report(struct diag_run *run, const struct config *cfg)
 	return 0;
 }
 
+/* Frees what run.c or from.c left in run (not run itself). */
 static void run_free(struct diag_run *run)
 {
 	for (int i = 0; i < run->nwhy; i++)
@@ -110,6 +112,8 @@ static void run_free(struct diag_run *run)
 	free(run->end);
 }
 
+/* See diagnose.h: the config is loaded (and valid) before tracefs is
+ * touched; the run owns its texts, the report borrows the config. */
 int diagnose_main(int argc, char **argv)
 {
 	struct diag_flags f;

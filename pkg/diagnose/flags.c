@@ -59,6 +59,7 @@ int diag_duration_parse(const char *s, double *seconds)
 	return 0;
 }
 
+/* The message for a bad flag value, then the usage; exit status 2. */
 static int bad_flag(FILE *errs, const char *what, const char *value)
 {
 	fprintf(errs, "ftrace_exporter diagnose: bad %s: %s\n%s", what, value,

@@ -78,6 +78,7 @@ static const char *lookup(const struct hint *table, int n, const char *key)
 
 #define LOOKUP(table, key) lookup(table, sizeof(table) / sizeof(*table), key)
 
+/* See diagnose_int.h: static strings, never NULL. */
 const char *diag_hint_explain(const char *cause)
 {
 	const char *s = LOOKUP(explain, cause);
@@ -85,6 +86,7 @@ const char *diag_hint_explain(const char *cause)
 	return s ? s : "A cause named by the config's causes section.";
 }
 
+/* The reason's own step where there is one, else the cause's. */
 const char *diag_hint_next(const char *cause, const char *reason)
 {
 	const char *s = LOOKUP(next_reason, reason);
@@ -94,6 +96,7 @@ const char *diag_hint_next(const char *cause, const char *reason)
 	return s ? s : "See the reasons and locations below.";
 }
 
+/* A heuristic's meaning, by its cause name. */
 const char *diag_hint_rule(const char *cause)
 {
 	const char *s = LOOKUP(rules, cause);

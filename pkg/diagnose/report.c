@@ -167,26 +167,17 @@ static int add_drops(struct diag_report *r, const struct config *cfg)
 	return 0;
 }
 
-static int by_cause_rate(const void *a, const void *b)
-{
-	const struct diag_cause *x = a, *y = b;
-
-	return (x->rate < y->rate) - (x->rate > y->rate);
-}
-
-static int by_reason_rate(const void *a, const void *b)
-{
-	const struct diag_reason *x = a, *y = b;
-
-	return (x->rate < y->rate) - (x->rate > y->rate);
-}
-
-static int by_location_rate(const void *a, const void *b)
-{
-	const struct diag_location *x = a, *y = b;
-
-	return (x->rate < y->rate) - (x->rate > y->rate);
-}
+/* qsort comparators, the highest rate first. */
+#define BY_RATE(fn, type)						\
+	static int fn(const void *a, const void *b)			\
+	{								\
+		const type *x = a, *y = b;				\
+									\
+		return (x->rate < y->rate) - (x->rate > y->rate);	\
+	}
+BY_RATE(by_cause_rate, struct diag_cause)
+BY_RATE(by_reason_rate, struct diag_reason)
+BY_RATE(by_location_rate, struct diag_location)
 
 /* Ranks causes, their reasons and locations by rate (stable order of
  * first sight on ties is not needed: rates differ or do not matter) and
@@ -270,32 +261,41 @@ static int add_rules(struct diag_report *r, const struct config *cfg)
 	return 0;
 }
 
-/* Retransmits: the rate of the heuristic named "retransmits" where the
- * config has one; RTO and fast from an up probe with a `caller` label. */
-static void add_retransmits(struct diag_report *r, const struct config *cfg)
+/* RTO, fast and other retransmits from the family of p (labelled by the
+ * calling function). */
+static void add_split(struct diag_report *r, const struct probe_spec *p)
 {
 	struct diag_retransmits *t = &r->retransmits;
 
+	t->split = true;
+	for (int j = 0; j < diag_samples_count(r->end); j++) {
+		const struct diag_sample *x = diag_samples_at(r->end, j);
+		const char *c = diag_sample_label(x, "caller");
+		double d;
+
+		if (strcmp(x->name, p->metric) || !c)
+			continue;
+		d = diag_delta(r->start, x) / r->duration;
+		*(strstr(c, CALLER_RTO) ? &t->rto : strstr(c, CALLER_FAST)
+		  ? &t->fast : &t->other) += d;
+	}
+}
+
+/* Retransmits: the rate of the heuristic named "retransmits" where the
+ * config has one; RTO and fast from an up probe whose one label is
+ * `caller`. */
+static void add_retransmits(struct diag_report *r, const struct config *cfg)
+{
 	for (int i = 0; i < r->nrules; i++)
 		if (!strcmp(r->rules[i].cause, "retransmits"))
-			t->rate = r->rules[i].rate;
-	for (int i = 0; i < config_probe_count(cfg) && !t->split; i++) {
+			r->retransmits.rate = r->rules[i].rate;
+	for (int i = 0; i < config_probe_count(cfg); i++) {
 		const struct probe_spec *p = config_probe(cfg, i);
-		bool caller = p->nlabels == 1 && !strcmp(p->labels[0], "caller");
 
-		if (!caller || !p->metric || !probe_up(r, p->name))
-			continue;
-		t->split = true;
-		for (int j = 0; j < diag_samples_count(r->end); j++) {
-			const struct diag_sample *x = diag_samples_at(r->end, j);
-			const char *c = diag_sample_label(x, "caller");
-			double d;
-
-			if (strcmp(x->name, p->metric) || !c)
-				continue;
-			d = diag_delta(r->start, x) / r->duration;
-			*(strstr(c, CALLER_RTO) ? &t->rto : strstr(c, CALLER_FAST)
-			  ? &t->fast : &t->other) += d;
+		if (p->nlabels == 1 && !strcmp(p->labels[0], "caller") &&
+		    p->metric && probe_up(r, p->name)) {
+			add_split(r, p);
+			return;
 		}
 	}
 }
@@ -409,6 +409,8 @@ err_free:
 	return NULL;
 }
 
+/* Frees r, its lists, the strings it made and both texts; NULL is a
+ * no-op. */
 void diag_report_free(struct diag_report *r)
 {
 	if (!r)

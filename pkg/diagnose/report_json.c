@@ -50,6 +50,7 @@ static void field(FILE *out, const char *key, const char *s)
 	diag_json_string(out, s);
 }
 
+/* "key": number */
 static void numfield(FILE *out, const char *key, double v)
 {
 	diag_json_string(out, key);
@@ -72,6 +73,7 @@ static void named_rates(FILE *out, const char *key, const char *name,
 	fputc(']', out);
 }
 
+/* One reason with its locations and peers. */
 static void reason(FILE *out, const struct diag_reason *k)
 {
 	fputc('{', out);
@@ -84,6 +86,7 @@ static void reason(FILE *out, const struct diag_reason *k)
 	fputc('}', out);
 }
 
+/* One cause with its hints and reasons. */
 static void cause(FILE *out, const struct diag_cause *c)
 {
 	fputc('{', out);
@@ -115,6 +118,7 @@ static void maybe(FILE *out, const char *key, bool known, double v)
 		fputs("null", out);
 }
 
+/* The retransmits object; the split null where unknown. */
 static void retransmits(FILE *out, const struct diag_retransmits *t)
 {
 	fputs("\"retransmits\":{", out);
@@ -125,6 +129,7 @@ static void retransmits(FILE *out, const struct diag_retransmits *t)
 	fputc('}', out);
 }
 
+/* The heuristics; probe and rate null for one that is off. */
 static void rules(FILE *out, const struct diag_report *r)
 {
 	fputs(",\"heuristics\":[", out);
@@ -143,6 +148,7 @@ static void rules(FILE *out, const struct diag_report *r)
 	fputc(']', out);
 }
 
+/* The probes down; why null where not known (--from). */
 static void downs(FILE *out, const struct diag_report *r)
 {
 	fputs(",\"probes_down\":[", out);

@@ -14,6 +14,7 @@ struct out {
 	bool colour;
 };
 
+/* An ANSI SGR code, on a terminal only. */
 static void style(const struct out *o, const char *code)
 {
 	if (o->colour)
@@ -78,6 +79,7 @@ static void prose(const struct out *o, int indent, const char *s)
 	fputc('\n', o->f);
 }
 
+/* A blank line, then s in bold. */
 static void heading(const struct out *o, const char *s)
 {
 	fputc('\n', o->f);
@@ -106,6 +108,7 @@ static void verdict(const struct out *o, const struct diag_report *r)
 	fputc('\n', o->f);
 }
 
+/* Kernel, duration and source, wrapped. */
 static void header(const struct out *o, const struct diag_report *r)
 {
 	char line[512];
@@ -146,6 +149,7 @@ static void cause(const struct out *o, const struct diag_cause *c, int rank)
 	}
 }
 
+/* All retransmits, then RTO and fast where the caller is counted. */
 static void retransmits(const struct out *o, const struct diag_report *r)
 {
 	const struct diag_retransmits *t = &r->retransmits;
@@ -190,6 +194,7 @@ static void picture(const struct out *o, const struct diag_report *r)
 	}
 }
 
+/* Each probe the kernel refused, why, and what that hides. */
 static void downs(const struct out *o, const struct diag_report *r)
 {
 	char line[1024];

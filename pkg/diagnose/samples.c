@@ -124,6 +124,7 @@ err_free:
 	return NULL;
 }
 
+/* NULL is a no-op. */
 void diag_samples_free(struct diag_samples *s)
 {
 	if (!s)
@@ -133,6 +134,7 @@ void diag_samples_free(struct diag_samples *s)
 	free(s);
 }
 
+/* Accessors: see diagnose_int.h. Samples live as long as s. */
 int diag_samples_count(const struct diag_samples *s)
 {
 	return s->n;
@@ -167,6 +169,7 @@ static bool same_series(const struct diag_sample *a,
 	return true;
 }
 
+/* A linear search: a diagnosis runs it once per series of the end text. */
 const struct diag_sample *diag_samples_find(const struct diag_samples *s,
 					    const struct diag_sample *x)
 {
@@ -176,6 +179,7 @@ const struct diag_sample *diag_samples_find(const struct diag_samples *s,
 	return NULL;
 }
 
+/* name{label="value"} looked up as a one-label sample. */
 double diag_samples_value(const struct diag_samples *s, const char *name,
 			  const char *label, const char *value)
 {
@@ -186,6 +190,7 @@ double diag_samples_value(const struct diag_samples *s, const char *name,
 	return y ? y->value : 0;
 }
 
+/* end - start, or end after a restart (see diagnose_int.h). */
 double diag_delta(const struct diag_samples *start,
 		  const struct diag_sample *x)
 {
@@ -196,6 +201,7 @@ double diag_delta(const struct diag_samples *start,
 	return x->value - y->value;
 }
 
+/* Every sample called name, whatever its labels. */
 double diag_samples_sum(const struct diag_samples *s, const char *name)
 {
 	double sum = 0;
