@@ -30,17 +30,30 @@ static void put_clean(const struct out *o, const char *s, int n)
 		      o->f);
 }
 
-/* indent spaces, then s cut to fit width columns ("..." marks a cut),
- * padded to width when pad. */
+/* The columns the first n bytes of s take: one per UTF-8 character. */
+static int columns(const char *s, int n)
+{
+	int w = 0;
+
+	for (int i = 0; i < n && s[i]; i++)
+		w += (s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* indent spaces, then s cut to fit width columns ("..." marks a cut, made
+ * at a UTF-8 character's start), padded to width when pad. */
 static void cell(const struct out *o, int indent, const char *s, int width,
 		 bool pad)
 {
-	int room = width - indent, len = (int)strlen(s);
+	int room = width - indent, n = (int)strlen(s);
+	bool cut = columns(s, n) > room;
 
+	while (cut && (columns(s, n) > room - 3 || (s[n] & 0xc0) == 0x80))
+		n--;
 	fprintf(o->f, "%*s", indent, "");
-	put_clean(o, s, len > room ? room - 3 : len);
-	fprintf(o->f, "%s%*s", len > room ? "..." : "",
-		pad && len < room ? room - len : 0, "");
+	put_clean(o, s, n);
+	fprintf(o->f, "%s%*s", cut ? "..." : "",
+		pad ? room - columns(s, n) - (cut ? 3 : 0) : 0, "");
 }
 
 /* A row: name in the name column, then rate with unit, then the share. */

@@ -308,7 +308,8 @@ static void test_json(void **state)
 		assert_true((unsigned char)*p >= 0x20 || *p == '\n');
 }
 
-/* Characters of line [s, e) as a terminal shows them (escapes left out). */
+/* Columns of line [s, e) as a terminal shows them: escapes left out,
+ * one per UTF-8 character. */
 static int shown_width(const char *s, const char *e)
 {
 	int w = 0;
@@ -318,7 +319,7 @@ static int shown_width(const char *s, const char *e)
 			s += strcspn(s, "m") + 1;
 			continue;
 		}
-		w++;
+		w += (*s & 0xc0) != 0x80;
 		s++;
 	}
 	return w;
@@ -360,7 +361,18 @@ static void test_text_layout(void **state)
 	memset(long_loc, 'f', 300);
 	long_loc[300] = '\0';
 	l->location = long_loc;	/* cut to its column, "..." at the end */
+	/* UTF-8 names, short and long: aligned by characters, cut whole */
+	f->r->causes[0].reasons[0].locs[1].location = "\xc3\xa9t\xc3\xa9";
+	f->r->causes[2].reasons[0].locs[0].location =
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
 	render(f, false, false);
+	assert_non_null(strstr(f->out, "at \xc3\xa9t\xc3\xa9 "));
+	assert_non_null(strstr(f->out, "\xc3\xa9\xc3\xa9..."));
 	check_layout(f->out);
 	assert_null(strchr(f->out, '\033'));
 	assert_non_null(strstr(f->out, "fff...  "));
