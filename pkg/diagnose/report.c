@@ -179,25 +179,32 @@ BY_RATE(by_cause_rate, struct diag_cause)
 BY_RATE(by_reason_rate, struct diag_reason)
 BY_RATE(by_location_rate, struct diag_location)
 
-/* Ranks causes, their reasons and locations by rate (stable order of
- * first sight on ties is not needed: rates differ or do not matter) and
- * sets the shares. */
+/* qsort() of n elements; none or one (maybe no array at all) is left. */
+static void sort(void *v, int n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
+/* Ranks causes, their reasons, locations and peers by rate, and sets the
+ * shares. */
 static void rank(struct diag_report *r)
 {
-	qsort(r->causes, r->ncauses, sizeof(*r->causes), by_cause_rate);
+	sort(r->causes, r->ncauses, sizeof(*r->causes), by_cause_rate);
 	for (int i = 0; i < r->ncauses; i++) {
 		struct diag_cause *c = &r->causes[i];
 
 		c->share = r->total > 0 ? c->rate / r->total : 0;
-		qsort(c->reasons, c->nreasons, sizeof(*c->reasons),
-		      by_reason_rate);
+		sort(c->reasons, c->nreasons, sizeof(*c->reasons),
+		     by_reason_rate);
 		for (int j = 0; j < c->nreasons; j++) {
 			struct diag_reason *k = &c->reasons[j];
 
-			qsort(k->locs, k->nlocs, sizeof(*k->locs),
-			      by_location_rate);
-			qsort(k->peers, k->npeers, sizeof(*k->peers),
-			      by_location_rate);
+			sort(k->locs, k->nlocs, sizeof(*k->locs),
+			     by_location_rate);
+			sort(k->peers, k->npeers, sizeof(*k->peers),
+			     by_location_rate);
 		}
 	}
 }
