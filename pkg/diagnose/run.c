@@ -2,7 +2,8 @@
  * on a tracefs instance of its own: the config's instance name with
  * "_diag_<pid>", so never a running exporter's, and its kprobes in the
  * private group named after it. The /metrics text of that generation is
- * taken when tracing starts and after it stopped and drained.
+ * taken just before tracing starts and after it stopped and drained, so
+ * their difference is every event the instance recorded.
  *
  * DESIGN: the generation's readers and causes ticker run on their own
  * threads; this thread takes the start and end texts (and the progress
@@ -123,7 +124,8 @@ static void say_why(const char *what, const char *instance, int err)
 		" (tracing needs root, or CAP_SYS_ADMIN)" : "");
 }
 
-/* The instance and its generation, tracing on. Takes cfg (the generation
+/* The instance and its generation, readers running, tracing still off.
+ * Takes cfg (the generation
  * does, or t->orphan until the session is closed). -1 with a message;
  * what was made is then for tracer_close(). */
 static int tracer_open(struct tracer *t, const struct diag_flags *f,
@@ -143,11 +145,23 @@ static int tracer_open(struct tracer *t, const struct diag_flags *f,
 		t->orphan = cfg;
 		return -1;
 	}
-	if (generation_start(t->gen, &t->lock) || session_start(t->session)) {
-		say_why("start tracing in", config_instance(cfg), errno);
+	if (generation_start(t->gen, &t->lock)) {
+		say_why("start reading", config_instance(cfg), errno);
 		return -1;
 	}
 	return 0;
+}
+
+/* Tracing on, after the start text: every event the instance records is
+ * in the difference. The time it started, or -1 with a message. */
+static double tracer_start(struct tracer *t)
+{
+	if (session_start(t->session)) {
+		say_why("start tracing in", config_instance(
+			generation_config(t->gen)), errno);
+		return -1;
+	}
+	return causes_now();
 }
 
 /* Tracing off, readers drained, instance and kprobe group removed, all
@@ -215,8 +229,10 @@ int diag_run_trace(struct diag_run *run)
 		goto out;
 	run->start = tracer_text(&t);
 	if (run->start) {
-		double t0 = causes_now();
+		double t0 = tracer_start(&t);
 
+		if (t0 < 0)
+			goto out;
 		diag_wait(run, run->progress ? tracer_drops : NULL, &t);
 		ret = tracer_finish(&t, run, t0);
 	}

@@ -53,6 +53,8 @@ make_netns() {
 diag_instances() { ls "$TRACEFS/instances" | grep "^${BASE}_diag_" || true; }
 instance_up() { [ -d "$TRACEFS/instances/${BASE}_diag_$1" ]; }
 instance_gone() { ! instance_up "$1"; }
+# tracing PID: true once PID's diagnose instance traces.
+tracing() { [ "$(cat "$TRACEFS/instances/${BASE}_diag_$1/tracing_on" 2>/dev/null)" = 1 ]; }
 # probe_groups: kprobe or event-probe groups of diagnose instances.
 probe_groups() {
 	grep -c "fte_${BASE//_/__}__diag_" "$TRACEFS/dynamic_events" 2>/dev/null ||
@@ -60,14 +62,15 @@ probe_groups() {
 }
 
 # start_diag OUT FLAGS...: diagnose in the background; sets DIAG_PID and
-# waits (5 s at most) for its instance, unless --from is among FLAGS.
+# waits (5 s at most) for its instance to trace, unless --from is among
+# FLAGS.
 start_diag() {
 	local out=$1; shift
 	"$EXPORTER" diagnose --config.file="$DCFG" "$@" >"$out" 2>"$out.err" &
 	DIAG_PID=$!
 	PIDS+=("$DIAG_PID")
 	case "$*" in *--from=*) return 0 ;; esac
-	eventually 5 instance_up "$DIAG_PID"
+	eventually 5 tracing "$DIAG_PID"
 }
 
 # flood NS ADDR PORT RATE: SECS seconds of paced UDP in namespace NS, in
@@ -122,7 +125,7 @@ grep -q "instance: $BASE " "$SCEN_CFG" && grep -q 'protocol == 34525' "$SCEN_CFG
 make_netns || { not_ok "cannot create namespaces"; finish; exit 1; }
 ip netns exec "$NS" "$UDPSINK" ::1 7777 1 600 >"$TMP/sink.out" &
 PIDS+=($!)
-eventually 5 grep -q ready "$TMP/sink.out" || not_ok "udpsink not ready"
+eventually 5 grep -qs ready "$TMP/sink.out" || not_ok "udpsink not ready"
 
 # 1. Scenarios.
 floods() { flood "$NS" ::1 9 "$FAST"; wait "$FLOOD_PID"; }
