@@ -212,8 +212,8 @@ static void downs(const struct out *o, const struct diag_report *r)
 {
 	char line[1024];
 
-	snprintf(line, sizeof(line), "Probes the kernel refused: %d",
-		 r->ndowns);
+	snprintf(line, sizeof(line), "Probes the kernel refused: %d probe%s",
+		 r->ndowns, r->ndowns == 1 ? "" : "s");
 	heading(o, line);
 	for (int i = 0; i < r->ndowns; i++) {
 		const struct diag_down *d = &r->downs[i];
