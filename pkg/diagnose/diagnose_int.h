@@ -140,6 +140,9 @@ struct diag_report *diag_report_new(const struct config *cfg,
 				    const char *(*why)(void *ctx, int probe),
 				    void *why_ctx);
 void diag_report_free(struct diag_report *r);
+/* The causes probe whose family the drops are read from (the reason
+ * probe, else the location probe), NULL when cfg has none with a family. */
+const struct probe_spec *diag_drops_probe(const struct config *cfg);
 
 /* hints.c: the seed's terms for a cause, a reason, a heuristic. */
 const char *diag_hint_explain(const char *cause);

@@ -143,18 +143,25 @@ static void drop_of(struct drop *d, const struct diag_sample *x,
 	peer_labels(d, x, p, rl, ll);
 }
 
-/* Every series of the causes probe's family that grew, into its cause. */
-static int add_drops(struct diag_report *r, const struct config *cfg)
+/* See diagnose_int.h. */
+const struct probe_spec *diag_drops_probe(const struct config *cfg)
 {
 	int probe = config_reason_probe(cfg);
-	const struct probe_spec *p;
-	struct drop d;
 
 	if (probe < 0)
 		probe = config_location_probe(cfg);
-	if (probe < 0 || !(p = config_probe(cfg, probe))->metric)
-		return 0;
-	for (int i = 0; i < diag_samples_count(r->end); i++) {
+	if (probe < 0 || !config_probe(cfg, probe)->metric)
+		return NULL;
+	return config_probe(cfg, probe);
+}
+
+/* Every series of the causes probe's family that grew, into its cause. */
+static int add_drops(struct diag_report *r, const struct config *cfg)
+{
+	const struct probe_spec *p = diag_drops_probe(cfg);
+	struct drop d;
+
+	for (int i = 0; p && i < diag_samples_count(r->end); i++) {
 		const struct diag_sample *x = diag_samples_at(r->end, i);
 
 		if (strcmp(x->name, p->metric))

@@ -56,14 +56,11 @@ static char *tracer_text(struct tracer *t)
 static double tracer_drops(void *ctx)
 {
 	struct tracer *t = ctx;
-	const struct config *cfg = generation_config(t->gen);
-	int probe = config_reason_probe(cfg);
-	char *text = tracer_text(t);
+	const struct probe_spec *p = diag_drops_probe(generation_config(t->gen));
+	char *text = p ? tracer_text(t) : NULL;
 	struct diag_samples *s = text ? diag_samples_parse(text) : NULL;
-	double n = 0;
+	double n = s ? diag_samples_sum(s, p->metric) : 0;
 
-	if (s && probe >= 0 && config_probe(cfg, probe)->metric)
-		n = diag_samples_sum(s, config_probe(cfg, probe)->metric);
 	diag_samples_free(s);
 	free(text);
 	return n;
