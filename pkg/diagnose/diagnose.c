@@ -37,10 +37,12 @@ static void catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* The live line: elapsed of total seconds and, when known, drops. */
-static void progress(double elapsed, double total, double drops)
+/* The live line: elapsed of total seconds and, when known (drops >= 0),
+ * the drops so far. */
+static void progress(const char *what, double elapsed, double total,
+		     double drops)
 {
-	printf("\r\033[2Ktracing %.0f s of %.0f s", elapsed, total);
+	printf("\r\033[2K%s %.0f s of %.0f s", what, elapsed, total);
 	if (drops >= 0)
 		printf(", %.0f drops so far", drops);
 	printf(" (Ctrl-C ends early)");
@@ -57,7 +59,8 @@ double diag_wait(struct diag_run *run, double (*sample)(void *ctx),
 
 	while (!stop && (now = causes_now()) - t0 < run->flags->duration) {
 		if (run->progress && now - shown >= 1) {
-			progress(now - t0, run->flags->duration,
+			progress(run->flags->from ? "watching" : "tracing",
+				 now - t0, run->flags->duration,
 				 sample ? sample(ctx) : -1);
 			shown = now;
 		}
@@ -128,6 +131,7 @@ int diagnose_main(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	catch_signals();
+	run.cfg = cfg;
 	run.progress = !f.json && isatty(STDOUT_FILENO);
 	ret = f.from ? diag_run_from(&run) : diag_run_trace(&run);
 	if (!ret)

@@ -164,6 +164,7 @@ void diag_json_string(FILE *out, const char *s);
  * a live line on stdout (a terminal). 0, or -1 with a message on stderr. */
 struct diag_run {
 	const struct diag_flags *flags;
+	const struct config *cfg;	/* the config as loaded (from.c) */
 	volatile sig_atomic_t *stop;
 	bool progress;
 	char *start, *end;	/* malloc'd /metrics texts */

@@ -167,6 +167,33 @@ static int get(const char *url, char **text)
 	return *text ? 0 : -1;
 }
 
+/* The drops of the causes probe's family in one GET of url (-1 when the
+ * GET fails or the config has no such family). */
+static double drops_now(const char *url, const struct config *cfg)
+{
+	const struct probe_spec *p = diag_drops_probe(cfg);
+	char err[256], *text = p ? diag_http_get(url, err, sizeof(err)) : NULL;
+	struct diag_samples *s = text ? diag_samples_parse(text) : NULL;
+	double n = s ? diag_samples_sum(s, p->metric) : -1;
+
+	diag_samples_free(s);
+	free(text);
+	return n;
+}
+
+/* The progress line's figure: drops since the start text. */
+static double from_drops(void *ctx)
+{
+	const struct diag_run *run = ctx;
+	struct diag_samples *s = diag_samples_parse(run->start);
+	const struct probe_spec *p = diag_drops_probe(run->cfg);
+	double base = s && p ? diag_samples_sum(s, p->metric) : 0;
+	double now = drops_now(run->flags->from, run->cfg);
+
+	diag_samples_free(s);
+	return now < 0 ? -1 : now - base;
+}
+
 /* See diagnose_int.h: start, wait, end. */
 int diag_run_from(struct diag_run *run)
 {
@@ -177,7 +204,7 @@ int diag_run_from(struct diag_run *run)
 	if (get(url, &run->start))
 		return -1;
 	t0 = causes_now();
-	diag_wait(run, NULL, NULL);
+	diag_wait(run, run->progress ? from_drops : NULL, run);
 	run->duration = causes_now() - t0;
 	return get(url, &run->end);
 }

@@ -7,7 +7,9 @@
 #  1. Terminal, with UDP to a closed port in a namespace of its own while
 #     it traces: a live progress line, erased before the report; colour;
 #     the verdict first; every line fits 80 columns; rates aligned; exit 0.
-#  2. Pipe: no escape codes, no progress line, the same verdict first.
+#  2. --from a running exporter under the terminal: the progress line
+#     counts the exporter's drops (UDP to a closed port again).
+#  3. Pipe: no escape codes, no progress line, the same verdict first.
 . "$(dirname "$0")/lib.sh"
 SESSION=fte_diag_tty_$$
 CFG=$TMP/tty.yaml
@@ -69,9 +71,25 @@ aligned() { awk '
 	END { exit bad || !w }' "$TMP/tty.txt"; }
 aligned || sed 's/^/# /' "$TMP/tty.txt"	# why, in the log
 check "terminal: rates aligned" aligned
+
+# 2. --from, under the same terminal.
+INSTANCE=$BASE
+start_exporter "$CFG" || { finish; exit 1; }
+tmux send-keys -t "$SESSION" "clear; $EXPORTER diagnose --config.file=$CFG \
+--duration=4s --from=http://127.0.0.1:$PORT/metrics; echo FROM_EXIT=\$?" Enter
+check "--from: a live progress line" \
+	eventually 10 pane_has '^watching [0-9]+ s of 4 s, 0 drops so far'
+ip netns exec "$NS" "$UDPFLOOD" ::1 9 2000 32 2000 >/dev/null ||
+	not_ok "flood in $NS"
+check "--from: the progress line counts the exporter's drops" \
+	eventually 5 pane_has '^watching [0-9]+ s of 4 s, [1-9][0-9]* drops so far'
+check "--from: exit 0" eventually 10 pane_has '^FROM_EXIT=0'
+check "--from: no_listener first" eventually 2 pane_has '^ 1\. no_listener '
+stop_exporter
+INSTANCE=
 tmux kill-session -t "$SESSION"
 
-# 2. In a pipe.
+# 3. In a pipe.
 "$EXPORTER" diagnose --config.file="$CFG" --duration=1s | cat >"$TMP/pipe.txt"
 check "pipe: exit 0" [ "${PIPESTATUS[0]}" -eq 0 ]
 check "pipe: no escape codes" eval '! grep -q $'"'"'\033'"'"' "$TMP/pipe.txt"'
