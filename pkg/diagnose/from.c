@@ -34,6 +34,8 @@ static int url_parse(const char *s, struct url *u)
 		return -1;
 	end = host + strcspn(host, "/");
 	port = memchr(host, *host == '[' ? ']' : ':', end - host);
+	if (!port && *host == '[')
+		return -1;	/* [v6 without its ] */
 	if (!port)
 		port = end;
 	hlen = port - host;

@@ -438,6 +438,14 @@ static void test_http_errors(void **state)
 	assert_null(diag_http_get("http://127.0.0.1:1/metrics", err,
 				  sizeof(err)));
 	assert_non_null(strstr(err, "refused"));
+	assert_null(diag_http_get("http://[::1]:1", err, sizeof(err)));
+	assert_non_null(strstr(err, "refused"));	/* parsed: dialled */
+	assert_null(diag_http_get("http://[::1:1/", err, sizeof(err)));
+	assert_non_null(strstr(err, "bad URL"));
+	assert_null(diag_http_get("http://h:/", err, sizeof(err)));
+	assert_non_null(strstr(err, "bad URL"));
+	assert_null(diag_http_get("http://h:1234567/", err, sizeof(err)));
+	assert_non_null(strstr(err, "bad URL"));
 }
 
 int main(void)
