@@ -51,6 +51,9 @@ static int url_parse(const char *s, struct url *u)
 	snprintf(u->port, sizeof(u->port), "%.*s", port < end ?
 		 (int)(end - port - 1) : 2, port < end ? port + 1 : "80");
 	snprintf(u->path, sizeof(u->path), "%s", *end ? end : "/metrics");
+	if (u->port[strspn(u->port, "0123456789")] || atoi(u->port) < 1 ||
+	    atoi(u->port) > 65535)
+		return -1;	/* a port is a number, 1 to 65535 */
 	return 0;
 }
 
