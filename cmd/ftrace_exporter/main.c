@@ -8,12 +8,13 @@
 
 #include "exporter.h"
 #include "config/config.h"
+#include "diagnose/diagnose.h"
 #include "generation/generation.h"
 #include "log/log.h"
 #include "webcfg/webcfg.h"
 
 static const char usage[] =
-	"Usage: ftrace_exporter [flags]\n"
+	"Usage: ftrace_exporter [flags] | diagnose [--help]\n"
 	"Exports Linux ftrace events (packet drops, function hits) as\n"
 	"Prometheus metrics.\n\n"
 	"  --config.file=PATH          probe list (default config/default.yaml)\n"
@@ -125,6 +126,8 @@ static void wait_signals(struct pipeline *p, const sigset_t *set)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "diagnose"))	/* pkg/diagnose */
+		return diagnose_main(argc - 1, argv + 1);
 	struct flags f = {
 		.config_file = "config/default.yaml",
 		.listen = ":9435",

@@ -114,6 +114,14 @@ bool causes_have_locations(const struct causes *c);
  * kernel. */
 void causes_check_reasons(const struct config *cfg, const struct parser *p,
 			  FILE *errs);
+/* The cause of a drop whose causes-probe labels read reason (NULL: the
+ * kernel gives none) and location (NULL: causes.locations not in use), by
+ * the rule above: the reason's class, else for a drop without a reason or
+ * with NOT_SPECIFIED the location's, else "other". The ticker applies the
+ * same rule to raw codes and addresses; `diagnose` to label values read
+ * from /metrics. A string owned by cfg, or CAUSES_OTHER. */
+const char *causes_cause_of(const struct config *cfg, const char *reason,
+			    const char *location);
 /* CLOCK_MONOTONIC in seconds: the clock causes_tick()/causes_rates() use. */
 double causes_now(void);
 

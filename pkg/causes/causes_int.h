@@ -54,6 +54,13 @@ struct causes {
 void causes_sample(struct causes *c);
 /* Index of the cause named name, or c->other (sample.c). */
 int cause_index(const struct causes *c, const char *name);
+/* The steps of causes_cause_of() (sample.c): a reason's cause or the
+ * marker causes_by_location, and a location's cause. */
+extern const char causes_by_location[];
+const char *causes_reason_cause(const struct config *cfg, const char *reason,
+				bool locations);
+const char *causes_location_cause(const struct config *cfg,
+				  const char *function);
 /* Clears the per-code cache. */
 void causes_cache_reset(struct causes *c);
 /* The cause of drop address addr: causes.locations names the function the

@@ -77,12 +77,10 @@ static void loc_cache_put(struct loc_cache *lc, uint64_t a, int cause)
 static int lookup(const struct causes *c, uint64_t addr)
 {
 	char name[LABEL_VALUE_MAX];
-	const struct cause_location *l;
 
 	parser_render_value(c->parser, c->drops_probe, c->location_label,
 			    addr, name, sizeof(name));
-	l = config_location_of(c->cfg, name);
-	return l ? cause_index(c, l->cause) : c->other;
+	return cause_index(c, causes_location_cause(c->cfg, name));
 }
 
 int location_cause(struct causes *c, uint64_t addr)

@@ -15,20 +15,59 @@ int cause_index(const struct causes *c, const char *name)
 	return c->other;
 }
 
-/* The cause a reason name is mapped to by causes.classes; for a drop the
- * kernel did not explain, CAUSE_BY_LOCATION when locations are in use;
- * else other. */
-static int class_of(const struct causes *c, const char *reason)
+/* The marker causes_reason_cause() returns for "classify by location". */
+const char causes_by_location[] = "(by location)";
+
+/* The one place of the rule (causes.h): the cause causes.classes gives
+ * reason; for a drop without a reason or with NOT_SPECIFIED,
+ * causes_by_location when locations classify; else other. */
+const char *causes_reason_cause(const struct config *cfg, const char *reason,
+				bool locations)
 {
-	const struct cause_class *k = reason ? config_class_of(c->cfg, reason)
+	const struct cause_class *k = reason ? config_class_of(cfg, reason)
 					     : NULL;
 
 	if (k)
-		return cause_index(c, k->cause);
-	if (reason && !strcmp(reason, CAUSES_UNSPECIFIED) &&
-	    c->location_label >= 0)
+		return k->cause;
+	if (locations && (!reason || !strcmp(reason, CAUSES_UNSPECIFIED)))
+		return causes_by_location;
+	return CAUSES_OTHER;
+}
+
+/* The cause causes.locations gives the function a location label names,
+ * else other. */
+const char *causes_location_cause(const struct config *cfg,
+				  const char *function)
+{
+	const struct cause_location *l = config_location_of(cfg, function);
+
+	return l ? l->cause : CAUSES_OTHER;
+}
+
+/* See causes.h: the ticker's rule, applied to label values as /metrics
+ * shows them. */
+const char *causes_cause_of(const struct config *cfg, const char *reason,
+			    const char *location)
+{
+	const char *cause = causes_reason_cause(cfg, reason, location != NULL);
+
+	if (cause == causes_by_location)
+		return causes_location_cause(cfg, location);
+	return cause;
+}
+
+/* The index of the cause of a reason name (an unknown code: NULL, other),
+ * or CAUSE_BY_LOCATION. */
+static int class_of(const struct causes *c, const char *reason)
+{
+	const char *cause;
+
+	if (!reason)
+		return c->other;
+	cause = causes_reason_cause(c->cfg, reason, c->location_label >= 0);
+	if (cause == causes_by_location)
 		return CAUSE_BY_LOCATION;
-	return c->other;
+	return cause_index(c, cause);
 }
 
 /* The cause of a raw reason code; unknown codes and unmapped names are

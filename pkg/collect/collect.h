@@ -47,6 +47,19 @@ struct collect_src {
 };
 
 struct collect;
+struct probe_spec;
+
+/* Family names that readers of /metrics (`diagnose`) look up. */
+#define COLLECT_FUNCTION_HITS "ftrace_function_hits_total"
+#define COLLECT_EVENT_HITS "ftrace_event_hits_total"
+#define COLLECT_PROBE_UP "ftrace_exporter_probe_up"
+#define COLLECT_EVENTS_LOST "ftrace_exporter_events_lost_total"
+
+/* The series that reports p's hits: its family (COLLECT_FUNCTION_HITS or
+ * COLLECT_EVENT_HITS) returned, its one label's name in *label and value
+ * (the function, or "system:event") in buf. -1 when buf is too small. */
+int collect_hits_series(const struct probe_spec *p, const char **family,
+			const char **label, char *buf, size_t size);
 
 /* Builds the families of src (src is copied, what it points to is
  * borrowed). NULL with errno (ENOMEM). */

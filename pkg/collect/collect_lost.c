@@ -20,7 +20,7 @@ int collect_lost(void *ctx, struct expo *w)
 	const struct collect *c = ctx;
 	struct cpu_stats st;
 
-	if (expo_family(w, "ftrace_exporter_events_lost_total", EXPO_COUNTER,
+	if (expo_family(w, COLLECT_EVENTS_LOST, EXPO_COUNTER,
 			"Trace events lost before the exporter read them, by "
 			"CPU and kind (overrun, dropped, missed)."))
 		return -1;

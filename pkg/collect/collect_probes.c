@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "collect/collect_int.h"
 #include "expose/merge.h"
@@ -31,15 +32,30 @@ static int build_functions(struct collect *c)
 	return 0;
 }
 
+/* See collect.h: the one place the hits series of a probe is named. */
+int collect_hits_series(const struct probe_spec *p, const char **family,
+			const char **label, char *buf, size_t size)
+{
+	bool function = p->kind == PROBE_FUNCTION;
+	int len = function ? snprintf(buf, size, "%s", p->target)
+			   : snprintf(buf, size, "%s:%s", p->system, p->event);
+
+	*family = function ? COLLECT_FUNCTION_HITS : COLLECT_EVENT_HITS;
+	*label = function ? "function" : "event";
+	return len < 0 || (size_t)len >= size ? -1 : 0;
+}
+
 /* Row r: probe i reports its event, labelled "system:event"; -1 on
  * ENOMEM. */
 static int event_row(struct collect_row *r, const struct probe_spec *p, int i)
 {
+	const char *family, *label;
+	char buf[512];
+
 	r->probe = i;
-	if (asprintf(&r->owned, "%s:%s", p->system, p->event) < 0) {
-		r->owned = NULL;
+	if (collect_hits_series(p, &family, &label, buf, sizeof(buf)) ||
+	    !(r->owned = strdup(buf)))
 		return -1;
-	}
 	r->label = r->owned;
 	return 0;
 }
@@ -207,11 +223,11 @@ int collect_probes(void *ctx, struct expo *w)
 	const struct collect *c = ctx;
 	int ret = 0;
 
-	if (expo_family(w, "ftrace_function_hits_total", EXPO_COUNTER,
+	if (expo_family(w, COLLECT_FUNCTION_HITS, EXPO_COUNTER,
 			"Function-tracer hits, by traced function."))
 		return -1;
 	write_hits(c, c->functions, c->nfunctions, "function", w);
-	if (expo_family(w, "ftrace_event_hits_total", EXPO_COUNTER,
+	if (expo_family(w, COLLECT_EVENT_HITS, EXPO_COUNTER,
 			"Tracepoint and kprobe hits, by event."))
 		return -1;
 	write_hits(c, c->events, c->nevents, "event", w);

@@ -89,7 +89,7 @@ int collect_self(void *ctx, struct expo *w)
 			"A metric with a constant '1' value labelled by version."))
 		return -1;
 	expo_sample1(w, "version", FTE_VERSION, 1);
-	if (expo_family(w, "ftrace_exporter_probe_up", EXPO_GAUGE,
+	if (expo_family(w, COLLECT_PROBE_UP, EXPO_GAUGE,
 			"1 when the kernel accepted the probe and it is counting."))
 		return -1;
 	per_probe(s, w, probe_up);

@@ -62,6 +62,20 @@ void config_free(struct config *cfg)
 	free(cfg);
 }
 
+/* Appends ctx->instance_suffix to the instance name, before the kprobe
+ * group is named after it (cfg_parse_probes). */
+static void rename_instance(struct cfg_ctx *ctx)
+{
+	const char *s = cfg_printf(ctx, "%s%s", ctx->cfg->instance,
+				   ctx->instance_suffix);
+
+	if (s && strlen(s) > CFG_INSTANCE_MAX)
+		yamldoc_err_at(ctx->yd, 1, 1, "instance name \"%s\" is longer "
+			       "than %d characters", s, CFG_INSTANCE_MAX);
+	if (s)
+		ctx->cfg->instance = s;
+}
+
 /* Walks the top-level mapping, sections in dependency order (a
  * yamldoc_walk_fn on a struct cfg_ctx). */
 static void parse_root(void *arg, yaml_node_t *root)
@@ -78,6 +92,8 @@ static void parse_root(void *arg, yaml_node_t *root)
 		return;
 	if (kv[TOP_TRACING].val)
 		cfg_parse_tracing(ctx, kv[TOP_TRACING].val);
+	if (ctx->instance_suffix)
+		rename_instance(ctx);
 	if (kv[TOP_LIMITS].val)
 		cfg_parse_limits(ctx, kv[TOP_LIMITS].val);
 	cfg_parse_probes(ctx, root, kv[TOP_PROBES].val);
@@ -100,9 +116,10 @@ static void set_defaults(struct config *cfg)
  * config_free(), or NULL with errno set (EINVAL: problems were printed to
  * errs; ENOMEM; or why the file could not be read, printed too). */
 static struct config *parse(const char *path, const char *text,
-			     const struct config *prev, FILE *errs)
+			     const struct config *prev, const char *suffix,
+			     FILE *errs)
 {
-	struct cfg_ctx ctx = { 0 };
+	struct cfg_ctx ctx = { .instance_suffix = suffix };
 	int err = ENOMEM;
 
 	ctx.cfg = calloc(1, sizeof(*ctx.cfg));
@@ -133,7 +150,7 @@ err_free:
  * problem to errs ("FILE: reason" when the file cannot be read). */
 struct config *config_load(const char *path, FILE *errs)
 {
-	return parse(path, NULL, NULL, errs);
+	return parse(path, NULL, NULL, NULL, errs);
 }
 
 /* config_load() for a hot reload: also links each probe to the probe of
@@ -141,7 +158,16 @@ struct config *config_load(const char *path, FILE *errs)
 struct config *config_load_after(const char *path, const struct config *prev,
 				 FILE *errs)
 {
-	return parse(path, NULL, prev, errs);
+	return parse(path, NULL, prev, NULL, errs);
+}
+
+/* config_load() with suffix appended to tracing.instance, so the kprobe
+ * group is named after the new name too: a second tracer of the same config
+ * (`ftrace_exporter diagnose`) in an instance of its own. */
+struct config *config_load_renamed(const char *path, const char *suffix,
+				   FILE *errs)
+{
+	return parse(path, NULL, NULL, suffix, errs);
 }
 
 /* Parses YAML text (not NULL); path only names the source in messages.
@@ -149,7 +175,7 @@ struct config *config_load_after(const char *path, const struct config *prev,
  * set (EINVAL: problems were printed to errs; ENOMEM). */
 struct config *config_parse(const char *path, const char *text, FILE *errs)
 {
-	return parse(path, text, NULL, errs);
+	return parse(path, text, NULL, NULL, errs);
 }
 
 const char *config_path(const struct config *cfg)

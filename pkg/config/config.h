@@ -78,6 +78,10 @@ struct config;
 struct config *config_load(const char *path, FILE *errs);
 struct config *config_load_after(const char *path, const struct config *prev,
 				 FILE *errs);
+/* config_load() with suffix appended to tracing.instance (and so to the
+ * kprobe group): an instance of its own for a second tracer of the config. */
+struct config *config_load_renamed(const char *path, const char *suffix,
+				   FILE *errs);
 struct config *config_parse(const char *path, const char *text, FILE *errs);
 void config_free(struct config *cfg);
 

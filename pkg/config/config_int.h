@@ -57,6 +57,7 @@ struct config {
 struct cfg_ctx {
 	struct config *cfg;
 	struct yamldoc *yd;
+	const char *instance_suffix;	/* appended to tracing.instance, or NULL */
 };
 
 /* What a valid name looks like: first char, other chars, max length (0:

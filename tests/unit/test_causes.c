@@ -512,6 +512,41 @@ static void test_locations_6_18(void **state)
 	env_free(e);
 }
 
+/* causes_cause_of(), the rule on label values (`diagnose` reads them from
+ * /metrics): the reason's class wins; a drop without a reason or with
+ * NOT_SPECIFIED goes by its location when locations are in use (location
+ * not NULL); everything else is other. */
+static void test_cause_of_labels(void **state)
+{
+	static const char yaml[] =
+		"probes:\n"
+		"  - {name: drops, tracepoint: skb:kfree_skb, "
+		"labels: [reason, location]}\n"
+		"causes:\n"
+		"  classes:\n"
+		"    no_listener: [NO_SOCKET]\n"
+		"  locations:\n"
+		"    policy: [nf_hook_slow]\n";
+	struct config *cfg = config_parse("t.yaml", yaml, stderr);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(causes_cause_of(cfg, "NO_SOCKET", "nf_hook_slow"),
+			    "no_listener");
+	assert_string_equal(causes_cause_of(cfg, "NOT_SPECIFIED",
+					    "nf_hook_slow"), "policy");
+	assert_string_equal(causes_cause_of(cfg, NULL, "nf_hook_slow"),
+			    "policy");
+	assert_string_equal(causes_cause_of(cfg, "NOT_SPECIFIED", "foo"),
+			    CAUSES_OTHER);
+	assert_string_equal(causes_cause_of(cfg, "NOT_SPECIFIED", NULL),
+			    CAUSES_OTHER);
+	assert_string_equal(causes_cause_of(cfg, "TCP_CLOSE", "nf_hook_slow"),
+			    CAUSES_OTHER);
+	assert_string_equal(causes_cause_of(cfg, NULL, NULL), CAUSES_OTHER);
+	config_free(cfg);
+}
+
 /* Probes for the fallback tests: a and b stand for a function probe and
  * its tracepoint fallback, c and d likewise for the minus side. */
 static const char fallback_yaml[] =
@@ -588,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_clamp),
 		cmocka_unit_test(test_dominant),
 		cmocka_unit_test(test_reasons_6_18),
+		cmocka_unit_test(test_cause_of_labels),
 		cmocka_unit_test(test_same_series_on_every_cpu),
 		cmocka_unit_test(test_heuristic),
 		cmocka_unit_test(test_no_reason_5_10),

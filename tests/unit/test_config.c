@@ -334,6 +334,38 @@ static void test_load_file(void **state)
 	free(errs);
 }
 
+/* config_load_renamed(): the instance and its kprobe group get the
+ * suffix (a diagnose run's own), the rest is the file's; a name made too
+ * long is an error. */
+static void test_load_renamed(void **state)
+{
+	static const char yaml[] =
+		"tracing: {instance: my.inst}\n"
+		"probes:\n"
+		"  - {name: k, kprobe: tcp_sendmsg}\n";
+	char path[] = "/tmp/test_config_XXXXXX", suffix[80];
+	FILE *null = fopen("/dev/null", "w");
+	struct config *cfg;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (int)strlen(yaml));
+	close(fd);
+	cfg = config_load_renamed(path, "_diag_42", stderr);
+	assert_non_null(cfg);
+	assert_string_equal(config_instance(cfg), "my.inst_diag_42");
+	assert_string_equal(config_kprobe_group(cfg), "fte_my_dinst__diag__42");
+	assert_string_equal(config_probe(cfg, 0)->system,
+			    config_kprobe_group(cfg));
+	config_free(cfg);
+	memset(suffix, 'x', sizeof(suffix) - 1);
+	suffix[sizeof(suffix) - 1] = '\0';
+	assert_null(config_load_renamed(path, suffix, null));
+	fclose(null);
+	unlink(path);
+}
+
 static void test_load_missing(void **state)
 {
 	struct config *cfg;
@@ -1037,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_null_errs),
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_kprobe_group),
+		cmocka_unit_test(test_load_renamed),
 		cmocka_unit_test(test_size_and_depth_limits),
 	};
 
