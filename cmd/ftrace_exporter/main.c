@@ -20,15 +20,12 @@ static const char usage[] =
 	"  --config.file=PATH          probe list (default config/default.yaml)\n"
 	"  --web.listen-address=ADDR   [HOST]:PORT to listen on (default :9435)\n"
 	"  --web.telemetry-path=PATH   path of the metrics (default /metrics)\n"
-	"  --web.config.file=PATH      TLS, client certificates, basic auth and\n"
-	"                              headers, in exporter-toolkit's format\n"
-	"  --web.enable-lifecycle      allow POST /-/reload (default: off, 403);\n"
-	"                              SIGHUP reloads either way\n"
+	"  --web.config.file=PATH      TLS, basic auth, headers (exporter-toolkit)\n"
+	"  --web.enable-lifecycle      allow POST /-/reload (SIGHUP always works)\n"
 	"  --tracefs.path=DIR          tracefs mount (default: found by libtracefs)\n"
 	"  --log.level=LEVEL           debug, info, warn or error (default info)\n"
 	"  --log.format=FORMAT         logfmt or json (default logfmt)\n"
-	"  --check-config              validate the config against this kernel\n"
-	"                              (and the web config, when given)\n"
+	"  --check-config              check the config (and web config) on this kernel\n"
 	"  --version                   print the version\n"
 	"  --help                      print this help\n";
 
