@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "kbtf/kbtf.h"
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 #include "tracefs/tracefs.h"
@@ -660,6 +661,63 @@ static void test_open_on_plain_dir_fails_and_leaves_nothing(void **state)
 	config_free(cfg);
 }
 
+/* The skb event probe's fetch arguments: device and netns dereference the
+ * skb with the offsets given, in the order asked; labels no fetch argument
+ * can compute are left out. */
+static void test_eprobe_fetchargs_use_given_offsets(void **state)
+{
+	static const char *const labels[] = { "netns", "daddr", "device" };
+	struct kbtf_skb l = { .dev = { 16, 8 }, .dev_name = { 280, 16 },
+			      .dev_nd_net = { 264, 8 }, .net_inum = { 176, 4 } };
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "netns=+176(+264(+16($skbaddr))):u32 "
+			    "device=+280(+16($skbaddr)):string");
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  buf, 20), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels + 1, 1,
+						  buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* The host's own BTF gives the offsets: the device's name is at
+ * net_device.name behind sk_buff.dev. */
+static void test_eprobe_fetchargs_from_host_btf(void **state)
+{
+	static const char *const labels[] = { "device" };
+	struct kbtf *b = kbtf_open(KBTF_VMLINUX);
+	const char *missing = NULL;
+	struct kbtf_field dev, name;
+	struct kbtf_skb l;
+	char buf[256], want[64];
+
+	(void)state;
+	if (!b)
+		skip();
+	assert_int_equal(kbtf_skb_layout(b, &l, &missing), 0);
+	assert_int_equal(kbtf_member(b, "sk_buff", "dev", &dev), 0);
+	assert_int_equal(kbtf_member(b, "net_device", "name", &name), 0);
+	kbtf_free(b);
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 1,
+						  buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "device=+%u(+%u($skbaddr)):string",
+		 name.off, dev.off);
+	assert_string_equal(buf, want);
+}
+
+static void test_eprobe_derivable_labels(void **state)
+{
+	(void)state;
+	assert_true(session_eprobe_label_derivable("device"));
+	assert_true(session_eprobe_label_derivable("netns"));
+	assert_false(session_eprobe_label_derivable("daddr"));
+	assert_false(session_eprobe_label_derivable("reason"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int main(void)
@@ -693,6 +751,9 @@ int main(void)
 		T(test_stats_missing_file_fails),
 		T(test_hist_clear_skips_event_without_trigger_file),
 		T(test_open_on_plain_dir_fails_and_leaves_nothing),
+		T(test_eprobe_fetchargs_use_given_offsets),
+		T(test_eprobe_fetchargs_from_host_btf),
+		T(test_eprobe_derivable_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
