@@ -106,14 +106,17 @@ int session_check_functions(const char *dir, const struct config *cfg,
 
 /* Event probes that derive packet labels from an skb pointer. */
 struct kbtf_skb;
-/* True for a label an event probe can derive from the skb alone (device,
- * netns). Addresses and ports need skb->head + skb->network_header, a sum
- * no fetch argument computes. */
+/* True for a label an event probe can derive from the skb: device and
+ * netns directly; saddr, daddr, sport, dport and l4proto from the bytes
+ * around skb->data, found there by pkg/pktwin (a fetch argument cannot add
+ * skb->head + skb->network_header). */
 bool session_eprobe_label_derivable(const char *label);
 /* Writes the fetch arguments ("NAME=+OFF(+OFF(SKB)):TYPE ...") for the
  * derivable labels among labels[0..n) into buf, skb being the pointer
- * argument (e.g. "$skbaddr"), with the offsets of l. Returns 0, or -1
- * with errno ENOENT (none derivable) or ENOSPC (buf too small). */
+ * argument (e.g. "$skbaddr"), with the offsets of l; any window label adds
+ * the PKTWIN_F_* fields once. Returns 0, or -1 with errno ENOENT (none
+ * derivable), ENOSPC (buf too small) or EINVAL (a member of a size no
+ * fetch type has). */
 int session_eprobe_fetchargs(const struct kbtf_skb *l, const char *skb,
 			     const char *const *labels, int n, char *buf,
 			     size_t size);
