@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tracefs.h>
+
 #include "kbtf/kbtf.h"
 #include "pktwin/pktwin.h"
 #include "tracefs/tracefs.h"
@@ -141,4 +143,22 @@ int session_eprobe_fetchargs(const struct kbtf_skb *l, const char *skb,
 	if (window && window_add(l, skb, buf, size, &len))
 		return -1;
 	return len ? 0 : (errno = ENOENT, -1);
+}
+
+int session_eprobe_make(const char *group, const char *event,
+			const char *target_system, const char *target_event,
+			const char *fetchargs)
+{
+	struct tracefs_dynevent *ev;
+	int ret, err;
+
+	ev = tracefs_eprobe_alloc(group, event, target_system, target_event,
+				  fetchargs);
+	if (!ev)
+		return -1;
+	errno = 0;
+	ret = tracefs_dynevent_create(ev);
+	err = errno ? errno : EINVAL;
+	tracefs_dynevent_free(ev);
+	return ret ? (errno = err, -1) : 0;
 }

@@ -1,5 +1,6 @@
 /* tracefs kprobes: created in the config's private group (kprobes are
- * global, not per instance) and only that group is ever removed. */
+ * global, not per instance) and only that group is ever removed, with the
+ * event probes made there (eprobe.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +9,17 @@
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 
-/* Removes every kprobe in our group, e.g. left by a killed run. */
+/* Removes every kprobe and event probe in our group, e.g. left by a
+ * killed run. */
 static void group_clean(const char *group)
 {
 	struct tracefs_dynevent **all;
 
-	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE, group);
+	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE |
+				       TRACEFS_DYNEVENT_EPROBE, group);
 	for (int i = 0; all && all[i]; i++)
 		if (tracefs_dynevent_destroy(all[i], true))
-			log_msg(LOG_WARN, "cannot remove stale kprobe",
+			log_msg(LOG_WARN, "cannot remove stale dynamic event",
 				"group", group, "err", strerror(errno), NULL);
 	tracefs_dynevent_list_free(all);
 }

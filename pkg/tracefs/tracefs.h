@@ -120,5 +120,14 @@ bool session_eprobe_label_derivable(const char *label);
 int session_eprobe_fetchargs(const struct kbtf_skb *l, const char *skb,
 			     const char *const *labels, int n, char *buf,
 			     size_t size);
+/* Creates the event probe group/event on target_system.target_event with
+ * fetchargs (event probes are global: group is the instance's private
+ * kprobe group, whose every dynamic event the owner removes at start and
+ * at close). Returns 0, or -1 with errno: the kernel's refusal (EINVAL or
+ * ENOENT where it has no event probes: it lists the "e:" synopsis in its
+ * README all the same), after which nothing of it is left. */
+int session_eprobe_make(const char *group, const char *event,
+			const char *target_system, const char *target_event,
+			const char *fetchargs);
 
 #endif

@@ -31,6 +31,7 @@
 #include "config/config.h"
 #include "kbtf/kbtf.h"
 #include "log/log.h"
+#include "pktwin/pktwin.h"
 #include "tracefs/session_priv.h"
 #include "tracefs/tracefs.h"
 
@@ -773,6 +774,52 @@ static void test_eprobe_window_from_host_btf(void **state)
 	assert_string_equal(buf, want);
 }
 
+#define EPROBE_GROUP "fte_test_eprobe_unit"
+
+/* True when the event probe's format lists the window as 16 u64. */
+static bool eprobe_format_has_window(void)
+{
+	char *fmt = tracefs_event_file_read(NULL, EPROBE_GROUP, "kfree_skb",
+					    "format", NULL);
+	bool has = fmt && strstr(fmt, "u64 " PKTWIN_F_WIN "[16];");
+
+	free(fmt);
+	return has;
+}
+
+/* The real kernel takes the event probe on skb:kfree_skb with the host
+ * BTF's window fetch arguments (and the probe is then removed), or refuses
+ * it with an errno and leaves nothing: this machine's 6.18 has no event
+ * probes although its README shows the "e:" synopsis. */
+static void test_eprobe_make_on_host_tracefs(void **state)
+{
+	static const char *const labels[] = { "device", "daddr", "dport" };
+	struct tracefs_dynevent *ev;
+	struct kbtf_skb l;
+	char args[512];
+
+	(void)state;
+	if (access("/sys/kernel/tracing/dynamic_events", W_OK))
+		skip();
+	kbtf_free(host_btf(&l));
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  args, sizeof(args)), 0);
+	errno = 0;
+	if (session_eprobe_make(EPROBE_GROUP, "kfree_skb", "skb", "kfree_skb",
+				args) == 0) {
+		assert_true(eprobe_format_has_window());
+	} else {
+		assert_int_not_equal(errno, 0);
+	}
+	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE, EPROBE_GROUP,
+				  "kfree_skb");
+	if (ev)
+		assert_int_equal(tracefs_dynevent_destroy(ev, true), 0);
+	tracefs_dynevent_free(ev);
+	assert_null(tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE, EPROBE_GROUP,
+					 "kfree_skb"));
+}
+
 static void test_eprobe_derivable_labels(void **state)
 {
 	(void)state;
@@ -821,6 +868,7 @@ int main(void)
 		T(test_eprobe_fetchargs_from_host_btf),
 		T(test_eprobe_fetchargs_window),
 		T(test_eprobe_window_from_host_btf),
+		T(test_eprobe_make_on_host_tracefs),
 		T(test_eprobe_derivable_labels),
 	};
 
