@@ -19,8 +19,9 @@
 #define PKTWIN_BEFORE 64
 #define PKTWIN_LEN 128
 
-/* The event probe's field names (pkg/tracefs/eprobe.c writes them,
- * pkg/parse reads them). */
+/* The event probe's field names: pkg/tracefs/eprobe.c gives its fetch
+ * arguments these names, and the reader of the event looks them up by them
+ * to fill struct pktwin_in. */
 #define PKTWIN_F_HEAD "skb_head"
 #define PKTWIN_F_DATA "skb_data"
 #define PKTWIN_F_NH "skb_nh"
