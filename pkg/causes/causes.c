@@ -52,40 +52,43 @@ static int build_names(struct causes *c)
 	return 0;
 }
 
+/* Why label `label` of the causes probe (index probe, -1: the probe lacks
+ * that label, none_why) cannot be read on this kernel, or NULL. */
+static const char *label_unusable(const struct causes *c,
+				  const struct pstate *st, int probe,
+				  int label, const char *none_why,
+				  const char *absent_why)
+{
+	if (probe < 0)
+		return none_why;
+	if (!pstate_up(st, probe))
+		return "the causes probe is down";
+	return parser_label_missing(c->parser, probe, label) ? absent_why : NULL;
+}
+
 /* Why the causes probe gives no reasons, or NULL when it does. */
 static const char *reasons_missing(const struct causes *c,
 				   const struct pstate *st)
 {
-	int probe = config_reason_probe(c->cfg);
-
 	if (!config_causes_probe(c->cfg))
 		return "no causes probe in the config";
-	if (probe < 0)
-		return "the causes probe has no reason label";
-	if (!pstate_up(st, probe))
-		return "the causes probe is down";
-	if (parser_label_missing(c->parser, probe, config_reason_label(c->cfg)))
-		return "this kernel's event has no drop reason "
-		       "(before Linux 5.17)";
-	return NULL;
+	return label_unusable(c, st, config_reason_probe(c->cfg),
+			      config_reason_label(c->cfg),
+			      "the causes probe has no reason label",
+			      "this kernel's event has no drop reason "
+			      "(before Linux 5.17)");
 }
 
 /* Why causes.locations cannot classify, or NULL when they can. */
 static const char *locations_missing(const struct causes *c,
 				     const struct pstate *st)
 {
-	int probe = config_location_probe(c->cfg);
-
 	if (!config_location_count(c->cfg))
 		return "no causes.locations in the config";
-	if (probe < 0)
-		return "the causes probe has no location label";
-	if (!pstate_up(st, probe))
-		return "the causes probe is down";
-	if (parser_label_missing(c->parser, probe,
-				 config_location_label(c->cfg)))
-		return "this kernel's event has no drop location";
-	return NULL;
+	return label_unusable(c, st, config_location_probe(c->cfg),
+			      config_location_label(c->cfg),
+			      "the causes probe has no location label",
+			      "this kernel's event has no drop location");
 }
 
 /* One line on where drop causes come from (nothing when the reasons

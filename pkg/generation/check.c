@@ -8,7 +8,8 @@
 
 /* Which way auto probe i (resolved) would count on this kernel, as a
  * note: a hist trigger where the event has hist triggers and every label
- * is a field of it (a key the event lacks is refused), else the ring
+ * is a field of it (a key the event lacks is refused) and no address
+ * (parser_hist_refused), else the ring
  * buffer. The kernel may still refuse the trigger (enable.c then falls
  * back to the ring buffer): only turning it on tells. */
 static void check_auto(const struct config *cfg, const struct parser *ps,
@@ -16,6 +17,9 @@ static void check_auto(const struct config *cfg, const struct parser *ps,
 {
 	const struct probe_spec *p = config_probe(cfg, i);
 	const char *why = session_hist_supported(p) ? NULL : SESSION_NO_HIST;
+
+	if (!why)
+		why = parser_hist_refused(ps, i);
 
 	for (int l = 0; !why && l < p->nlabels; l++)
 		if (parser_label_missing(ps, i, l))

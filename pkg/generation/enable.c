@@ -45,9 +45,14 @@ static const char *enable_as(struct generation *g, int i,
 			     enum pstate_mode mode)
 {
 	struct session *s = g->env.session;
-	const char *why = NULL;
-	int ret = mode == PSTATE_HIST ? session_hist_enable(s, i, &why) :
-					session_enable(s, i, &why);
+	const char *why = mode == PSTATE_HIST ?
+			  parser_hist_refused(g->parser, i) : NULL;
+	int ret;
+
+	if (why)
+		return why;
+	ret = mode == PSTATE_HIST ? session_hist_enable(s, i, &why) :
+				    session_enable(s, i, &why);
 
 	return ret && !why ? "refused by the kernel" : why;
 }

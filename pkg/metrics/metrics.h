@@ -35,7 +35,8 @@
 #include "config/config.h"
 
 /* Raw label values of one series, one 64-bit slot per label: a number, or
- * a string's id in the process-wide table of label values (pkg/strtab). */
+ * a string's id in the process-wide table of label values (pkg/strtab),
+ * an address's key (pkg/addrtab). */
 struct series_key {
 	union {
 		uint64_t num;

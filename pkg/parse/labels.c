@@ -3,11 +3,15 @@
  * or names baked in here. */
 #include "parse/labels.h"
 
+#include <arpa/inet.h>
 #include <event-parse.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrtab/addrtab.h"
 #include "parse/ksyms.h"
 #include "strtab/strtab.h"
 
@@ -22,6 +26,7 @@ static uint64_t read_uint(const void *p, int size)
 	case 1: memcpy(&u8, p, 1); return u8;
 	case 2: memcpy(&u16, p, 2); return u16;
 	case 4: memcpy(&u32, p, 4); return u32;
+	case 8: memcpy(&u64, p, 8); return u64;	/* inline, no call */
 	default: memcpy(&u64, p, size < 8 ? size : 8); return u64;
 	}
 }
@@ -113,8 +118,11 @@ static char skip_conversion(const char **fmt, int *nargs)
 	return *p;
 }
 
-/* True when the print format prints field name with %pS/%ps/%pB/%pF. */
-static bool printed_as_symbol(const struct tep_event *event, const char *name)
+/* The conversion the print format prints field name with, when it is a
+ * %p: the text just past the 'p' ("S", "I4", "ISpc", ...); NULL when the
+ * field is printed otherwise or not at all. */
+static const char *printed_as_pointer(const struct tep_event *event,
+				      const char *name)
 {
 	const char *fmt = event->print_fmt.format;
 	const struct tep_print_arg *arg = event->print_fmt.args;
@@ -133,15 +141,72 @@ static bool printed_as_symbol(const struct tep_event *event, const char *name)
 			arg = arg->next;
 		if (!arg)
 			break;
-		if (c == 'p' && *fmt && strchr("SsBFf", *fmt)) {
+		if (c == 'p') {
 			const char *f = arg_field_name(arg);
 
 			if (f && !strcmp(f, name))
-				return true;
+				return fmt;
 		}
 		arg = arg->next;
 	}
-	return false;
+	return NULL;
+}
+
+/* True when the print format prints field name with %pS/%ps/%pB/%pF. */
+static bool printed_as_symbol(const struct tep_event *event, const char *name)
+{
+	const char *ext = printed_as_pointer(event, name);
+
+	return ext && *ext && strchr("SsBFf", *ext);
+}
+
+/* The IPv6 field that goes with IPv4 field v4 (the kernel names the pair
+ * saddr/saddr_v6, daddr/daddr_v6), or -1 when the event has none. */
+static int addr_v6_sibling(struct tep_event *event, const char *v4)
+{
+	struct tep_format_field *f;
+	char name[128];
+	const char *ext;
+
+	snprintf(name, sizeof(name), "%s_v6", v4);
+	f = tep_find_field(event, name);
+	ext = f ? printed_as_pointer(event, name) : NULL;
+	return ext && (ext[0] == 'I' || ext[0] == 'i') && ext[1] == '6' &&
+	       f->size == 16 ? f->offset : -1;
+}
+
+/* Resolves field f, printed with %pI4, %pI6 or %pIS (ext: past the 'p'),
+ * as an address label; false when f is no address field. A sockaddr
+ * (%pIS) says its own family; an IPv4 field with an IPv6 sibling follows
+ * the event's `family` field. */
+static bool addr_resolve(struct label *l, struct tep_event *event,
+			 const struct tep_format_field *f, const char *ext)
+{
+	struct tep_format_field *fam = tep_find_field(event, "family");
+	struct addr_at *a = &l->addr;
+
+	a->v4 = a->v6 = a->family = -1;
+	if (!ext || (ext[0] != 'I' && ext[0] != 'i'))
+		return false;
+	if (ext[1] == 'S' && f->size >= (int)sizeof(struct sockaddr_in6)) {
+		a->family = f->offset;
+		a->family_size = sizeof(sa_family_t);
+		a->v4 = f->offset + offsetof(struct sockaddr_in, sin_addr);
+		a->v6 = f->offset + offsetof(struct sockaddr_in6, sin6_addr);
+	} else if (ext[1] == '4' && f->size == 4) {
+		a->v4 = f->offset;
+		a->v6 = addr_v6_sibling(event, f->name);
+		if (a->v6 >= 0 && fam && !(fam->flags & TEP_FIELD_IS_ARRAY)) {
+			a->family = fam->offset;
+			a->family_size = fam->size;
+		}
+	} else if (ext[1] == '6' && f->size == 16) {
+		a->v6 = f->offset;
+	} else {
+		return false;
+	}
+	l->kind = LBL_ADDR;
+	return true;
 }
 
 static enum label_kind field_kind(const struct tep_format_field *f,
@@ -168,6 +233,8 @@ int label_resolve(struct label *l, struct tep_event *event, const char *name)
 		return -1;
 	l->offset = f->offset;
 	l->size = f->size;
+	if (addr_resolve(l, event, f, printed_as_pointer(event, name)))
+		return 0;
 	sym = find_symbolic(event->print_fmt.args, name);
 	if (sym && !(f->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC))) {
 		l->kind = LBL_ENUM;
@@ -199,6 +266,29 @@ static int intern_str(uint64_t *id, const char *rec, int rsize, int off,
 	return strtab_intern(strtab_labels(), rec + off, len, id);
 }
 
+/* Reads address label l into *key (pkg/addrtab): the IPv4 field when the
+ * family says AF_INET (or the event has only that field), else the IPv6
+ * field. A record too short for it leaves 0 (renders "::"). -1 when the
+ * address is a new IPv6 one and the address table is full. */
+static int addr_read(const struct label *l, const char *rec, int rsize,
+		     uint64_t *key)
+{
+	const struct addr_at *a = &l->addr;
+	bool v4 = a->v6 < 0;
+	int off;
+
+	if (a->family >= 0 && a->family + a->family_size <= rsize)
+		v4 = read_uint(rec + a->family, a->family_size) == AF_INET;
+	off = v4 ? a->v4 : a->v6;
+	if (off < 0 || off + (v4 ? 4 : 16) > rsize)
+		return 0;
+	if (v4) {
+		*key = addrtab_v4(rec + off);
+		return 0;
+	}
+	return addrtab_key(addrtab_labels(), rec + off, key);
+}
+
 int label_read(const struct label *l, const void *rec, int rsize,
 	       struct series_key *key, int i)
 {
@@ -207,6 +297,8 @@ int label_read(const struct label *l, const void *rec, int rsize,
 	switch (l->kind) {
 	case LBL_ABSENT:
 		break;
+	case LBL_ADDR:
+		return addr_read(l, rec, rsize, &key->v[i].num);
 	case LBL_STR:
 		return intern_str(&key->v[i].str, rec, rsize, l->offset,
 				  l->size);
@@ -239,10 +331,17 @@ static const char *enum_name(const struct label *l, uint64_t v)
 int label_from_text(const struct label *l, const char *text, size_t len,
 		    struct series_key *key, int i)
 {
-	char num[24];
+	char num[INET6_ADDRSTRLEN];
+	uint8_t b[16] = { [10] = 0xff, [11] = 0xff };
 
 	switch (l->kind) {
 	case LBL_ABSENT:
+		break;
+	case LBL_ADDR:	/* text as addr_render() writes it */
+		snprintf(num, sizeof(num), "%.*s", (int)len, text);
+		if (inet_pton(AF_INET, num, b + 12) == 1 ||
+		    inet_pton(AF_INET6, num, b) == 1)
+			return addrtab_key(addrtab_labels(), b, &key->v[i].num);
 		break;
 	case LBL_STR:
 	case LBL_DATALOC:
@@ -257,6 +356,23 @@ int label_from_text(const struct label *l, const char *text, size_t len,
 	return 0;
 }
 
+/* Writes the address of key slot i (pkg/addrtab) as inet_ntop() does (RFC
+ * 5952 for IPv6, as Kubernetes writes pod IPs); an IPv4-mapped address as
+ * plain IPv4, so one peer is one value whatever the socket's family. */
+static void addr_render(const struct series_key *key, int i, char *out,
+			size_t size)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char text[INET6_ADDRSTRLEN] = "";
+	uint8_t b[16];
+	bool v4;
+
+	addrtab_bytes(addrtab_labels(), key->v[i].num, b);
+	v4 = !memcmp(b, mapped, sizeof(mapped));
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? b + 12 : b, text, sizeof(text));
+	snprintf(out, size, "%s", text);
+}
+
 void label_render(const struct label *l, const struct render_env *env,
 		  const struct series_key *key, int i, char *out, size_t size)
 {
@@ -266,6 +382,9 @@ void label_render(const struct label *l, const struct render_env *env,
 	switch (l->kind) {
 	case LBL_ABSENT:
 		*out = '\0';
+		return;
+	case LBL_ADDR:
+		addr_render(key, i, out, size);
 		return;
 	case LBL_STR:
 	case LBL_DATALOC:

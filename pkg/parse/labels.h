@@ -21,6 +21,15 @@ enum label_kind {
 	LBL_STR,	/* char[N] */
 	LBL_DATALOC,	/* __data_loc char[] */
 	LBL_RELLOC,	/* __rel_loc char[] */
+	LBL_ADDR,	/* IPv4/IPv6 (%pI4, %pI6, %pISpc): key from pkg/addrtab */
+};
+
+/* Where an address label finds its bytes (offsets in the record, -1 when
+ * the event has no such field): the IPv4 field, the IPv6 field, and the
+ * field whose value (AF_INET or not) says which one holds the address. */
+struct addr_at {
+	int v4, v6;
+	int family, family_size;
 };
 
 struct enum_name {
@@ -33,6 +42,7 @@ struct label {
 	int offset, size;
 	struct enum_name *names;	/* LBL_ENUM, sorted by value */
 	int nnames;
+	struct addr_at addr;	/* LBL_ADDR */
 };
 
 /* Resolves label name of event into l. Returns 0, or -1 when the field is
@@ -40,8 +50,11 @@ struct label {
 int label_resolve(struct label *l, struct tep_event *event, const char *name);
 void label_fini(struct label *l);
 /* Reads l's raw value from a record of rsize bytes into key slot i: a
- * number, or a string's id in strtab_labels(). Returns 0, or -1 with errno
- * ENOSPC when the string is new and the table is full (no value stored). */
+ * number, or a string's id in strtab_labels(); an address, as its key in
+ * addrtab_labels() (IPv4 and IPv4-mapped, ::ffff:a.b.c.d as the kernel
+ * fills its IPv6 fields for AF_INET sockets, as IPv4): no formatting per
+ * event. Returns 0, or -1 with errno ENOSPC when the string or IPv6
+ * address is new and its table is full (no value stored). */
 int label_read(const struct label *l, const void *rec, int rsize,
 	       struct series_key *key, int i);
 /* Stores label l's value printed as text (len bytes, as a hist file shows

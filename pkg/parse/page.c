@@ -99,3 +99,38 @@ int page_check(const struct page_layout *l, const void *page)
 			return -1;
 	return start + (int)end;
 }
+
+/* The data record of the event at data[at] (its header's type says it is
+ * one), its size in *size: what kbuffer_read_event() and
+ * kbuffer_event_size() give (translate_data: a type 0 event's length word
+ * less 4, rounded up to 4). */
+static void *record_at(unsigned char *data, uint64_t at, unsigned type,
+		       int *size)
+{
+	if (type) {
+		*size = 4 * type;
+		return data + at + 4;
+	}
+	*size = ((int32_t)word_at(data, at + 4) - 4 + 3) & ~3;
+	return data + at + 8;
+}
+
+void *page_next_record(const struct page_layout *l, void *page, int end,
+		       int *at, int *size)
+{
+	int start = l->commit_offset + l->commit_size;
+	unsigned char *data = (unsigned char *)page + start;
+	uint64_t room = (uint64_t)(l->size - start), here;
+	unsigned type;
+
+	while (*at < end - start) {
+		here = (uint64_t)*at;
+		type = type_len(word_at(data, here));
+		*at = (int)event_next(data, here, end - start, room);
+		if (!*at)	/* page_check() said it cannot be */
+			*at = end - start;
+		if (type <= TYPE_DATA_MAX)
+			return record_at(data, here, type, size);
+	}
+	return NULL;
+}

@@ -3,7 +3,8 @@
  * libtraceevent's kbuffer walks it. kbuffer trusts every length it reads: a
  * padding event of length -4 sends its walk back to the same event forever,
  * and an event header at the end of the data, or a missed-events count
- * stored after a full page, makes it read past the page. */
+ * stored after a full page, makes it read past the page. The parser then
+ * walks the checked page's records itself (kbuffer's walk, inline). */
 #ifndef FTE_PARSE_PAGE_H
 #define FTE_PARSE_PAGE_H
 
@@ -20,5 +21,13 @@ struct page_layout {
  * missed-events count fits in the page. Returns where the data ends (an
  * offset into page), or -1 when kbuffer must not see the page. */
 int page_check(const struct page_layout *l, const void *page);
+
+/* Walks a page page_check() accepted (end: what it returned) as kbuffer
+ * would, without a library call per event: the next data record at or
+ * after *at (an offset into the events, 0 to start), its size in *size,
+ * and *at moved past it; NULL when no data record is left. Time extends,
+ * absolute timestamps and paddings (discarded events) are passed. */
+void *page_next_record(const struct page_layout *l, void *page, int end,
+		       int *at, int *size);
 
 #endif

@@ -349,8 +349,12 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 		shard_parse_error(t->shard);
 		return;
 	}
-	memcpy(&id, (const char *)rec + p->type_offset,
-	       p->type_size < 2 ? p->type_size : 2);
+	/* constant-size copies: a byte loop then a 2-byte load of id would
+	 * wait for the byte stores to retire (no store forwarding) */
+	if (p->type_size >= 2)
+		memcpy(&id, (const char *)rec + p->type_offset, 2);
+	else if (p->type_size == 1)
+		id = *((const uint8_t *)rec + p->type_offset);
 	if (id == p->func_id) {
 		count_function(t, rec, size);
 		return;
@@ -363,25 +367,25 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 			count_probe(t, i, rec, size);
 }
 
+/* kbuffer reads the page's missed-events count; the events are walked by
+ * page.c (the same walk, without two library calls per event). */
 int parse_page(struct parse_thread *t, void *page)
 {
-	unsigned long long ts;
-	int missed, n = 0;
-	char *rec;
-
+	int missed, n = 0, at = 0, size;
 	/* a page kbuffer must not walk (page.c): the kernel never writes one,
 	 * a damaged copy might */
-	if (page_check(&t->p->layout, page) < 0 ||
-	    kbuffer_load_subbuffer(t->kbuf, page) < 0) {
+	int end = page_check(&t->p->layout, page);
+	char *rec;
+
+	if (end < 0 || kbuffer_load_subbuffer(t->kbuf, page) < 0) {
 		shard_parse_error(t->shard);
 		return -1;
 	}
 	missed = kbuffer_missed_events(t->kbuf);
 	if (missed)
 		shard_missed(t->shard, missed < 0 ? 1 : missed);
-	for (rec = kbuffer_read_event(t->kbuf, &ts); rec;
-	     rec = kbuffer_next_event(t->kbuf, &ts), n++)
-		count_record(t, rec, kbuffer_event_size(t->kbuf));	/* in page */
+	while ((rec = page_next_record(&t->p->layout, page, end, &at, &size)))
+		count_record(t, rec, size), n++;	/* in page */
 	shard_events(t->shard, n);
 	return n;
 }
@@ -411,6 +415,17 @@ void parser_render_value(const struct parser *p, int probe, int label,
 	key.v[label].num = v;
 	label_render(&p->probes[probe].labels[label], &p->env, &key, label,
 		     out, size);
+}
+
+const char *parser_hist_refused(const struct parser *p, int probe)
+{
+	const struct probe_rt *r = &p->probes[probe];
+
+	for (int l = 0; l < r->nlabels; l++)
+		if (r->labels[l].kind == LBL_ADDR)
+			return "an address label is counted from the ring "
+			       "buffer only (no hist key holds an address)";
+	return NULL;
 }
 
 /* The enum label of probe, or NULL when it is none (scrape-side helpers). */

@@ -64,6 +64,12 @@ void parser_render(const struct parser *p, int probe,
 void parser_render_value(const struct parser *p, int probe, int label,
 			 uint64_t v, char *out, size_t size);
 
+/* Why probe cannot count by a hist trigger whatever the kernel: an
+ * address label (a hist key reads an array field as one number, or is
+ * refused for 16 bytes, so an address would not come back as an
+ * address); NULL when nothing in its labels stands in the way. */
+const char *parser_hist_refused(const struct parser *p, int probe);
+
 /* Counts a kernel hist trigger keeps (mode: hist): every hit, and the hits
  * of entries that did not fit in its table or whose string label value did
  * not fit in the label string table (pkg/strtab). */

@@ -229,7 +229,7 @@ wait_for_series() {
         [ -z "$missing" ] && return 0
         sleep 1
     done
-    say "still no series for $missing after $QUERY_DEADLINEs"
+    say "still no series for $missing after ${QUERY_DEADLINE}s"
 }
 
 run_queries() { # every expression of $TMP/exprs.tsv; empty fails unless it matches $allow_empty

@@ -124,7 +124,8 @@ struct series {
 static void series_add(const struct series_key *k, uint64_t count, void *arg)
 {
 	struct series *s = arg;
-	char vals[CONFIG_MAX_LABELS][LABEL_VALUE_MAX];
+	/* zeroed: compared whole, past each value's NUL too */
+	char vals[CONFIG_MAX_LABELS][LABEL_VALUE_MAX] = { { 0 } };
 	int i;
 
 	parser_render(s->parser, s->probe, k, vals);

@@ -7,8 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event-parse.h>
+#include <kbuffer.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include "page_builder.h"
 #include "parse/funcs.h"
 #include "parse/ksyms.h"
+#include "parse/page.h"
 #include "parse/parse.h"
 #include "strtab/strtab.h"
 
@@ -60,8 +64,14 @@ static struct env *env_new(const char *kver, const char *yaml)
 
 	e->tep = fixture_tep_new(kver);
 	fixture_load_event(e->tep, kver, "skb_kfree_skb", "skb");
-	if (!strcmp(kver, "6.18"))
+	if (!strcmp(kver, "6.18")) {
 		fixture_load_event(e->tep, kver, "net_netif_receive_skb", "net");
+		fixture_load_event(e->tep, kver, "tcp_tcp_retransmit_skb",
+				   "tcp");
+		fixture_load_event(e->tep, kver, "tcp_tcp_send_reset", "tcp");
+		fixture_load_event(e->tep, kver, "sock_inet_sock_set_state",
+				   "sock");
+	}
 	e->cfg = config_parse("t.yaml", yaml, stderr);
 	assert_non_null(e->cfg);
 	e->parser = parser_new(e->tep, e->cfg);
@@ -161,6 +171,171 @@ static void test_kfree_skb_618_labels(void **state)
 		assert_string_equal(s.vals[i][1], location_name);
 		assert_string_equal(s.vals[i][2], "2048");
 	}
+	env_free(e);
+}
+
+/* Where a tcp/sock event of the 6.18 fixtures keeps its addresses. */
+struct addr_layout {
+	uint16_t type;
+	int size, sport, family, v4, v6;	/* saddr; daddr follows each */
+};
+
+static const struct addr_layout retransmit_618 = { 2281, 80, 28, 32, 34, 42 };
+static const struct addr_layout set_state_618 = { 2287, 72, 24, 28, 32, 40 };
+
+/* Writes text (IPv4 or IPv6) as the kernel's TP_STORE_ADDRS does: an IPv4
+ * address in the IPv4 field and, IPv4-mapped, in the IPv6 one; an IPv6
+ * address in the IPv6 field, the IPv4 field left with junk (10.0.0.1) that
+ * must not be read. Returns the family. */
+static uint16_t put_addr(unsigned char *v4, unsigned char *v6,
+			 const char *text)
+{
+	static const unsigned char junk[4] = { 10, 0, 0, 1 };
+
+	if (inet_pton(AF_INET, text, v4) == 1) {
+		memset(v6, 0, 16);
+		v6[10] = v6[11] = 0xff;
+		memcpy(v6 + 12, v4, 4);
+		return AF_INET;
+	}
+	assert_int_equal(inet_pton(AF_INET6, text, v6), 1);
+	memcpy(v4, junk, 4);
+	return AF_INET6;
+}
+
+/* A record of layout l from src:sport to dst:80; family forced to fam when
+ * fam is not 0 (an AF_INET6 socket with IPv4-mapped addresses). */
+static int addr_rec(unsigned char *rec, const struct addr_layout *l,
+		    const char *src, const char *dst, uint16_t sport,
+		    uint16_t fam)
+{
+	uint16_t dport = 80, f;
+
+	memset(rec, 0, l->size);
+	memcpy(rec, &l->type, 2);
+	memcpy(rec + l->sport, &sport, 2);
+	memcpy(rec + l->sport + 2, &dport, 2);
+	f = put_addr(rec + l->v4, rec + l->v6, src);
+	put_addr(rec + l->v4 + 4, rec + l->v6 + 16, dst);
+	if (fam)
+		f = fam;
+	memcpy(rec + l->family, &f, 2);
+	return l->size;
+}
+
+/* The row of s whose first label is want, or -1. */
+static int seen_find(const struct seen *s, const char *want)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->vals[i][0], want))
+			return i;
+	return -1;
+}
+
+/* Asserts row want of s: its labels (NULL-terminated) and its count. */
+static void assert_row(const struct seen *s, uint64_t count, ...)
+{
+	const char *v, *first;
+	va_list ap;
+	int i, l = 1;
+
+	va_start(ap, count);
+	first = va_arg(ap, const char *);
+	i = seen_find(s, first);
+	assert_int_not_equal(i, -1);
+	while ((v = va_arg(ap, const char *)))
+		assert_string_equal(s->vals[i][l++], v);
+	va_end(ap);
+	assert_int_equal(s->counts[i], count);
+}
+
+/* Regression: __u8 saddr[4] was a string label (a u8 array), kept up to
+ * its first NUL byte, so 10.0.0.1 and 10.0.1.1 were both "\n": one series.
+ * Now each address is its own series, rendered as text, the IPv4 field
+ * read for AF_INET and the IPv6 one for AF_INET6; an IPv4-mapped address
+ * of an AF_INET6 socket is the IPv4 peer; ports stay decimal. */
+static void test_address_labels(void **state)
+{
+	struct env *e = env_new("6.18", "probes:\n"
+		"  - name: rtx\n    tracepoint: tcp:tcp_retransmit_skb\n"
+		"    labels: [saddr, daddr, sport, dport]\n");
+	const struct addr_layout *l = &retransmit_618;
+	struct seen s = { .parser = e->parser };
+	struct page_builder b;
+	unsigned char rec[128];
+
+	(void)state;
+	pb_init(&b, e->page, sizeof(e->page));
+	pb_add(&b, rec, addr_rec(rec, l, "10.0.0.1", "10.0.0.2", 40000, 0));
+	pb_add(&b, rec, addr_rec(rec, l, "10.0.1.1", "10.0.0.2", 40000, 0));
+	pb_add(&b, rec, addr_rec(rec, l, "fd00::1", "fd00::2", 40000, 0));
+	pb_add(&b, rec, addr_rec(rec, l, "10.0.0.1", "10.0.0.2", 40000,
+				 AF_INET6));
+	assert_int_equal(parse_page(e->thread, e->page), 4);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 3);
+	assert_row(&s, 2, "10.0.0.1", "10.0.0.2", "40000", "80", NULL);
+	assert_row(&s, 1, "10.0.1.1", "10.0.0.2", "40000", "80", NULL);
+	assert_row(&s, 1, "fd00::1", "fd00::2", "40000", "80", NULL);
+	assert_non_null(parser_hist_refused(e->parser, 0));
+	env_free(e);
+}
+
+/* IPv6 in RFC 5952 form (the longest zero run shortened, the first of
+ * equal runs, lower case), on
+ * another event's layout, and the IPv6 field named directly. */
+static void test_address_rfc5952(void **state)
+{
+	struct env *e = env_new("6.18", "probes:\n"
+		"  - name: st\n    tracepoint: sock:inet_sock_set_state\n"
+		"    labels: [daddr, saddr_v6]\n");
+	struct seen s = { .parser = e->parser };
+	struct page_builder b;
+	unsigned char rec[128];
+
+	(void)state;
+	pb_init(&b, e->page, sizeof(e->page));
+	pb_add(&b, rec, addr_rec(rec, &set_state_618, "2001:DB8:0:0:1:0:0:1",
+				 "2001:db8::ABCD:0:0:0", 1, 0));
+	pb_add(&b, rec, addr_rec(rec, &set_state_618, "192.168.1.7",
+				 "192.168.1.8", 1, 0));
+	assert_int_equal(parse_page(e->thread, e->page), 2);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_row(&s, 1, "2001:db8:0:0:abcd::", "2001:db8::1:0:0:1", NULL);
+	assert_row(&s, 1, "192.168.1.8", "192.168.1.7", NULL);
+	env_free(e);
+}
+
+/* A sockaddr field (%pISpc, tcp_send_reset's saddr[28]) says its own
+ * family: sin_addr of a sockaddr_in, sin6_addr of a sockaddr_in6. */
+static void test_address_sockaddr(void **state)
+{
+	struct env *e = env_new("6.18", "probes:\n"
+		"  - name: rst\n    tracepoint: tcp:tcp_send_reset\n"
+		"    labels: [daddr]\n");
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = 80 };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	struct seen s = { .parser = e->parser };
+	uint16_t type = 2280;
+	struct page_builder b;
+	unsigned char rec[88];
+
+	(void)state;
+	inet_pton(AF_INET, "172.16.0.9", &in.sin_addr);
+	inet_pton(AF_INET6, "fe80::9", &in6.sin6_addr);
+	pb_init(&b, e->page, sizeof(e->page));
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec, &type, 2);
+	memcpy(rec + 60, &in, sizeof(in));
+	pb_add(&b, rec, sizeof(rec));
+	memcpy(rec + 60, &in6, sizeof(in6));
+	pb_add(&b, rec, sizeof(rec));
+	assert_int_equal(parse_page(e->thread, e->page), 2);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_row(&s, 1, "172.16.0.9", NULL);
+	assert_row(&s, 1, "fe80::9", NULL);
 	env_free(e);
 }
 
@@ -499,6 +674,31 @@ static void test_page_missed_count_past_end(void **state)
  * a discarded event (padding), a record longer than 112 bytes (type_len 0),
  * the rest of the page padded beyond the commit, and a missed-events count
  * stored after the commit. */
+/* page_next_record() gives the records kbuffer gives, at the same
+ * addresses and of the same sizes. */
+static void assert_same_walk(unsigned char *page)
+{
+	struct page_layout l = { 8, 8, PAGE_SIZE };
+	struct kbuffer *kb = kbuffer_alloc(KBUFFER_LSIZE_8,
+					   KBUFFER_ENDIAN_LITTLE);
+	int end = page_check(&l, page), at = 0, size, n = 0;
+	unsigned long long ts;
+	void *rec;
+
+	assert_non_null(kb);
+	assert_true(end > 0);
+	assert_int_equal(kbuffer_load_subbuffer(kb, page), 0);
+	for (rec = kbuffer_read_event(kb, &ts); rec;
+	     rec = kbuffer_next_event(kb, &ts), n++) {
+		assert_ptr_equal(page_next_record(&l, page, end, &at, &size),
+				 rec);
+		assert_int_equal(size, kbuffer_event_size(kb));
+	}
+	assert_null(page_next_record(&l, page, end, &at, &size));
+	assert_int_equal(n, 2);
+	kbuffer_free(kb);
+}
+
 static void test_page_kernel_shapes(void **state)
 {
 	struct env *e = env_new("6.18", drops_yaml);
@@ -529,6 +729,7 @@ static void test_page_kernel_shapes(void **state)
 	assert_int_equal(parse_page(e->thread, page), 2);
 	assert_int_equal(metrics_parse_errors(e->metrics), 0);
 	assert_int_equal(metrics_hits(e->metrics, 0), 2);
+	assert_same_walk(page);
 	free(page);
 	env_free(e);
 }
@@ -908,6 +1109,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kfree_skb_618_labels),
 		cmocka_unit_test(test_data_loc_device_name),
+		cmocka_unit_test(test_address_labels),
+		cmocka_unit_test(test_address_rfc5952),
+		cmocka_unit_test(test_address_sockaddr),
 		cmocka_unit_test(test_long_device_names),
 		cmocka_unit_test(test_two_probes_one_event),
 		cmocka_unit_test(test_unknown_event_is_parse_error),

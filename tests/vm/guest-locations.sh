@@ -60,6 +60,12 @@ idle() { scrape && [ "$(rate policy)$(rate congestion)$(rate no_listener)" = 000
 accounted() {
     scrape && awk -v r="$(rate "$1")" -v w=$WINDOW -v n="$2" 'BEGIN { exit !(r > 0 && r * w >= n * 0.999) }'
 }
+# none_of CAUSE COUNT: the cause's rate over the window holds under 1 % of the COUNT induced
+# drops: a leak of them would show by hundreds, while the guest's own background stays a few
+# (one 6.12 run counted about 5 no_listener drops in the window of the nft phase)
+none_of() {
+    awk -v r="$(rate "$1")" -v w=$WINDOW -v n="$2" 'BEGIN { exit !(r * w < n * 0.01) }'
+}
 
 # expect CAUSE COUNT WHAT: the cause checks after one kind of loss (COUNT drops)
 expect() {
@@ -70,7 +76,11 @@ expect() {
     fi
     for other in policy congestion no_listener; do
         [ "$other" = "$1" ] && continue
-        check_eq "$3: cause $other stays 0" "$(rate $other)" 0
+        if none_of "$other" "$2"; then
+            ok "$3: cause $other takes none of the $2 drops (rate $(rate "$other")/s)"
+        else
+            not_ok "$3: cause $other takes none of the $2 drops" "rate $(rate "$other")/s over ${WINDOW}s"
+        fi
     done
     check_eq "$3: cause $1 is dominant" "$(val "ftrace_drop_cause_dominant{cause=\"$1\"}")" 1
 }
