@@ -130,6 +130,16 @@ int config_reason_label(const struct config *cfg);
 /* The causes probe and its `location` label, or -1 when there is none. */
 int config_location_probe(const struct config *cfg);
 int config_location_label(const struct config *cfg);
+/* The labels of probe i an event probe derives from the skb (bit l for
+ * label l): on an skb tracepoint that carries only the skb pointer
+ * (skb:kfree_skb, skb:consume_skb), the labels among saddr, daddr, sport,
+ * dport, l4proto, device and netns. 0 for every other probe. Such a probe
+ * counts the records of its event probe, made in the private group under
+ * the probe's name (config_kprobe_group()), when the kernel takes one. */
+unsigned config_packet_labels(const struct config *cfg, int i);
+/* True when label names a label config_packet_labels() gives to probes on
+ * skb tracepoints. */
+bool config_packet_label(const char *label);
 /* True when the `tracing:` sections agree (instance, buffer size, cpus):
  * those apply at start only. */
 bool config_tracing_same(const struct config *a, const struct config *b);

@@ -43,6 +43,7 @@ struct shard {
 	uint64_t events, missed, parse_errors;
 	uint64_t *hits;		/* [nprobes] */
 	uint64_t *dropped;	/* [nprobes] events of refused series */
+	uint64_t *pkt_status;	/* [nprobes * METRICS_PKT_STATUSES] */
 	struct entry **last;	/* [nprobes] last series hit: bursts repeat */
 	struct shard_series *series;	/* [nprobes] */
 	struct metrics *m;

@@ -114,3 +114,27 @@ enum pktwin_status pktwin_extract(const struct pktwin_in *in,
 	}
 	return PKTWIN_NOT_IP;
 }
+
+int pktwin_label(const char *name)
+{
+	static const char *const names[PKTWIN_NLABELS] = {
+		[PKTWIN_L_SADDR] = "saddr", [PKTWIN_L_DADDR] = "daddr",
+		[PKTWIN_L_SPORT] = "sport", [PKTWIN_L_DPORT] = "dport",
+		[PKTWIN_L_L4PROTO] = "l4proto",
+	};
+
+	for (int i = 0; i < PKTWIN_NLABELS; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+const char *pktwin_status_name(enum pktwin_status st)
+{
+	static const char *const names[PKTWIN_NSTATUS] = {
+		[PKTWIN_PORTS] = "ports", [PKTWIN_ADDRS] = "addresses",
+		[PKTWIN_OUTSIDE] = "outside", [PKTWIN_NOT_IP] = "not_ip",
+	};
+
+	return st < PKTWIN_NSTATUS ? names[st] : "?";
+}

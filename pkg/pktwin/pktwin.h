@@ -58,6 +58,24 @@ enum pktwin_status {
 	PKTWIN_NSTATUS
 };
 
+/* The labels read from the window (the other packet labels, device and
+ * netns, are fetch arguments of their own). */
+enum pktwin_label {
+	PKTWIN_L_SADDR,
+	PKTWIN_L_DADDR,
+	PKTWIN_L_SPORT,
+	PKTWIN_L_DPORT,
+	PKTWIN_L_L4PROTO,
+	PKTWIN_NLABELS
+};
+
+/* The window label called name ("saddr", ...), or -1. */
+int pktwin_label(const char *name);
+
+/* The status as /metrics spells it: "ports", "addresses", "outside",
+ * "not_ip". */
+const char *pktwin_status_name(enum pktwin_status st);
+
 /* Finds the IP header at head + nh and the ports at head + th inside the
  * window, validating them (version against skb->protocol, IPv4 header
  * checksum, transport header right after the IP header). Fills *out as far

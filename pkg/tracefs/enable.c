@@ -19,17 +19,21 @@ bool session_same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
 }
-static int enable_event(struct session *s, const struct probe_spec *p,
-			const char **why)
+/* Turns on the event probe i counts (session_probe_event()), its filter
+ * first. */
+static int enable_event(struct session *s, int i, const char **why)
 {
+	const char *filter = config_probe(s->cfg, i)->filter, *sys, *ev;
+
+	session_probe_event(s->tep, s->cfg, i, &sys, &ev);
 	errno = 0;
-	if (p->filter && tracefs_event_file_write(s->inst, p->system, p->event,
-						  "filter", p->filter) < 0) {
+	if (filter && tracefs_event_file_write(s->inst, sys, ev, "filter",
+					       filter) < 0) {
 		*why = session_errno_reason("filter rejected");
 		return -1;
 	}
 	errno = 0;
-	if (tracefs_event_enable(s->inst, p->system, p->event)) {
+	if (tracefs_event_enable(s->inst, sys, ev)) {
 		*why = session_errno_reason("cannot enable event");
 		return -1;
 	}
@@ -50,7 +54,7 @@ int session_enable(struct session *s, int probe, const char **why)
 		*why = "another probe on this event has a different filter";
 		return -1;
 	}
-	return enable_event(s, p, why);
+	return enable_event(s, probe, why);
 }
 
 static bool wanted(const struct session *s, const bool *on, int i)

@@ -46,12 +46,25 @@ int session_hist_trigger(const struct probe_spec *p, char *buf, size_t size)
 	return len < size ? 0 : -1;
 }
 
+/* The event probe i of the session counts (session_probe_event()). */
+struct ev_name {
+	const char *sys, *ev;
+};
+
+static struct ev_name probe_ev(const struct session *s, int i)
+{
+	struct ev_name n;
+
+	session_probe_event(s->tep, s->cfg, i, &n.sys, &n.ev);
+	return n;
+}
+
 /* True when the event's trigger file lists trigger (kept by a reload). */
-static bool trigger_present(struct session *s, const struct probe_spec *p,
+static bool trigger_present(struct session *s, struct ev_name e,
 			    const char *trigger)
 {
-	char *list = tracefs_event_file_read(s->inst, p->system, p->event,
-					     "trigger", NULL);
+	char *list = tracefs_event_file_read(s->inst, e.sys, e.ev, "trigger",
+					     NULL);
 	bool found = false;
 	size_t len = strlen(trigger);
 
@@ -63,23 +76,18 @@ static bool trigger_present(struct session *s, const struct probe_spec *p,
 	return found;
 }
 
-/* True when p's event has a hist file in inst (NULL: the top level). */
-static bool hist_file(struct tracefs_instance *inst, const struct probe_spec *p)
-{
-	return tracefs_event_file_exists(inst, p->system, p->event, "hist");
-}
-
 bool session_hist_supported(const struct probe_spec *p)
 {
-	return hist_file(NULL, p);
+	return tracefs_event_file_exists(NULL, p->system, p->event, "hist");
 }
 
 int session_hist_enable(struct session *s, int probe, const char **why)
 {
 	const struct probe_spec *p = config_probe(s->cfg, probe);
+	struct ev_name e = probe_ev(s, probe);
 	char trigger[1024];
 
-	if (!hist_file(s->inst, p)) {
+	if (!tracefs_event_file_exists(s->inst, e.sys, e.ev, "hist")) {
 		*why = SESSION_NO_HIST;
 		return -1;
 	}
@@ -87,10 +95,10 @@ int session_hist_enable(struct session *s, int probe, const char **why)
 		*why = "hist trigger too long";
 		return -1;
 	}
-	if (trigger_present(s, p, trigger))
+	if (trigger_present(s, e, trigger))
 		return 0;
 	errno = 0;
-	if (tracefs_event_file_append(s->inst, p->system, p->event, "trigger",
+	if (tracefs_event_file_append(s->inst, e.sys, e.ev, "trigger",
 				      trigger) < 0) {
 		*why = session_errno_reason("hist trigger refused");
 		return -1;
@@ -98,22 +106,23 @@ int session_hist_enable(struct session *s, int probe, const char **why)
 	return 0;
 }
 
-void session_hist_remove(struct session *s, const struct probe_spec *p)
+void session_hist_remove(struct session *s, int probe)
 {
+	struct ev_name e = probe_ev(s, probe);
 	char trigger[1024] = "!";
 
-	if (!session_hist_trigger(p, trigger + 1, sizeof(trigger) - 1) &&
-	    trigger_present(s, p, trigger + 1))
-		tracefs_event_file_append(s->inst, p->system, p->event,
-					  "trigger", trigger);
+	if (!session_hist_trigger(config_probe(s->cfg, probe), trigger + 1,
+				  sizeof(trigger) - 1) &&
+	    trigger_present(s, e, trigger + 1))
+		tracefs_event_file_append(s->inst, e.sys, e.ev, "trigger",
+					  trigger);
 }
 
 char *session_hist_read(struct session *s, int probe)
 {
-	const struct probe_spec *p = config_probe(s->cfg, probe);
+	struct ev_name e = probe_ev(s, probe);
 
-	return tracefs_event_file_read(s->inst, p->system, p->event, "hist",
-				       NULL);
+	return tracefs_event_file_read(s->inst, e.sys, e.ev, "hist", NULL);
 }
 
 /* Removes every hist trigger listed for the event of p in inst; nothing

@@ -1,0 +1,102 @@
+#!/bin/sh
+# guest-packet.sh: issue 11 item 2, packet labels on drops from an event probe on skb:kfree_skb.
+# A veth pair joins the root namespace (fte_pk0, 10.77.0.1, fd77::1) to a namespace pk (fte_pk1,
+# 10.77.0.2, fd77::2); the workload sends N UDP datagrams to a closed port of pk's address, which
+# pk drops (NO_SOCKET) on fte_pk1. Two probes on skb:kfree_skb, each with its own event probe:
+#   drops        [daddr, dport, device, saddr]
+#   drops_proto  [daddr, l4proto, netns]
+# Where the kernel takes event probes (6.1, 6.12): the N drops are counted EXACTLY under
+# daddr, dport, device and saddr (and daddr, l4proto 17), for IPv4 and IPv6; the event probe
+# group is gone after SIGTERM; after kill -9 it is left, and the next start removes the stale
+# one, makes its own and counts exactly again. Where it does not (5.10): the probes count on
+# the tracepoint, those labels are empty, the log says why once per probe.
+# Scrapes pause the exporter's instance (snap, /lib/vmtest.sh), so their own traffic is not traced.
+. /lib/vmtest.sh
+X=/usr/local/bin/ftrace_exporter
+W=/usr/local/bin/workload
+C=/tmp/packet.yaml
+ADDR=127.0.0.1:9120
+I=$T/instances/vmpkt
+G=fte_vmpkt
+M=/tmp/pkt-metrics.txt
+N=300
+NS=pk
+
+[ -x "$X" ] || { skip packet "no $X"; vm_done; }
+
+cat > "$C" <<EOF
+tracing:
+  instance: vmpkt
+probes:
+  - name: drops
+    tracepoint: skb:kfree_skb
+    labels: [daddr, dport, device, saddr]
+  - name: drops_proto
+    tracepoint: skb:kfree_skb
+    labels: [daddr, l4proto, netns]
+EOF
+
+# group_eprobes: the event probes of our group that the kernel lists
+group_eprobes() { grep -c "^e:$G/" $T/dynamic_events; }
+drops() { echo "ftrace_drops_total{daddr=\"$1\",dport=\"9999\",device=\"fte_pk1\",saddr=\"$2\"}"; }
+proto() { echo "ftrace_drops_proto_total{daddr=\"$1\",l4proto=\"17\",netns=\"$2\"}"; }
+# send ADDR NAME: N datagrams to ADDR:9999 between snapshots NAME0 and NAME1
+send() { snap "${2}0"; resume; $W udp-send "$1" 9999 $N > /dev/null; snap "${2}1"; resume; }
+cleanup() { $IP netns del $NS 2>/dev/null; $IP link del fte_pk0 2>/dev/null; }
+
+$IP netns add $NS && $IP link add fte_pk0 type veth peer name fte_pk1 netns $NS &&
+    $IP addr add 10.77.0.1/24 dev fte_pk0 && $IP -n $NS addr add 10.77.0.2/24 dev fte_pk1 &&
+    $IP addr add fd77::1/64 dev fte_pk0 nodad && $IP -n $NS addr add fd77::2/64 dev fte_pk1 nodad &&
+    $IP link set fte_pk0 up && $IP -n $NS link set fte_pk1 up && $IP -n $NS link set lo up ||
+    { not_ok "veth pair and namespace" "setup failed"; cleanup; vm_done; }
+# the namespace's inode as the kernel numbers it (net->ns.inum)
+pk_ns=$($IP netns exec $NS readlink /proc/self/ns/net | tr -dc 0-9)
+note "kernel $(uname -r), namespace $NS inode $pk_ns"
+
+if ! start_exporter "$ADDR"; then
+    not_ok "exporter starts" "$(tail -n 5 /tmp/exporter.log)"; cleanup; vm_done
+fi
+
+if ! has eprobe; then
+    send 10.77.0.2 v4
+    check_gt "no event probes: the drops still count" "$(dsum ftrace_drops_total v40 v41)" $((N - 1))
+    check_eq "no event probes: packet labels empty" \
+        "$(grep -c '^ftrace_drops_total{daddr="",dport="",device="",saddr=""}' /tmp/v41.txt)" 1
+    check_eq "no event probes: the log says why, once per probe" \
+        "$(grep -c 'msg="no event probe; probe counts on its tracepoint"' /tmp/exporter.log)" 2
+    note "$(grep 'no event probe' /tmp/exporter.log | head -n 1)"
+    stop_exporter TERM
+    cleanup
+    vm_done
+fi
+
+check_eq "event probes made in group $G" "$(group_eprobes)" 2
+send 10.77.0.2 v4
+check_eq "IPv4: $N drops counted by daddr, dport, device, saddr" \
+    "$(d "$(drops 10.77.0.2 10.77.0.1)" v40 v41)" $N
+check_eq "IPv4: $N drops counted by daddr, l4proto, netns" "$(d "$(proto 10.77.0.2 "$pk_ns")" v40 v41)" $N
+send fd77::2 v6
+check_eq "IPv6: $N drops counted by daddr, dport, device, saddr" "$(d "$(drops fd77::2 fd77::1)" v60 v61)" $N
+check_gt "packet labels: events with ports" \
+    "$(d 'ftrace_exporter_packet_labels_total{probe="drops",status="ports"}' v40 v61)" $((2 * N - 1))
+grep '^ftrace_exporter_packet_labels_total' /tmp/v61.txt | while read -r l; do note "$l"; done
+
+stop_exporter TERM
+check_eq "SIGTERM: exit 0" "$xrc" 0
+check_eq "SIGTERM: event probe group gone" "$(group_eprobes)" 0
+
+start_exporter "$ADDR" || not_ok "exporter starts again" "$(tail -n 5 /tmp/exporter.log)"
+stop_exporter KILL
+check_eq "kill -9: event probes left" "$(group_eprobes)" 2
+if start_exporter "$ADDR"; then
+    check_eq "restart: stale group removed, own event probes made" "$(group_eprobes)" 2
+    send 10.77.0.2 r4
+    check_eq "restart: $N drops counted by daddr, dport, device, saddr" \
+        "$(d "$(drops 10.77.0.2 10.77.0.1)" r40 r41)" $N
+    stop_exporter TERM
+    check_eq "restart, SIGTERM: event probe group gone" "$(group_eprobes)" 0
+else
+    not_ok "exporter starts after kill -9" "$(tail -n 5 /tmp/exporter.log)"
+fi
+cleanup
+vm_done
