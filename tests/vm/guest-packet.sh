@@ -4,7 +4,8 @@
 # 10.77.0.2, fd77::2); the workload sends N UDP datagrams to a closed port of pk's address, which
 # pk drops (NO_SOCKET) on fte_pk1. Two probes on skb:kfree_skb, each with its own event probe:
 #   drops        [daddr, dport, device, saddr]
-#   drops_proto  [daddr, l4proto, netns]
+#   drops_proto  [daddr, l4proto, netns, reason]  (reason: the tracepoint's field, copied by the
+#                event probe as a number and named with the tracepoint's own symbol table)
 # Where the kernel takes event probes (6.1, 6.12): the N drops are counted EXACTLY under
 # daddr, dport, device and saddr (and daddr, l4proto 17), for IPv4 and IPv6; the event probe
 # group is gone after SIGTERM; after kill -9 it is left, and the next start removes the stale
@@ -33,13 +34,13 @@ probes:
     labels: [daddr, dport, device, saddr]
   - name: drops_proto
     tracepoint: skb:kfree_skb
-    labels: [daddr, l4proto, netns]
+    labels: [daddr, l4proto, netns, reason]
 EOF
 
 # group_eprobes: the event probes of our group that the kernel lists
 group_eprobes() { grep -c "^e:$G/" $T/dynamic_events; }
 drops() { echo "ftrace_drops_total{daddr=\"$1\",dport=\"9999\",device=\"fte_pk1\",saddr=\"$2\"}"; }
-proto() { echo "ftrace_drops_proto_total{daddr=\"$1\",l4proto=\"17\",netns=\"$2\"}"; }
+proto() { echo "ftrace_drops_proto_total{daddr=\"$1\",l4proto=\"17\",netns=\"$2\",reason=\"NO_SOCKET\"}"; }
 # send ADDR NAME: N datagrams to ADDR:9999 between snapshots NAME0 and NAME1
 send() { snap "${2}0"; resume; $W udp-send "$1" 9999 $N > /dev/null; snap "${2}1"; resume; }
 cleanup() { $IP netns del $NS 2>/dev/null; $IP link del fte_pk0 2>/dev/null; }
@@ -74,7 +75,7 @@ check_eq "event probes made in group $G" "$(group_eprobes)" 2
 send 10.77.0.2 v4
 check_eq "IPv4: $N drops counted by daddr, dport, device, saddr" \
     "$(d "$(drops 10.77.0.2 10.77.0.1)" v40 v41)" $N
-check_eq "IPv4: $N drops counted by daddr, l4proto, netns" "$(d "$(proto 10.77.0.2 "$pk_ns")" v40 v41)" $N
+check_eq "IPv4: $N drops counted by daddr, l4proto, netns, reason" "$(d "$(proto 10.77.0.2 "$pk_ns")" v40 v41)" $N
 send fd77::2 v6
 check_eq "IPv6: $N drops counted by daddr, dport, device, saddr" "$(d "$(drops fd77::2 fd77::1)" v60 v61)" $N
 check_gt "packet labels: events with ports" \
@@ -89,7 +90,9 @@ start_exporter "$ADDR" || not_ok "exporter starts again" "$(tail -n 5 /tmp/expor
 stop_exporter KILL
 check_eq "kill -9: event probes left" "$(group_eprobes)" 2
 if start_exporter "$ADDR"; then
-    check_eq "restart: stale group removed, own event probes made" "$(group_eprobes)" 2
+    check_eq "restart: the 2 stale event probes removed" \
+        "$(grep -c "msg=\"removed stale dynamic event\" group=$G" /tmp/exporter.log)" 2
+    check_eq "restart: own event probes made" "$(group_eprobes)" 2
     send 10.77.0.2 r4
     check_eq "restart: $N drops counted by daddr, dport, device, saddr" \
         "$(d "$(drops 10.77.0.2 10.77.0.1)" r40 r41)" $N
