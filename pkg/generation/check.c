@@ -21,8 +21,10 @@ static void check_auto(const struct config *cfg, const struct parser *ps,
 	if (!why)
 		why = parser_hist_refused(ps, i);
 
-	for (int l = 0; !why && l < p->nlabels; l++)
-		if (parser_label_missing(ps, i, l))
+	for (int l = 0; !why && l < p->nlabels; l++)	/* packet labels:
+							 * its event probe's */
+		if (parser_label_missing(ps, i, l) &&
+		    !(config_packet_labels(cfg, i) & (1u << l)))
 			why = "a label is no field of the event here";
 	fprintf(errs, "%s:%d:%d: note: probe %s: mode auto would count as "
 		"mode=%s on this kernel%s%s\n", config_path(cfg), p->line,

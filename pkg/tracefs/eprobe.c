@@ -274,25 +274,50 @@ static const char *eprobe_make_one(struct tep_handle *tep,
 	return NULL;
 }
 
+/* The event probe group/event as the kernel lists it (free it with
+ * tracefs_dynevent_free()), or NULL. Not tracefs_dynevent_get(): libtracefs
+ * 1.6.4's crashed in the 6.1 guest once the group held two event probes. */
+static struct tracefs_dynevent *eprobe_find(const char *group,
+					    const char *event)
+{
+	struct tracefs_dynevent **all, *hit;
+	int n = 0, at = -1;
+	char *name;
+
+	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_EPROBE, group);
+	for (; all && all[n]; n++) {
+		name = NULL;
+		tracefs_dynevent_info(all[n], NULL, &name, NULL, NULL, NULL);
+		if (at < 0 && name && !strcmp(name, event))
+			at = n;
+		free(name);
+	}
+	if (at < 0) {
+		tracefs_dynevent_list_free(all);
+		return NULL;
+	}
+	hit = all[at];		/* out of the list the last one fills */
+	all[at] = all[n - 1];
+	all[n - 1] = NULL;
+	tracefs_dynevent_list_free(all);
+	return hit;
+}
+
 /* True when the kernel lists the event probe of probe i of cfg. */
 static bool eprobe_exists(const struct config *cfg, int i)
 {
-	struct tracefs_dynevent *ev;
+	struct tracefs_dynevent *ev = eprobe_find(config_kprobe_group(cfg),
+						  config_probe(cfg, i)->name);
 
-	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE,
-				  config_kprobe_group(cfg),
-				  config_probe(cfg, i)->name);
 	tracefs_dynevent_free(ev);
 	return ev;
 }
 
 void eprobe_destroy(const struct config *cfg, int i)
 {
-	struct tracefs_dynevent *ev;
+	struct tracefs_dynevent *ev = eprobe_find(config_kprobe_group(cfg),
+						  config_probe(cfg, i)->name);
 
-	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE,
-				  config_kprobe_group(cfg),
-				  config_probe(cfg, i)->name);
 	if (ev && tracefs_dynevent_destroy(ev, false))
 		log_msg(LOG_WARN, "cannot remove event probe", "probe",
 			config_probe(cfg, i)->name, "err",
@@ -374,8 +399,7 @@ static const char *eprobe_try(struct tep_handle *tep, const struct config *cfg,
 
 	if (why || (why = eprobe_make_one(tep, cfg, i, group, &l)))
 		return why;
-	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE, group,
-				  config_probe(cfg, i)->name);
+	ev = eprobe_find(group, config_probe(cfg, i)->name);
 	if (ev)
 		tracefs_dynevent_destroy(ev, true);
 	tracefs_dynevent_free(ev);

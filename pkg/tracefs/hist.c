@@ -125,13 +125,12 @@ char *session_hist_read(struct session *s, int probe)
 	return tracefs_event_file_read(s->inst, e.sys, e.ev, "hist", NULL);
 }
 
-/* Removes every hist trigger listed for the event of p in inst; nothing
+/* Removes every hist trigger listed for the event sys:ev in inst; nothing
  * when the event has no trigger file (this kernel lacks the event). */
-static void event_hist_clear(struct tracefs_instance *inst,
-			     const struct probe_spec *p)
+static void event_hist_clear(struct tracefs_instance *inst, const char *sys,
+			     const char *ev)
 {
-	char *list = tracefs_event_file_read(inst, p->system, p->event,
-					     "trigger", NULL);
+	char *list = tracefs_event_file_read(inst, sys, ev, "trigger", NULL);
 	char *line, *save = NULL, rm[1024];
 
 	for (line = list ? strtok_r(list, "\n", &save) : NULL; line;
@@ -140,18 +139,27 @@ static void event_hist_clear(struct tracefs_instance *inst,
 			continue;
 		line[strcspn(line, "[")] = '\0';	/* " [active]" */
 		snprintf(rm, sizeof(rm), "!%s", line);
-		tracefs_event_file_append(inst, p->system, p->event, "trigger",
-					  rm);
+		tracefs_event_file_append(inst, sys, ev, "trigger", rm);
 	}
 	free(list);
 }
 
 /* Every probe that may have put a trigger (hist and auto: an auto probe's
- * way is not needed, a stale instance has no record of it). */
+ * way is not needed, a stale instance has no record of it), on its event
+ * and on its event probe, if it wants one: which one it counted is not
+ * known here either, and a trigger left on the event probe would keep the
+ * kernel from removing it. */
 void session_hist_clear(struct tracefs_instance *inst,
 			const struct config *cfg)
 {
-	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (config_probe(cfg, i)->mode != PROBE_COUNT)
-			event_hist_clear(inst, config_probe(cfg, i));
+	for (int i = 0; i < config_probe_count(cfg); i++) {
+		const struct probe_spec *p = config_probe(cfg, i);
+
+		if (p->mode == PROBE_COUNT)
+			continue;
+		event_hist_clear(inst, p->system, p->event);
+		if (config_packet_labels(cfg, i))
+			event_hist_clear(inst, config_kprobe_group(cfg),
+					 p->name);
+	}
 }

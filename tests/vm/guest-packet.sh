@@ -11,6 +11,10 @@
 # group is gone after SIGTERM; after kill -9 it is left, and the next start removes the stale
 # one, makes its own and counts exactly again. Where it does not (5.10): the probes count on
 # the tracepoint, those labels are empty, the log says why once per probe.
+# With hist triggers (6.1, 6.12): a mode: hist probe keys on device and netns (fields of the
+# event probe; its filter on the tracepoint's reason goes on the event probe too), a mode: auto
+# one with daddr counts from the ring buffer, a mode: hist one with
+# daddr is down with the reason; each counts its N drops exactly.
 # Scrapes pause the exporter's instance (snap, /lib/vmtest.sh), so their own traffic is not traced.
 . /lib/vmtest.sh
 X=/usr/local/bin/ftrace_exporter
@@ -100,6 +104,55 @@ if start_exporter "$ADDR"; then
     check_eq "restart, SIGTERM: event probe group gone" "$(group_eprobes)" 0
 else
     not_ok "exporter starts after kill -9" "$(tail -n 5 /tmp/exporter.log)"
+fi
+
+# ---- mode hist and auto on the event probe: device and netns are fields of it a hist trigger
+# keys on; daddr is found in the packet's bytes by the exporter, so never by a trigger
+if ! has hist; then
+    skip "hist on the event probe" "no hist triggers on $(uname -r)"
+    cleanup
+    vm_done
+fi
+# NO_SOCKET's number, as this kernel's kfree_skb prints it: the hist probe's filter keeps the
+# background drops on the device (IPv6 neighbour and router messages) out of its count
+no_socket=$(grep -o '{ [0-9]*, "NO_SOCKET" }' $T/events/skb/kfree_skb/format | tr -dc 0-9)
+cat > "$C" <<EOF
+tracing:
+  instance: vmpkt
+probes:
+  - name: dev_hist
+    tracepoint: skb:kfree_skb
+    mode: hist
+    labels: [device, netns]
+    filter: reason == $no_socket
+  - name: addr_auto
+    tracepoint: skb:kfree_skb
+    mode: auto
+    labels: [daddr, device]
+  - name: addr_hist
+    tracepoint: skb:kfree_skb
+    mode: hist
+    labels: [daddr]
+EOF
+up() { val "ftrace_exporter_probe_up{probe=\"$1\"}"; }
+mode() { val "ftrace_exporter_probe_mode{probe=\"$1\",mode=\"$2\"}"; }
+if start_exporter "$ADDR"; then
+    check_eq "hist: device and netns counted by a trigger on the event probe" "$(mode dev_hist hist)" 1
+    check_eq "auto with daddr: counted from the ring buffer" "$(mode addr_auto ring_buffer)" 1
+    check_eq "hist with daddr: down" "$(up addr_hist)" 0
+    check "hist with daddr: the reason logged" grep -q \
+        'msg="probe down" probe=addr_hist .*reason=".*packet.s bytes' /tmp/exporter.log
+    send 10.77.0.2 h
+    check_eq "hist: $N drops by device, netns (filter reason == $no_socket on the event probe)" \
+        "$(d "ftrace_dev_hist_total{device=\"fte_pk1\",netns=\"$pk_ns\"}" h0 h1)" $N
+    check_eq "auto: $N drops by daddr, device" \
+        "$(d 'ftrace_addr_auto_total{daddr="10.77.0.2",device="fte_pk1"}' h0 h1)" $N
+    note "trigger: $(grep '^hist:' $I/events/$G/dev_hist/trigger)"
+    stop_exporter TERM
+    check_eq "hist, SIGTERM: exit 0" "$xrc" 0
+    check_eq "hist, SIGTERM: event probe group gone (trigger removed first)" "$(group_eprobes)" 0
+else
+    not_ok "exporter starts with hist probes" "$(tail -n 5 /tmp/exporter.log)"
 fi
 cleanup
 vm_done
