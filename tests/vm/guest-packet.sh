@@ -11,6 +11,7 @@
 # group is gone after SIGTERM; after kill -9 it is left, and the next start removes the stale
 # one, makes its own and counts exactly again. Where it does not (5.10): the probes count on
 # the tracepoint, those labels are empty, the log says why once per probe.
+# A reload (SIGHUP) keeps the event probe of an unchanged probe and makes a changed one's again.
 # With hist triggers (6.1, 6.12): a mode: hist probe keys on device and netns (fields of the
 # event probe; its filter on the tracepoint's reason goes on the event probe too), a mode: auto
 # one with daddr counts from the ring buffer, a mode: hist one with
@@ -85,6 +86,23 @@ check_eq "IPv6: $N drops counted by daddr, dport, device, saddr" "$(d "$(drops f
 check_gt "packet labels: events with ports" \
     "$(d 'ftrace_exporter_packet_labels_total{probe="drops",status="ports"}' v40 v61)" $((2 * N - 1))
 grep '^ftrace_exporter_packet_labels_total' /tmp/v61.txt | while read -r l; do note "$l"; done
+
+# reload: drops unchanged keeps its event probe (and its counts), drops_proto without reason
+# gets a new one (other fetch arguments)
+sed -i 's/labels: \[daddr, l4proto, netns, reason\]/labels: [daddr, l4proto, netns]/' "$C"
+kill -HUP "$xpid"
+if eventually 30 reloads_logged 1; then
+    check_eq "reload: event probes kept or made again" "$(group_eprobes)" 2
+    check "reload: drops_proto's event probe without reason" \
+        sh -c "! grep -q '^e:$G/drops_proto .*reason=' $T/dynamic_events"
+    send 10.77.0.2 l4
+    check_eq "reload: kept probe counts on: $N more by daddr, dport, device, saddr" \
+        "$(d "$(drops 10.77.0.2 10.77.0.1)" v41 l41)" $N
+    check_eq "reload: changed probe counts $N by daddr, l4proto, netns" \
+        "$(d "ftrace_drops_proto_total{daddr=\"10.77.0.2\",l4proto=\"17\",netns=\"$pk_ns\"}" l40 l41)" $N
+else
+    not_ok "reload" "$(tail -n 5 /tmp/exporter.log)"
+fi
 
 stop_exporter TERM
 check_eq "SIGTERM: exit 0" "$xrc" 0
