@@ -201,6 +201,18 @@ static void test_not_ip(void **state)
 	assert_int_equal(pktwin_extract(&f.in, &out), PKTWIN_NOT_IP);
 }
 
+/* The window labels by name, and the status names /metrics shows. */
+static void test_label_and_status_names(void **state)
+{
+	(void)state;
+	assert_int_equal(pktwin_label("saddr"), PKTWIN_L_SADDR);
+	assert_int_equal(pktwin_label("l4proto"), PKTWIN_L_L4PROTO);
+	assert_int_equal(pktwin_label("device"), -1);
+	assert_int_equal(pktwin_label("reason"), -1);
+	assert_string_equal(pktwin_status_name(PKTWIN_PORTS), "ports");
+	assert_string_equal(pktwin_status_name(PKTWIN_NOT_IP), "not_ip");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_ports_outside_window),
 		cmocka_unit_test(test_no_ports_without_transport_header),
 		cmocka_unit_test(test_not_ip),
+		cmocka_unit_test(test_label_and_status_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -820,17 +820,6 @@ static void test_eprobe_make_on_host_tracefs(void **state)
 					 "kfree_skb"));
 }
 
-static void test_eprobe_derivable_labels(void **state)
-{
-	(void)state;
-	assert_true(session_eprobe_label_derivable("device"));
-	assert_true(session_eprobe_label_derivable("netns"));
-	assert_true(session_eprobe_label_derivable("daddr"));
-	assert_true(session_eprobe_label_derivable("l4proto"));
-	assert_false(session_eprobe_label_derivable("reason"));
-	assert_false(session_eprobe_label_derivable("len"));
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int main(void)
@@ -869,7 +858,6 @@ int main(void)
 		T(test_eprobe_fetchargs_window),
 		T(test_eprobe_window_from_host_btf),
 		T(test_eprobe_make_on_host_tracefs),
-		T(test_eprobe_derivable_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
