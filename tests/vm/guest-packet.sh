@@ -68,10 +68,12 @@ if ! has eprobe; then
     check_gt "no event probes: the drops still count" "$(dsum ftrace_drops_total v40 v41)" $((N - 1))
     check_eq "no event probes: packet labels empty" \
         "$(grep -c '^ftrace_drops_total{daddr="",dport="",device="",saddr=""}' /tmp/v41.txt)" 1
-    check_eq "no event probes: the log says why, once per probe" \
-        "$(grep -c 'msg="no event probe; probe counts on its tracepoint"' /tmp/exporter.log)" 2
+    check_eq "no event probes: the log says why (labels, errno), once per probe" \
+        "$(grep -c 'msg="no event probe; probe counts on its tracepoint" probe=drops.* reason="labels [a-z0-9,]* stay empty: .*: [A-Za-z ]*"' /tmp/exporter.log)" 2
     note "$(grep 'no event probe' /tmp/exporter.log | head -n 1)"
     stop_exporter TERM
+    check_eq "no event probes: SIGTERM exit 0" "$xrc" 0
+    check_eq "no event probes: nothing in group $G" "$(group_eprobes)" 0
     cleanup
     vm_done
 fi
