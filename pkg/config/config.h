@@ -116,9 +116,11 @@ int config_event_first(const struct config *cfg, int i);
  * when i has none. */
 int config_family_first(const struct config *cfg, int i);
 /* An earlier ring-buffer probe on i's event with another filter (an
- * instance has one filter per event), or -1. Only hist probes are left
- * out: an auto probe may count by the ring buffer, so it is taken as one
- * on both sides (put probes on one event under one filter, or the count
+ * instance has one filter per event), or -1. Hist probes are left out,
+ * and probes with packet labels (they filter their own event probe; one
+ * that counts its tracepoint without it is checked when it is turned on):
+ * an auto probe may count by the ring buffer, so it is taken as one on
+ * both sides (put probes on one event under one filter, or the count
  * probe before the auto one). */
 int config_filter_conflict(const struct config *cfg, int i);
 /* The probe of the config this one was loaded after (config_load_after)

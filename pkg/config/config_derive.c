@@ -95,6 +95,7 @@ static void derive_probe(struct config *cfg, int i)
 		if (on_same_event(p, q)) {
 			d->event_first = j;
 			if (p->mode != PROBE_HIST && q->mode != PROBE_HIST &&
+			    !packet_labels(p) && !packet_labels(q) &&
 			    !str_same(p->filter, q->filter))
 				d->filter_conflict = j;
 		}

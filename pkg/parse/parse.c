@@ -30,7 +30,7 @@ struct probe_rt {
 	int nlabels;
 	struct label labels[CONFIG_MAX_LABELS];
 	bool missing[CONFIG_MAX_LABELS];
-	bool window;		/* a label is LBL_PKT: count_window() */
+	bool window;		/* a label is LBL_PKT: read_window_labels() */
 	bool pkt_no_hist;	/* a window label: parser_hist_refused() */
 	char *error;
 	int next;		/* next probe on the same event id, -1 */

@@ -1,23 +1,28 @@
 /* Event probes on skb tracepoints: the fetch arguments that derive packet
  * labels in the kernel from the skb pointer, with every offset from the
- * running kernel's BTF (pkg/kbtf). Whether the kernel takes event probes
- * is known only by creating one: tracefs' README shows the "e:" synopsis
- * even without CONFIG_EPROBE_EVENTS (this host's 6.18 does), and
- * dynamic_events then refuses the line with EINVAL. Not threaded. */
+ * running kernel's BTF (pkg/kbtf), and the event probes themselves: one
+ * per probe with packet labels (config_packet_labels()), in the private
+ * group under the probe's name, made with the kprobes (session_open(),
+ * session_switch()) and removed with the group. Whether the kernel takes
+ * event probes is known only by creating one: tracefs' README shows the
+ * "e:" synopsis even without CONFIG_EPROBE_EVENTS (this host's 6.18 does),
+ * and dynamic_events then refuses the line with EINVAL; the refusal is
+ * kept per probe (session_eprobe_why()) and the probe counts on its
+ * tracepoint (session_probe_event()). Not threaded. */
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event-parse.h>
-#include <stdlib.h>
 #include <tracefs.h>
 
 #include "kbtf/kbtf.h"
-#include "pktwin/pktwin.h"
 #include "log/log.h"
+#include "pktwin/pktwin.h"
 #include "tracefs/session_priv.h"
 
 /* Appends " NAME=FETCH" to buf at *len; false when it does not fit. */

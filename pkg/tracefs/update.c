@@ -43,6 +43,33 @@ static bool needed(const struct session *s, const struct config *next,
 			 pstate_mode(states, i)) >= 0;
 }
 
+/* For probe i of the session's config when it has packet labels but
+ * counts its tracepoint (no event probe): true when a ring-buffer probe
+ * of next counts that tracepoint with the same filter, with packet labels
+ * or without (this kernel refuses the event probe of the one as it did
+ * i's). config_same_kernel_need() takes a probe with packet labels as its
+ * event probe, which i does not have. */
+static bool tracepoint_needed(const struct session *s,
+			      const struct config *next,
+			      const struct pstate *states, int i)
+{
+	const struct probe_spec *p = config_probe(s->cfg, i), *q;
+	const char *sys, *ev;
+
+	if (!config_packet_labels(s->cfg, i) ||
+	    session_probe_event(s->tep, s->cfg, i, &sys, &ev))
+		return false;
+	for (int j = 0; j < config_probe_count(next); j++) {
+		q = config_probe(next, j);
+		if (pstate_mode_planned(next, j, states) == PSTATE_RING &&
+		    q->kind == PROBE_TRACEPOINT && !strcmp(q->system, sys) &&
+		    !strcmp(q->event, ev) &&
+		    session_same_str(q->filter, p->filter))
+			return true;
+	}
+	return false;
+}
+
 /* True when cfg has a function probe this kernel can trace (an unreadable
  * list: assume so). Without one, session_enable_functions() leaves the
  * filter as it is, so the tracer must be muted on the old one. The list
@@ -101,7 +128,8 @@ void session_retire(struct session *s, const struct config *next,
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
 		if (pstate_mode(states, i) == PSTATE_RING &&
-		    p->kind != PROBE_FUNCTION && !needed(s, next, states, i))
+		    p->kind != PROBE_FUNCTION && !needed(s, next, states, i) &&
+		    !tracepoint_needed(s, next, states, i))
 			event_retire(s, i);
 	}
 	if (s->tracer_set && !s->muted && !has_functions(next))
