@@ -33,6 +33,7 @@ stage fuzz make -s fuzz
 [ -x tests/deploy/run.sh ] && stage deploy tests/deploy/run.sh
 [ -x tests/deploy/container.sh ] && stage container tests/deploy/container.sh
 [ -x tests/deploy/live-prometheus.sh ] && stage live-prometheus tests/deploy/live-prometheus.sh
+[ -x tests/deploy/live-prometheus.sh ] && stage live-pods tests/deploy/live-prometheus.sh --pods
 [ -x tests/vm/run.sh ] && stage vm make -s vm
 [ ${#failed[@]} -gt 0 ] && echo "failed stages: ${failed[*]}"
 echo "suite took $((SECONDS - t0)) s"

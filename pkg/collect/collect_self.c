@@ -1,17 +1,59 @@
 /* collect_self: the exporter's own health: build info, probe state and
  * the way each up probe counts, events read per CPU, parse errors, series
- * over the cap, config reloads. */
+ * over the cap, live and expired, config reloads. */
 #include "collect/collect_int.h"
 
 #include "pktwin/pktwin.h"
 
-/* One sample per probe: up (1 or 0), or its series dropped. */
-static void per_probe(const struct collect_src *s, struct expo *w, bool up)
+static uint64_t probe_up(const struct collect_src *s, int i)
+{
+	return pstate_up(s->states, i);
+}
+
+static uint64_t probe_dropped(const struct collect_src *s, int i)
+{
+	return metrics_series_dropped(s->metrics, i);
+}
+
+static uint64_t probe_live(const struct collect_src *s, int i)
+{
+	return metrics_series_live(s->metrics, i);
+}
+
+static uint64_t probe_expired(const struct collect_src *s, int i)
+{
+	return metrics_series_expired(s->metrics, i);
+}
+
+/* One sample per probe, its value(s, probe). */
+static void per_probe(const struct collect_src *s, struct expo *w,
+		      uint64_t (*value)(const struct collect_src *, int))
 {
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		expo_sample1(w, "probe", config_probe(s->cfg, i)->name,
-			     up ? pstate_up(s->states, i) :
-			     metrics_series_dropped(s->metrics, i));
+			     value(s, i));
+}
+
+/* The series families: over the cap, live (what the cap counts), expired. */
+static int series_families(const struct collect_src *s, struct expo *w)
+{
+	if (expo_family(w, "ftrace_exporter_series_dropped_total", EXPO_COUNTER,
+			"Events not counted in a labelled family because its "
+			"series cap was reached or a label value found no room "
+			"in the string table (still in the hit totals)."))
+		return -1;
+	per_probe(s, w, probe_dropped);
+	if (expo_family(w, "ftrace_exporter_series_live", EXPO_GAUGE,
+			"Distinct series of the probe's labelled family on "
+			"/metrics: what max_series caps."))
+		return -1;
+	per_probe(s, w, probe_live);
+	if (expo_family(w, "ftrace_exporter_series_expired_total", EXPO_COUNTER,
+			"Series removed from /metrics after series_idle_seconds "
+			"without an event; one that comes back restarts from 0."))
+		return -1;
+	per_probe(s, w, probe_expired);
+	return 0;
 }
 
 /* One sample per up probe: 1, labelled with the way it counts (fixed for
@@ -72,7 +114,7 @@ int collect_self(void *ctx, struct expo *w)
 	if (expo_family(w, "ftrace_exporter_probe_up", EXPO_GAUGE,
 			"1 when the kernel accepted the probe and it is counting."))
 		return -1;
-	per_probe(s, w, true);
+	per_probe(s, w, probe_up);
 	if (expo_family(w, "ftrace_exporter_probe_mode", EXPO_GAUGE,
 			"1 for each up probe, labelled with the way it counts: "
 			"hist (a kernel hist trigger) or ring_buffer (records "
@@ -87,12 +129,8 @@ int collect_self(void *ctx, struct expo *w)
 			"Records that could not be attributed to a probe."))
 		return -1;
 	expo_sample1(w, NULL, NULL, metrics_parse_errors(s->metrics));
-	if (expo_family(w, "ftrace_exporter_series_dropped_total", EXPO_COUNTER,
-			"Events not counted in a labelled family because its "
-			"series cap was reached or a label value found no room "
-			"in the string table (still in the hit totals)."))
+	if (series_families(s, w))
 		return -1;
-	per_probe(s, w, false);
 	if (expo_family(w, "ftrace_exporter_packet_labels_total", EXPO_COUNTER,
 			"Events of probes with packet labels read from the "
 			"packet's bytes, by how far the headers were found: "

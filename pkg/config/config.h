@@ -14,6 +14,7 @@
 
 #define CONFIG_MAX_LABELS 4
 #define CONFIG_MAX_CPUS 1024
+#define CONFIG_IDLE_MAX (7 * 86400)	/* series_idle_seconds: a week */
 
 enum probe_kind { PROBE_TRACEPOINT, PROBE_FUNCTION, PROBE_KPROBE };
 
@@ -39,6 +40,7 @@ struct probe_spec {
 	const char *help;	/* HELP text of that family */
 	const char *filter;	/* in-kernel ftrace filter or NULL */
 	unsigned max_series;	/* cap for this probe's labelled family */
+	unsigned idle_seconds;	/* a series idle this long expires; 0 never */
 	enum probe_mode mode;	/* as configured; see enum probe_mode */
 	int line, col;		/* where the probe starts in the file */
 };

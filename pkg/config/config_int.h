@@ -35,6 +35,7 @@ struct config {
 	const char *cpus;
 	bool cpu_mask[CONFIG_MAX_CPUS];
 	unsigned max_series;
+	unsigned idle_seconds;	/* limits.series_idle_seconds */
 	struct probe_spec *probes;
 	int nprobes;
 	unsigned window_seconds;

@@ -9,12 +9,13 @@
 
 static const char *const probe_keys[] = {
 	"name", "tracepoint", "function", "kprobe", "fetchargs", "labels",
-	"metric", "help", "filter", "max_series", "mode", NULL
+	"metric", "help", "filter", "max_series", "mode", "series_idle_seconds",
+	NULL
 };
 
 enum {
 	PK_NAME, PK_TRACEPOINT, PK_FUNCTION, PK_KPROBE, PK_FETCHARGS,
-	PK_LABELS, PK_METRIC, PK_HELP, PK_FILTER, PK_MAX_SERIES, PK_MODE, PK_N
+	PK_LABELS, PK_METRIC, PK_HELP, PK_FILTER, PK_MAX_SERIES, PK_MODE, PK_IDLE, PK_N
 };
 
 #define KPROBE_GROUP_MAX 63	/* the kernel's MAX_EVENT_NAME_LEN - 1 */
@@ -279,6 +280,9 @@ static void parse_extras(struct cfg_ctx *ctx, struct yamldoc_kv *kv,
 	}
 	if (kv[PK_MAX_SERIES].val)
 		cfg_uint(ctx, kv[PK_MAX_SERIES].val, 1, 1000000, &p->max_series);
+	if (kv[PK_IDLE].val)
+		cfg_uint(ctx, kv[PK_IDLE].val, 0, CONFIG_IDLE_MAX,
+			 &p->idle_seconds);
 }
 
 /* mode: count (the default: records read and counted by the exporter),
@@ -313,6 +317,7 @@ static void parse_probe(struct cfg_ctx *ctx, yaml_node_t *n,
 	p->line = (int)n->start_mark.line + 1;
 	p->col = (int)n->start_mark.column + 1;
 	p->max_series = ctx->cfg->max_series;
+	p->idle_seconds = ctx->cfg->idle_seconds;
 	if (yamldoc_fields(ctx->yd, n, "a probe", probe_keys, NULL, kv) < 0)
 		return;
 	parse_name(ctx, n, kv[PK_NAME].val, p);

@@ -44,7 +44,9 @@ static const char *const tracing_keys[] = {
 
 enum { TR_INSTANCE, TR_BUFFER_SIZE_KB, TR_CPUS, TR_N };
 
-static const char *const limits_keys[] = { "max_series_per_probe", NULL };
+static const char *const limits_keys[] = {
+	"max_series_per_probe", "series_idle_seconds", NULL
+};
 
 /* Reads scalar n as an integer in [min, max] into *out. Returns 0, or -1
  * after reporting the problem (*out is then unchanged). */
@@ -143,10 +145,13 @@ void cfg_parse_tracing(struct cfg_ctx *ctx, yaml_node_t *n)
 /* Parses `limits:`; must run before the probes, which inherit from it. */
 void cfg_parse_limits(struct cfg_ctx *ctx, yaml_node_t *n)
 {
-	struct yamldoc_kv kv[1] = { { 0 } };
+	struct yamldoc_kv kv[2] = { { 0 } };
 
 	if (yamldoc_fields(ctx->yd, n, "limits", limits_keys, NULL, kv) < 0)
 		return;
 	if (kv[0].val)
 		cfg_uint(ctx, kv[0].val, 1, 1000000, &ctx->cfg->max_series);
+	if (kv[1].val)
+		cfg_uint(ctx, kv[1].val, 0, CONFIG_IDLE_MAX,
+			 &ctx->cfg->idle_seconds);
 }

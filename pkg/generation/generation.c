@@ -131,10 +131,26 @@ static void page_ready(void *ctx, void *page)
 	parse_page(ctx, page);
 }
 
-/* The ticker's hook: kernel-held counts first, then the snapshot. */
+/* Expires the idle series of the probes counted by the ring buffer. A
+ * probe counted by a hist trigger keeps its series: they are the kernel's
+ * table, which holds every key until the trigger goes, with counts that
+ * never restart; expiring them would bring them back at the next read. */
+static void expire(struct generation *g)
+{
+	double now = causes_now();
+
+	for (int i = 0; i < config_probe_count(g->cfg); i++)
+		if (pstate_mode(g->states, i) != PSTATE_HIST)
+			metrics_expire(g->metrics, i, now,
+				       config_probe(g->cfg, i)->idle_seconds);
+}
+
+/* The ticker's hook: kernel-held counts first, then expiry, then the
+ * snapshot. */
 static void refresh(void *ctx)
 {
 	generation_refresh(ctx);
+	expire(ctx);
 }
 
 int generation_start(struct generation *g, pthread_mutex_t *lock)

@@ -30,6 +30,20 @@ bool shard_series_set(struct shard *s, int probe, const struct series_key *k,
 	return e != NULL;
 }
 
+/* What entry i of ss carries to a new generation: a live entry's count, a
+ * dead one's events not yet counted anew (shard_sync() did not run), or
+ * nothing for a free one. No writer nor expiry runs. */
+static uint64_t entry_carried(const struct series_set *set,
+			      const struct shard_series *ss, uint32_t i)
+{
+	const struct entry *e = &ss->entries[i];
+
+	if (!e->tag)
+		return 0;
+	return e->tag == set->slots[e->slot].tag ? e->count :
+						     entry_pending(ss, i);
+}
+
 /* Adds src shard's series of probe sp into dst shard as probe dp, through
  * dst's set: a series in several shards is one series against dst's cap,
  * and one refused there counts as dropped. Walks src's live series only. */
@@ -37,15 +51,17 @@ static void shard_carry(struct shard *dst, int dp, const struct shard *src,
 			int sp)
 {
 	const struct shard_series *ss = &src->series[sp];
+	const struct series_set *set = &src->m->sets[sp];
 
 	for (uint32_t i = 0; i < ss->n; i++) {
 		const struct entry *e = &ss->entries[i];
-		struct entry *d = series_find(dst, dp, &e->key);
+		uint64_t n = entry_carried(set, ss, i);
+		struct entry *d = n ? series_find(dst, dp, &e->key) : NULL;
 
 		if (d)
-			BUMP(&d->count, e->count);
+			BUMP(&d->count, n);
 		else
-			BUMP(&dst->dropped[dp], e->count);
+			BUMP(&dst->dropped[dp], n);
 	}
 	BUMP(&dst->hits[dp], src->hits[sp]);
 	BUMP(&dst->dropped[dp], src->dropped[sp]);
@@ -60,6 +76,7 @@ void metrics_carry(struct metrics *dst, int dst_probe,
 	for (int c = 0; c < dst->nshards && c < src->nshards; c++)
 		shard_carry(&dst->shards[c], dst_probe, &src->shards[c],
 			    src_probe);
+	BUMP(&dst->sets[dst_probe].expired, src->sets[src_probe].expired);
 }
 
 void metrics_carry_totals(struct metrics *dst, const struct metrics *src)

@@ -14,8 +14,10 @@ static int shard_series_init(struct shard_series *ss,
 	if (!set->cap)
 		return 0;
 	ss->entries = calloc(set->cap, sizeof(*ss->entries));
+	ss->seen = calloc(set->cap, sizeof(*ss->seen));
 	ss->pos = calloc(set->mask + 1, sizeof(*ss->pos));
-	return ss->entries && ss->pos ? 0 : -1;
+	ss->free = calloc(set->cap, sizeof(*ss->free));
+	return ss->entries && ss->seen && ss->pos && ss->free ? 0 : -1;
 }
 
 static int shard_init(struct shard *s, struct metrics *m)
@@ -26,9 +28,10 @@ static int shard_init(struct shard *s, struct metrics *m)
 	s->pkt_status = calloc(m->nprobes * METRICS_PKT_STATUSES,
 			       sizeof(*s->pkt_status));
 	s->last = calloc(m->nprobes, sizeof(*s->last));
+	s->refused = calloc(m->nprobes, sizeof(*s->refused));
 	s->series = calloc(m->nprobes, sizeof(*s->series));
 	if (!s->hits || !s->dropped || !s->pkt_status || !s->last ||
-	    !s->series)
+	    !s->refused || !s->series)
 		return -1;
 	for (int i = 0; i < m->nprobes; i++)
 		if (shard_series_init(&s->series[i], &m->sets[i]))
@@ -41,13 +44,16 @@ static void shard_fini(struct shard *s, int nprobes)
 {
 	for (int i = 0; s->series && i < nprobes; i++) {
 		free(s->series[i].entries);
+		free(s->series[i].seen);
 		free(s->series[i].pos);
+		free(s->series[i].free);
 	}
 	free(s->series);
 	free(s->hits);
 	free(s->dropped);
 	free(s->pkt_status);
 	free(s->last);
+	free(s->refused);
 }
 
 /* One set per probe, then the shards; errno EINVAL for a cap over
@@ -127,9 +133,12 @@ void shard_packet_status(struct shard *s, int probe, int status)
 	BUMP(&s->pkt_status[probe * METRICS_PKT_STATUSES + status], 1);
 }
 
+/* Called once a page: the shard's writer frees what expired meanwhile. */
 void shard_events(struct shard *s, uint64_t n)
 {
 	BUMP(&s->events, n);
+	if (__atomic_load_n(&s->xreq, __ATOMIC_ACQUIRE) != s->xack)
+		shard_sync(s);
 }
 
 void shard_missed(struct shard *s, uint64_t n)
@@ -142,21 +151,45 @@ void shard_parse_error(struct shard *s)
 	BUMP(&s->parse_errors, 1);
 }
 
-/* The shard's entry for the set's slot, appended (key copied, count 0) on
- * the shard's first event of the series; published with a release store of
- * the length, so walks never see it half-written. */
-static struct entry *shard_entry(struct shard_series *ss, int64_t slot,
-				 const struct series_key *k)
+/* A free entry: one freed by shard_sync(), else the next never used. Dead
+ * entries an idle spell left may fill the room: they are freed first. A
+ * shard has at most one live entry per KEPT slot, and the cap bounds
+ * those, so this finds room; NULL (the event counted as dropped) guards
+ * the array all the same. */
+static struct entry *entry_take(struct shard *s, int probe, uint32_t *i)
 {
-	struct entry *e;
+	struct shard_series *ss = &s->series[probe];
 
-	if (ss->pos[slot])
+	if (!ss->nfree && ss->n == s->m->sets[probe].cap)
+		shard_sync(s);
+	*i = ss->nfree ? ss->free[--ss->nfree] : ss->n;
+	return *i < s->m->sets[probe].cap ? &ss->entries[*i] : NULL;
+}
+
+/* The shard's entry for the set's slot (KEPT with tag), made (key copied,
+ * count 0) on the shard's first event of this life of the series. A
+ * reused entry's tag is 0 while it is written, and set last with a release
+ * store, so walks skip it until then (entry_read()); a new one is
+ * published by the release store of the length. */
+static struct entry *shard_entry(struct shard *s, int probe, int64_t slot,
+				 uint64_t tag, const struct series_key *k)
+{
+	struct shard_series *ss = &s->series[probe];
+	struct entry *e;
+	uint32_t i;
+
+	if (ss->pos[slot] && ss->entries[ss->pos[slot] - 1].tag == tag)
 		return &ss->entries[ss->pos[slot] - 1];
-	e = &ss->entries[ss->n];	/* n < cap: one entry per kept slot */
-	e->key = *k;
-	e->count = 0;
-	ss->pos[slot] = ss->n + 1;
-	__atomic_store_n(&ss->n, ss->n + 1, __ATOMIC_RELEASE);
+	e = entry_take(s, probe, &i);
+	if (!e)
+		return NULL;	/* never: no more KEPT slots than the cap */
+	entry_key_store(e, k);
+	__atomic_store_n(&e->count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->slot, (uint32_t)slot, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tag, tag, __ATOMIC_RELEASE);
+	ss->pos[slot] = i + 1;
+	if (i == ss->n)
+		__atomic_store_n(&ss->n, ss->n + 1, __ATOMIC_RELEASE);
 	return e;
 }
 
@@ -164,9 +197,11 @@ static struct entry *shard_entry(struct shard_series *ss, int64_t slot,
 struct entry *series_find(struct shard *s, int probe,
 			  const struct series_key *k)
 {
-	int64_t slot = set_admit(&s->m->sets[probe], key_hash(probe, k), k);
+	uint64_t tag;
+	int64_t slot = set_admit(&s->m->sets[probe], key_hash(probe, k), k,
+				 &tag);
 
-	return slot < 0 ? NULL : shard_entry(&s->series[probe], slot, k);
+	return slot < 0 ? NULL : shard_entry(s, probe, slot, tag, k);
 }
 
 void shard_series_refused(struct shard *s, int probe)
@@ -174,12 +209,36 @@ void shard_series_refused(struct shard *s, int probe)
 	BUMP(&s->dropped[probe], 1);
 }
 
+/* The entry of k for an event, or NULL when k is refused: the series the
+ * shard last saw refused is refused again at the cost of one compare
+ * until the cap gives a unit back (a series expires), so a refused
+ * series' events do not walk the set. The count of expired series is read
+ * before the walk: a unit given back during it makes the note stale. */
+static struct entry *shard_series_event(struct shard *s, int probe,
+					const struct series_key *k)
+{
+	struct refusal *r = &s->refused[probe];
+	uint64_t expired = __atomic_load_n(&s->m->sets[probe].expired,
+					   __ATOMIC_ACQUIRE) + 1;
+	struct entry *e;
+
+	if (r->expired == expired && key_equal(&r->key, k))
+		return NULL;
+	BUMP(&s->walks, 1);
+	e = series_find(s, probe, k);
+	if (!e) {
+		r->key = *k;
+		r->expired = expired;
+	}
+	return e;
+}
+
 void shard_series_add(struct shard *s, int probe, const struct series_key *k)
 {
 	struct entry *e = s->last[probe];
 
 	if (!e || !key_equal(&e->key, k)) {
-		e = series_find(s, probe, k);
+		e = shard_series_event(s, probe, k);
 		if (!e) {
 			shard_series_refused(s, probe);
 			return;
@@ -242,15 +301,37 @@ uint64_t metrics_cpu_missed(const struct metrics *m, int cpu)
 	return LOAD(&m->shards[cpu].missed);
 }
 
+/* See metrics_int.h. */
+uint64_t entry_read(const struct series_set *set, const struct shard_series *ss,
+		uint32_t i, struct series_key *k, uint64_t *count)
+{
+	const struct entry *e = &ss->entries[i];
+	uint64_t tag = __atomic_load_n(&e->tag, __ATOMIC_ACQUIRE);
+	const uint64_t *w = (const uint64_t *)&e->key;
+	uint64_t *x = (uint64_t *)k;
+
+	if (!tag || tag != __atomic_load_n(&set->slots[LOAD(&e->slot)].tag,
+					  __ATOMIC_ACQUIRE))
+		return 0;
+	for (size_t j = 0; j < sizeof(*k) / sizeof(*w); j++)
+		x[j] = LOAD(&w[j]);
+	*count = LOAD(&e->count);
+	return tag;
+}
+
 void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    void *ctx)
 {
+	const struct series_set *set = &m->sets[probe];
+	struct series_key k;
+	uint64_t count;
+
 	for (int c = 0; c < m->nshards; c++) {
 		const struct shard_series *ss = &m->shards[c].series[probe];
 		uint32_t n = __atomic_load_n(&ss->n, __ATOMIC_ACQUIRE);
 
 		for (uint32_t i = 0; i < n; i++)
-			fn(&ss->entries[i].key, LOAD(&ss->entries[i].count),
-			   ctx);
+			if (entry_read(set, ss, i, &k, &count))
+				fn(&k, count, ctx);
 	}
 }

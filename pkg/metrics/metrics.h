@@ -5,22 +5,26 @@
  * (plain moves on x86), so the per-event path takes no lock and writes
  * nothing another thread writes.
  *
- * Series cap: a probe's cap counts distinct series, whatever the CPUs they
- * come from. Each probe has one set of its series shared by all shards
- * (set.c): open addressing, slots claimed with a CAS and never freed, so a
- * series has one slot, and claiming a slot is what takes one unit of the cap
- * (an atomic that never exceeds it). A shard meeting a series the set
- * already holds takes no cap, so the same series on 64 CPUs is one series.
- * The decision (kept or refused) is stored in the slot, the same for every
- * shard: a kept series loses no event, and every event of a refused one is
- * counted in the probe's dropped. The set is touched only on a shard's
- * first event of a series and on events of refused series; it is read
- * without locks and written by one CAS per new series.
+ * Series cap: a probe's cap counts live distinct series, whatever the CPUs
+ * they come from. Each probe has one set of its series shared by all shards
+ * (set.c): open addressing, a slot claimed with a CAS, so a series has one
+ * slot, and claiming a slot is what takes one unit of the cap (an atomic
+ * that never exceeds it). A shard meeting a series the set already holds
+ * takes no cap, so the same series on 64 CPUs is one series. The decision
+ * (kept or refused) is stored in the slot, the same for every shard: a
+ * kept series loses no event, and every event of a refused one is counted
+ * in the probe's dropped. The set is touched only on a shard's first event
+ * of a series and on events of refused series; it is read without locks
+ * and written by one CAS per new series. Series idle for the probe's time
+ * expire (expire.c): they leave the walks and give their unit of the cap
+ * back, their slots and entries are reused, and the per-event path does
+ * nothing more for it.
  *
- * Live series: each shard has, per probe, an append-only array of its own
- * series (key and count, in the order they came; the length is published
- * with a release store after the entry is written) and an index from the
- * set's slot to its entry. Walks (scrape, drop-cause tick, reload) read the
+ * Live series: each shard has, per probe, an array of its own series (key
+ * and count, appended in the order they came, the length published with a
+ * release store after the entry is written; an expired series' entry is
+ * freed and reused by the shard's writer) and an index from the set's
+ * slot to its entry. Walks (scrape, drop-cause tick, reload) read the
  * arrays up to their length: their cost follows the live series, not the
  * caps times the shards. Every array is sized for the cap up front (entries
  * never move, so the per-probe last-hit pointer stays valid) but allocated
@@ -98,6 +102,16 @@ typedef void (*series_fn)(const struct series_key *k, uint64_t count,
  * run (it sees the series published when it reads each shard). */
 void metrics_series_foreach(const struct metrics *m, int probe, series_fn fn,
 			    void *ctx);
+
+/* Expiry, under the lock scrapes hold, with the shards' writers running:
+ * the probe's series whose counts did not change for idle seconds (now on
+ * any steady clock in seconds) leave the walks and give back their unit of
+ * the cap; a series that comes back starts from 0. idle <= 0: never. */
+void metrics_expire(struct metrics *m, int probe, double now, double idle);
+/* The probe's live distinct series (what its cap counts), and how many
+ * expired so far. */
+unsigned metrics_series_live(const struct metrics *m, int probe);
+uint64_t metrics_series_expired(const struct metrics *m, int probe);
 
 /* Reload: adds src's counters of src_probe (hits, series, dropped, per CPU)
  * to dst's dst_probe, so a probe kept by a new config keeps counting from

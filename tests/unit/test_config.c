@@ -67,6 +67,7 @@ static void test_defaults(void **state)
 	assert_null(p->filter);
 	assert_null(p->fetchargs);
 	assert_int_equal(p->max_series, 1000);
+	assert_int_equal(p->idle_seconds, 0);	/* series never expire */
 	assert_int_equal(p->line, 2);
 	assert_int_equal(p->col, 5);
 	config_free(cfg);
@@ -429,6 +430,25 @@ static void test_out_of_range(void **state)
 	expect_error(TP "    max_series: -1\n", "4:17", "-1 is out of range");
 	expect_error(TP "causes:\n  window_seconds: 3601\n", "5:19", "out of range (1 to 3600)");
 	expect_error(TP "causes:\n  window_seconds: 0\n", "5:19", "out of range");
+}
+
+/* Issue 11 item 4: limits.series_idle_seconds is every probe's, a probe's
+ * own overrides it, 0 is never, and a week is the most. */
+static void test_series_idle_seconds(void **state)
+{
+	struct config *cfg = expect_ok("limits:\n  series_idle_seconds: 300\n"
+				       TP "  - name: q\n"
+				       "    tracepoint: skb:kfree_skb\n"
+				       "    series_idle_seconds: 0\n");
+
+	(void)state;
+	assert_int_equal(config_probe(cfg, 0)->idle_seconds, 300);
+	assert_int_equal(config_probe(cfg, 1)->idle_seconds, 0);
+	config_free(cfg);
+	expect_error("limits:\n  series_idle_seconds: 604801\n" TP, "2:24",
+		     "out of range (0 to 604800)");
+	expect_error(TP "    series_idle_seconds: -5\n", "4:26",
+		     "out of range");
 }
 
 static void test_duplicate_keys(void **state)
@@ -1048,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_series_idle_seconds),
 		cmocka_unit_test(test_duplicate_probe_names),
 		cmocka_unit_test(test_probe_kind),
 		cmocka_unit_test(test_bad_tracepoint),
