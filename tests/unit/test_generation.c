@@ -1060,6 +1060,9 @@ static int fake_teardown(void **state)
 	struct fake *f = *state;
 	int ret = 0;
 
+	if (f->s)	/* before f->g frees the config it is sized by */
+		eprobes_why_free(f->s->eprobe_why,
+				 config_probe_count(f->s->cfg));
 	generation_free(f->g);
 	if (f->s) {
 		tracefs_instance_free(f->s->inst);
