@@ -6,6 +6,9 @@
 #   drops        [daddr, dport, device, saddr]
 #   drops_proto  [daddr, l4proto, netns, reason]  (reason: the tracepoint's field, copied by the
 #                event probe as a number and named with the tracepoint's own symbol table)
+#   consumed     on skb:consume_skb [saddr, daddr, l4proto]: the ICMP port unreachable that pk
+#                answers with (rate-limited by the kernel: some, not N) is consumed in the root
+#                namespace, saddr 10.77.0.2, daddr 10.77.0.1, l4proto 1
 # Where the kernel takes event probes (6.1, 6.12): the N drops are counted EXACTLY under
 # daddr, dport, device and saddr (and daddr, l4proto 17), for IPv4 and IPv6; the event probe
 # group is gone after SIGTERM; after kill -9 it is left, and the next start removes the stale
@@ -40,6 +43,9 @@ probes:
   - name: drops_proto
     tracepoint: skb:kfree_skb
     labels: [daddr, l4proto, netns, reason]
+  - name: consumed
+    tracepoint: skb:consume_skb
+    labels: [saddr, daddr, l4proto]
 EOF
 
 # group_eprobes: the event probes of our group that the kernel lists
@@ -69,7 +75,7 @@ if ! has eprobe; then
     check_eq "no event probes: packet labels empty" \
         "$(grep -c '^ftrace_drops_total{daddr="",dport="",device="",saddr=""}' /tmp/v41.txt)" 1
     check_eq "no event probes: the log says why (labels, errno), once per probe" \
-        "$(grep -c 'msg="no event probe; probe counts on its tracepoint" probe=drops.* reason="labels [a-z0-9,]* stay empty: .*: [A-Za-z ]*"' /tmp/exporter.log)" 2
+        "$(grep -c 'msg="no event probe; probe counts on its tracepoint" probe=[a-z_]* reason="labels [a-z0-9,]* stay empty: .*: [A-Za-z ]*"' /tmp/exporter.log)" 3
     note "$(grep 'no event probe' /tmp/exporter.log | head -n 1)"
     stop_exporter TERM
     check_eq "no event probes: SIGTERM exit 0" "$xrc" 0
@@ -78,11 +84,13 @@ if ! has eprobe; then
     vm_done
 fi
 
-check_eq "event probes made in group $G" "$(group_eprobes)" 2
+check_eq "event probes made in group $G" "$(group_eprobes)" 3
 send 10.77.0.2 v4
 check_eq "IPv4: $N drops counted by daddr, dport, device, saddr" \
     "$(d "$(drops 10.77.0.2 10.77.0.1)" v40 v41)" $N
 check_eq "IPv4: $N drops counted by daddr, l4proto, netns, reason" "$(d "$(proto 10.77.0.2 "$pk_ns")" v40 v41)" $N
+check_gt "consume_skb: the ICMP port unreachable answers consumed, by saddr, daddr, l4proto" \
+    "$(d 'ftrace_consumed_total{saddr="10.77.0.2",daddr="10.77.0.1",l4proto="1"}' v40 v41)" 0
 send fd77::2 v6
 check_eq "IPv6: $N drops counted by daddr, dport, device, saddr" "$(d "$(drops fd77::2 fd77::1)" v60 v61)" $N
 check_gt "packet labels: events with ports" \
@@ -94,7 +102,7 @@ grep '^ftrace_exporter_packet_labels_total' /tmp/v61.txt | while read -r l; do n
 sed -i 's/labels: \[daddr, l4proto, netns, reason\]/labels: [daddr, l4proto, netns]/' "$C"
 kill -HUP "$xpid"
 if eventually 30 reloads_logged 1; then
-    check_eq "reload: event probes kept or made again" "$(group_eprobes)" 2
+    check_eq "reload: event probes kept or made again" "$(group_eprobes)" 3
     check "reload: drops_proto's event probe without reason" \
         sh -c "! grep -q '^e:$G/drops_proto .*reason=' $T/dynamic_events"
     send 10.77.0.2 l4
@@ -112,11 +120,11 @@ check_eq "SIGTERM: event probe group gone" "$(group_eprobes)" 0
 
 start_exporter "$ADDR" || not_ok "exporter starts again" "$(tail -n 5 /tmp/exporter.log)"
 stop_exporter KILL
-check_eq "kill -9: event probes left" "$(group_eprobes)" 2
+check_eq "kill -9: event probes left" "$(group_eprobes)" 3
 if start_exporter "$ADDR"; then
-    check_eq "restart: the 2 stale event probes removed" \
-        "$(grep -c "msg=\"removed stale dynamic event\" group=$G" /tmp/exporter.log)" 2
-    check_eq "restart: own event probes made" "$(group_eprobes)" 2
+    check_eq "restart: the 3 stale event probes removed" \
+        "$(grep -c "msg=\"removed stale dynamic event\" group=$G" /tmp/exporter.log)" 3
+    check_eq "restart: own event probes made" "$(group_eprobes)" 3
     send 10.77.0.2 r4
     check_eq "restart: $N drops counted by daddr, dport, device, saddr" \
         "$(d "$(drops 10.77.0.2 10.77.0.1)" r40 r41)" $N
