@@ -20,13 +20,19 @@ static long win_pos(const struct pktwin_in *in, uint16_t off, size_t len)
 	return (long)pos;
 }
 
-/* True when an IPv4 header of len bytes sums to 0xffff (RFC 1071). */
+/* True when an IPv4 header of len bytes (a multiple of 4) sums to 0xffff
+ * (RFC 1071). Summed as 32-bit words in host order, then folded: the
+ * one's complement sum is the same in either byte order up to a swap,
+ * and 0xffff is its own swap (RFC 1071, 2.B and 2.C). */
 static bool ip4_csum_ok(const uint8_t *h, size_t len)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0;
+	uint32_t w;
 
-	for (size_t i = 0; i < len; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	for (size_t i = 0; i < len; i += 4) {
+		memcpy(&w, h + i, sizeof(w));
+		sum += w;
+	}
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;
