@@ -397,19 +397,26 @@ int label_window_extract(const struct label *l, const void *rec, int rsize,
 	return pktwin_extract(&in, out);
 }
 
-/* The address key (pkg/addrtab) of b in out's family, plus 1. */
-static int pkt_addr_key(const struct pktwin_out *out, const uint8_t *b,
-			uint64_t *v)
+/* Stores the address key (pkg/addrtab) of saddr (at 0) or daddr (at 16)
+ * of out, plus 1, in key slot i: label_read() reads it as an address
+ * label of a record of those 32 bytes, so that addr_read() keeps its one
+ * caller (another call of it or of addrtab_key() kept the compiler from
+ * inlining them there: 8 % fewer address events per second). */
+static int pkt_addr_key(const struct pktwin_out *out, int at,
+			struct series_key *key, int i)
 {
-	uint64_t key;
+	static const struct label v4 = { .kind = LBL_ADDR,
+					 .addr = { 0, -1, -1, 0 } };
+	static const struct label v6 = { .kind = LBL_ADDR,
+					 .addr = { -1, 0, -1, 0 } };
+	uint8_t both[32];
 
-	if (out->family == 4) {
-		*v = addrtab_v4(b) + 1;
-		return 0;
-	}
-	if (addrtab_key(addrtab_labels(), b, &key))
+	memcpy(both, out->saddr, 16);
+	memcpy(both + 16, out->daddr, 16);
+	if (label_read(out->family == 4 ? &v4 : &v6, both + at,
+		       (int)sizeof(both) - at, key, i))
 		return -1;
-	*v = key + 1;
+	key->v[i].num++;
 	return 0;
 }
 
@@ -423,9 +430,9 @@ int label_window_store(const struct label *l, const struct pktwin_out *out,
 		return 0;
 	switch (l->pkt.what) {
 	case PKTWIN_L_SADDR:
-		return pkt_addr_key(out, out->saddr, v);
+		return pkt_addr_key(out, 0, key, i);
 	case PKTWIN_L_DADDR:
-		return pkt_addr_key(out, out->daddr, v);
+		return pkt_addr_key(out, 16, key, i);
 	case PKTWIN_L_L4PROTO:
 		*v = out->l4proto + 1ULL;
 		return 0;

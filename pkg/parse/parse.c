@@ -344,8 +344,9 @@ void parse_thread_free(struct parse_thread *t)
 
 /* The labels of probe r from an event probe's record: its window
  * extracted once (pkg/pktwin, counted by status), then each label. -1
- * when a value could not be interned. */
-static int read_window_labels(struct parse_thread *t, int i,
+ * when a value could not be interned. Kept out of line: count_probe()
+ * stays as small as it was for the probes without a window. */
+static __attribute__((noinline)) int read_window_labels(struct parse_thread *t, int i,
 			      const struct probe_rt *r, const void *rec,
 			      int size, struct series_key *key)
 {
@@ -382,20 +383,17 @@ static void count_probe(struct parse_thread *t, int i, const void *rec,
 	if (!r->nlabels)
 		return;
 	memset(&key, 0, sizeof(key));
-	if (r->window) {
-		if (read_window_labels(t, i, r, rec, size, &key))
-			shard_series_refused(t->shard, i);
-		else
-			shard_series_add(t->shard, i, &key);
-		return;
-	}
-	for (int l = 0; l < r->nlabels; l++) {
+	for (int l = 0; !r->window && l < r->nlabels; l++) {
 		if (label_read(&r->labels[l], rec, size, &key, l)) {
 			shard_series_refused(t->shard, i);
 			return;
 		}
 	}
-	shard_series_add(t->shard, i, &key);
+	/* one call of each below: the compiler inlines them here */
+	if (r->window && read_window_labels(t, i, r, rec, size, &key))
+		shard_series_refused(t->shard, i);
+	else
+		shard_series_add(t->shard, i, &key);
 }
 
 static void count_function(struct parse_thread *t, const void *rec, int size)
