@@ -1,6 +1,6 @@
 # ftrace_exporter: plain GNU make. `make` builds ./ftrace_exporter,
 # `make test` runs the whole suite, `make deps` installs what both need.
-PKGS     := libtracefs libtraceevent libmicrohttpd yaml-0.1 zlib libcrypt gnutls
+PKGS     := libtracefs libtraceevent libmicrohttpd yaml-0.1 zlib libcrypt gnutls libbpf
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 CC       ?= cc
 OPT      ?= -O2 -g -flto=auto

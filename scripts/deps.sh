@@ -3,9 +3,9 @@
 # that is missing. Idempotent; needs root (or sudo) on Debian 12.
 set -eu
 BUILD_PKGS="gcc make pkg-config libtracefs-dev libtraceevent-dev libmicrohttpd-dev
- libyaml-dev zlib1g-dev libgnutls28-dev libcrypt-dev"
+ libyaml-dev zlib1g-dev libgnutls28-dev libcrypt-dev libbpf-dev"
 TEST_PKGS="libcmocka-dev prometheus curl iproute2 iptables nftables procps valgrind cppcheck
- nodejs npm openssl clang libclang-rt-14-dev podman runc mmdebstrap tmux jq"
+ nodejs npm openssl clang libclang-rt-14-dev podman runc mmdebstrap tmux jq dwarves"
 [ "${1:-}" = --build-only ] && TEST_PKGS=""
 [ "${1:-}" = --bench ] && TEST_PKGS="$TEST_PKGS bpftrace"   # make bench's yardstick
 missing=()

@@ -3,6 +3,8 @@
  * over the cap, live and expired, config reloads. */
 #include "collect/collect_int.h"
 
+#include "pktwin/pktwin.h"
+
 static uint64_t probe_up(const struct collect_src *s, int i)
 {
 	return pstate_up(s->states, i);
@@ -71,6 +73,26 @@ static void per_probe_mode(const struct collect_src *s, struct expo *w)
 	}
 }
 
+/* Events of each probe that reads packet labels from the packet's bytes,
+ * by how far pkg/pktwin got (a drop with no IP header in the window counts
+ * under outside or not_ip, its address labels empty). */
+static void per_packet_status(const struct collect_src *s, struct expo *w)
+{
+	static const char *const names[] = { "probe", "status" };
+
+	for (int i = 0; i < config_probe_count(s->cfg); i++) {
+		if (!parser_packet_window(s->parser, i))
+			continue;
+		for (int st = 0; st < PKTWIN_NSTATUS; st++) {
+			const char *v[] = { config_probe(s->cfg, i)->name,
+					    pktwin_status_name(st) };
+
+			expo_sample(w, names, v, 2,
+				    metrics_packet_status(s->metrics, i, st));
+		}
+	}
+}
+
 /* Records read, one sample per traced CPU. */
 static void per_cpu_events(const struct collect *c, struct expo *w)
 {
@@ -109,6 +131,13 @@ int collect_self(void *ctx, struct expo *w)
 	expo_sample1(w, NULL, NULL, metrics_parse_errors(s->metrics));
 	if (series_families(s, w))
 		return -1;
+	if (expo_family(w, "ftrace_exporter_packet_labels_total", EXPO_COUNTER,
+			"Events of probes with packet labels read from the "
+			"packet's bytes, by how far the headers were found: "
+			"ports, addresses (no ports), outside (no network "
+			"header in the copied bytes), not_ip."))
+		return -1;
+	per_packet_status(s, w);
 	if (expo_family(w, "ftrace_exporter_config_last_reload_successful",
 			EXPO_GAUGE, "1 when the last configuration load succeeded."))
 		return -1;

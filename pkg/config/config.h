@@ -122,9 +122,11 @@ int config_event_first(const struct config *cfg, int i);
  * when i has none. */
 int config_family_first(const struct config *cfg, int i);
 /* An earlier ring-buffer probe on i's event with another filter (an
- * instance has one filter per event), or -1. Only hist probes are left
- * out: an auto probe may count by the ring buffer, so it is taken as one
- * on both sides (put probes on one event under one filter, or the count
+ * instance has one filter per event), or -1. Hist probes are left out,
+ * and probes with packet labels (they filter their own event probe; one
+ * that counts its tracepoint without it is checked when it is turned on):
+ * an auto probe may count by the ring buffer, so it is taken as one on
+ * both sides (put probes on one event under one filter, or the count
  * probe before the auto one). */
 int config_filter_conflict(const struct config *cfg, int i);
 /* The probe of the config this one was loaded after (config_load_after)
@@ -136,6 +138,16 @@ int config_reason_label(const struct config *cfg);
 /* The causes probe and its `location` label, or -1 when there is none. */
 int config_location_probe(const struct config *cfg);
 int config_location_label(const struct config *cfg);
+/* The labels of probe i an event probe derives from the skb (bit l for
+ * label l): on an skb tracepoint that carries only the skb pointer
+ * (skb:kfree_skb, skb:consume_skb), the labels among saddr, daddr, sport,
+ * dport, l4proto, device and netns. 0 for every other probe. Such a probe
+ * counts the records of its event probe, made in the private group under
+ * the probe's name (config_kprobe_group()), when the kernel takes one. */
+unsigned config_packet_labels(const struct config *cfg, int i);
+/* True when label names a label config_packet_labels() gives to probes on
+ * skb tracepoints. */
+bool config_packet_label(const char *label);
 /* True when the `tracing:` sections agree (instance, buffer size, cpus):
  * those apply at start only. */
 bool config_tracing_same(const struct config *a, const struct config *b);

@@ -24,10 +24,39 @@ static bool on_same_event(const struct probe_spec *p,
 	       !strcmp(p->system, q->system) && !strcmp(p->event, q->event);
 }
 
+bool config_packet_label(const char *label)
+{
+	static const char *const names[] = { "saddr", "daddr", "sport",
+					     "dport", "l4proto", "device",
+					     "netns" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(label, names[i]))
+			return true;
+	return false;
+}
+
+/* The labels of p an event probe derives (config_packet_labels()). */
+static unsigned packet_labels(const struct probe_spec *p)
+{
+	unsigned mask = 0;
+
+	if (p->kind != PROBE_TRACEPOINT || strcmp(p->system, "skb") ||
+	    (strcmp(p->event, "kfree_skb") && strcmp(p->event, "consume_skb")))
+		return 0;
+	for (int l = 0; l < p->nlabels; l++)
+		if (config_packet_label(p->labels[l]))
+			mask |= 1u << l;
+	return mask;
+}
+
 bool config_same_kernel_need(const struct probe_spec *p, bool p_hist,
 			     const struct probe_spec *q, bool q_hist)
 {
 	if (p->kind != q->kind || p_hist != q_hist || !on_same_event(p, q))
+		return false;
+	if ((packet_labels(p) || packet_labels(q)) &&	/* its event probe */
+	    (strcmp(p->name, q->name) || !cfg_same_labels(p, q)))
 		return false;
 	if (p_hist)	/* one trigger: its keys, size and filter */
 		return cfg_same_labels(p, q) && p->max_series == q->max_series &&
@@ -59,12 +88,14 @@ static void derive_probe(struct config *cfg, int i)
 	d->event_first = p->kind == PROBE_FUNCTION ? -1 : i;
 	d->family_first = p->metric ? i : -1;
 	d->filter_conflict = d->previous = -1;
+	d->packet_labels = packet_labels(p);
 	for (int j = i - 1; j >= 0; j--) {
 		const struct probe_spec *q = &cfg->probes[j];
 
 		if (on_same_event(p, q)) {
 			d->event_first = j;
 			if (p->mode != PROBE_HIST && q->mode != PROBE_HIST &&
+			    !packet_labels(p) && !packet_labels(q) &&
 			    !str_same(p->filter, q->filter))
 				d->filter_conflict = j;
 		}
@@ -175,6 +206,11 @@ int config_filter_conflict(const struct config *cfg, int i)
 int config_probe_previous(const struct config *cfg, int i)
 {
 	return cfg->derived[i].previous;
+}
+
+unsigned config_packet_labels(const struct config *cfg, int i)
+{
+	return cfg->derived[i].packet_labels;
 }
 
 int config_reason_probe(const struct config *cfg)

@@ -24,6 +24,7 @@ struct cfg_str {
 /* Facts derived from the probe list at load (config_derive.c). */
 struct cfg_derived {
 	int event_first, family_first, filter_conflict, previous;
+	unsigned packet_labels;	/* config_packet_labels() */
 };
 
 struct config {

@@ -21,8 +21,10 @@ static void check_auto(const struct config *cfg, const struct parser *ps,
 	if (!why)
 		why = parser_hist_refused(ps, i);
 
-	for (int l = 0; !why && l < p->nlabels; l++)
-		if (parser_label_missing(ps, i, l))
+	for (int l = 0; !why && l < p->nlabels; l++)	/* packet labels:
+							 * its event probe's */
+		if (parser_label_missing(ps, i, l) &&
+		    !(config_packet_labels(cfg, i) & (1u << l)))
 			why = "a label is no field of the event here";
 	fprintf(errs, "%s:%d:%d: note: probe %s: mode auto would count as "
 		"mode=%s on this kernel%s%s\n", config_path(cfg), p->line,
@@ -48,8 +50,10 @@ static int check_events(const struct config *cfg, const struct parser *ps,
 			bad++;
 			continue;
 		}
-		for (int l = 0; l < p->nlabels; l++)
-			if (parser_label_missing(ps, i, l))
+		for (int l = 0; l < p->nlabels; l++)	/* packet labels:
+							 * session_check_eprobes() */
+			if (parser_label_missing(ps, i, l) &&
+			    !(config_packet_labels(cfg, i) & (1u << l)))
 				fprintf(errs, "%s:%d:%d: warning: probe %s: "
 					"event has no field %s on this kernel; "
 					"the label will be empty\n",
@@ -77,6 +81,7 @@ int generation_check(const char *tracefs, const struct config *cfg,
 	bad = ps ? check_events(cfg, ps, errs) : 1;
 	if (ps)	/* warnings only: such reasons count as cause other */
 		causes_check_reasons(cfg, ps, errs);
+	session_check_eprobes(tep, cfg, errs);	/* warnings and notes */
 	bad += session_check_functions(tracefs, cfg, errs);
 	parser_free(ps);
 	tep_free(tep);

@@ -135,14 +135,32 @@ static int enable_functions(struct generation *g, const bool *want)
 	return ret;
 }
 
-/* Logs, once, each label whose field this kernel's event does not have. */
+/* Records and logs, once, why probe i counts on its tracepoint without
+ * the event probe its packet labels want (pkg/tracefs tried to make it:
+ * refused, as on 5.10 or this host's 6.18, or no BTF). */
+static int note_fallback(struct generation *g, int i)
+{
+	const char *why = session_eprobe_why(g->env.session, i);
+
+	if (why)
+		log_msg(LOG_WARN, "no event probe; probe counts on its "
+			"tracepoint", "probe", config_probe(g->cfg, i)->name,
+			"reason", why, NULL);
+	return pstate_set_fallback(g->states, i, why);
+}
+
+/* Logs, once, each label whose field this kernel's event does not have
+ * (packet labels without their event probe: note_fallback() said why). */
 static void log_missing_labels(const struct generation *g)
 {
 	for (int i = 0; i < config_probe_count(g->cfg); i++) {
 		const struct probe_spec *p = config_probe(g->cfg, i);
+		unsigned pkt = session_eprobe_why(g->env.session, i) ?
+			       config_packet_labels(g->cfg, i) : 0;
 
 		for (int l = 0; l < p->nlabels; l++)
-			if (parser_label_missing(g->parser, i, l))
+			if (parser_label_missing(g->parser, i, l) &&
+			    !(pkt & (1u << l)))
 				log_msg(LOG_WARN, "event has no such field; label "
 					"left empty", "probe", p->name, "label",
 					p->labels[l], NULL);
@@ -157,6 +175,8 @@ int gen_enable(struct generation *g, const struct pstate *prev)
 	if (!want)
 		return -1;
 	ret = enable_events(g, prev, want) | enable_functions(g, want);
+	for (int i = 0; i < config_probe_count(g->cfg); i++)
+		ret |= note_fallback(g, i);
 	free(want);
 	parser_count_up(g->parser, g->states);
 	log_missing_labels(g);

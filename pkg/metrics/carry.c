@@ -65,6 +65,9 @@ static void shard_carry(struct shard *dst, int dp, const struct shard *src,
 	}
 	BUMP(&dst->hits[dp], src->hits[sp]);
 	BUMP(&dst->dropped[dp], src->dropped[sp]);
+	for (int st = 0; st < METRICS_PKT_STATUSES; st++)
+		BUMP(&dst->pkt_status[dp * METRICS_PKT_STATUSES + st],
+		     src->pkt_status[sp * METRICS_PKT_STATUSES + st]);
 }
 
 void metrics_carry(struct metrics *dst, int dst_probe,

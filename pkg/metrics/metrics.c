@@ -25,10 +25,13 @@ static int shard_init(struct shard *s, struct metrics *m)
 	s->m = m;
 	s->hits = calloc(m->nprobes, sizeof(*s->hits));
 	s->dropped = calloc(m->nprobes, sizeof(*s->dropped));
+	s->pkt_status = calloc(m->nprobes * METRICS_PKT_STATUSES,
+			       sizeof(*s->pkt_status));
 	s->last = calloc(m->nprobes, sizeof(*s->last));
 	s->refused = calloc(m->nprobes, sizeof(*s->refused));
 	s->series = calloc(m->nprobes, sizeof(*s->series));
-	if (!s->hits || !s->dropped || !s->last || !s->refused || !s->series)
+	if (!s->hits || !s->dropped || !s->pkt_status || !s->last ||
+	    !s->refused || !s->series)
 		return -1;
 	for (int i = 0; i < m->nprobes; i++)
 		if (shard_series_init(&s->series[i], &m->sets[i]))
@@ -48,6 +51,7 @@ static void shard_fini(struct shard *s, int nprobes)
 	free(s->series);
 	free(s->hits);
 	free(s->dropped);
+	free(s->pkt_status);
 	free(s->last);
 	free(s->refused);
 }
@@ -122,6 +126,11 @@ struct shard *metrics_shard(struct metrics *m, int cpu)
 void shard_hit(struct shard *s, int probe)
 {
 	BUMP(&s->hits[probe], 1);
+}
+
+void shard_packet_status(struct shard *s, int probe, int status)
+{
+	BUMP(&s->pkt_status[probe * METRICS_PKT_STATUSES + status], 1);
 }
 
 /* Called once a page: the shard's writer frees what expired meanwhile. */
@@ -273,6 +282,13 @@ uint64_t metrics_series_dropped(const struct metrics *m, int probe)
 uint64_t metrics_parse_errors(const struct metrics *m)
 {
 	return SUM_SHARDS(m, s->parse_errors);
+}
+
+uint64_t metrics_packet_status(const struct metrics *m, int probe,
+			       int status)
+{
+	return SUM_SHARDS(m, s->pkt_status[probe * METRICS_PKT_STATUSES +
+					   status]);
 }
 
 uint64_t metrics_cpu_events(const struct metrics *m, int cpu)

@@ -65,6 +65,10 @@ void shard_series_add(struct shard *s, int probe, const struct series_key *k);
 /* An event of probe whose series could not be formed (a label value the
  * string table had no room for): counted as dropped, like one over the cap. */
 void shard_series_refused(struct shard *s, int probe);
+/* How far the packet labels of one event of probe got (enum
+ * pktwin_status, below METRICS_PKT_STATUSES). */
+#define METRICS_PKT_STATUSES 4
+void shard_packet_status(struct shard *s, int probe, int status);
 void shard_events(struct shard *s, uint64_t n);
 void shard_missed(struct shard *s, uint64_t n);
 void shard_parse_error(struct shard *s);
@@ -87,6 +91,8 @@ uint64_t metrics_series_dropped(const struct metrics *m, int probe);
 uint64_t metrics_cpu_events(const struct metrics *m, int cpu);
 uint64_t metrics_cpu_missed(const struct metrics *m, int cpu);
 uint64_t metrics_parse_errors(const struct metrics *m);
+uint64_t metrics_packet_status(const struct metrics *m, int probe,
+			       int status);
 
 typedef void (*series_fn)(const struct series_key *k, uint64_t count,
 			  void *ctx);

@@ -85,6 +85,7 @@ struct shard {
 	uint64_t xreq, xack;	/* expiry rounds asked (expiry side), done */
 	uint64_t *hits;		/* [nprobes] */
 	uint64_t *dropped;	/* [nprobes] events of refused series */
+	uint64_t *pkt_status;	/* [nprobes * METRICS_PKT_STATUSES] */
 	struct entry **last;	/* [nprobes] last series hit: bursts repeat */
 	struct refusal *refused;	/* [nprobes] last series refused */
 	uint64_t walks;		/* set walks made for events (a test's stat) */

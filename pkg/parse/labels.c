@@ -13,6 +13,7 @@
 
 #include "addrtab/addrtab.h"
 #include "parse/ksyms.h"
+#include "pktwin/pktwin.h"
 #include "strtab/strtab.h"
 
 static uint64_t read_uint(const void *p, int size)
@@ -244,6 +245,53 @@ int label_resolve(struct label *l, struct tep_event *event, const char *name)
 	return 0;
 }
 
+/* Locates field name of event in *f with the size pkg/pktwin reads
+ * (size, or any up to 8 when size is 0); false when it cannot. */
+static bool pkt_field(struct tep_event *event, const char *name, int size,
+		      struct pkt_field *f)
+{
+	struct tep_format_field *tf = tep_find_field(event, name);
+
+	if (!tf || (size ? tf->size != size : tf->size > 8))
+		return false;
+	f->offset = tf->offset;
+	f->size = tf->size;
+	return true;
+}
+
+int label_resolve_window(struct label *l, struct tep_event *event,
+			 const char *name)
+{
+	struct pkt_at *a = &l->pkt;
+
+	memset(l, 0, sizeof(*l));
+	a->what = pktwin_label(name);
+	if (a->what < 0 || !pkt_field(event, PKTWIN_F_HEAD, 0, &a->head) ||
+	    !pkt_field(event, PKTWIN_F_DATA, 0, &a->data) ||
+	    !pkt_field(event, PKTWIN_F_NH, 0, &a->nh) ||
+	    !pkt_field(event, PKTWIN_F_TH, 0, &a->th) ||
+	    !pkt_field(event, PKTWIN_F_PROTO, 0, &a->proto) ||
+	    !pkt_field(event, PKTWIN_F_WIN, PKTWIN_LEN, &a->win))
+		return -1;
+	l->kind = LBL_PKT;
+	return 0;
+}
+
+void label_kind_from(struct label *l, struct tep_event *tp, const char *name)
+{
+	struct label t;
+
+	if (!tp || label_resolve(&t, tp, name))
+		return;
+	if (t.kind == LBL_ENUM || t.kind == LBL_SYM || t.kind == LBL_HEX) {
+		l->kind = t.kind;
+		l->names = t.names;
+		l->nnames = t.nnames;
+		return;
+	}
+	label_fini(&t);
+}
+
 void label_fini(struct label *l)
 {
 	for (int i = 0; i < l->nnames; i++)
@@ -296,6 +344,7 @@ int label_read(const struct label *l, const void *rec, int rsize,
 
 	switch (l->kind) {
 	case LBL_ABSENT:
+	case LBL_PKT:	/* the probe's whole window: parse.c */
 		break;
 	case LBL_ADDR:
 		return addr_read(l, rec, rsize, &key->v[i].num);
@@ -320,6 +369,80 @@ int label_read(const struct label *l, const void *rec, int rsize,
 	return 0;
 }
 
+/* Field f of a record of rsize bytes as a number (0 past its end). */
+static uint64_t pkt_read(const struct pkt_field *f, const char *rec,
+			 int rsize)
+{
+	return f->offset + f->size <= rsize ? read_uint(rec + f->offset,
+							f->size) : 0;
+}
+
+int label_window_extract(const struct label *l, const void *rec, int rsize,
+			 struct pktwin_out *out)
+{
+	const struct pkt_at *a = &l->pkt;
+	struct pktwin_in in = {
+		.head = pkt_read(&a->head, rec, rsize),
+		.data = pkt_read(&a->data, rec, rsize),
+		.nh = pkt_read(&a->nh, rec, rsize),
+		.th = pkt_read(&a->th, rec, rsize),
+		.proto = pkt_read(&a->proto, rec, rsize),
+		.win = (const uint8_t *)rec + a->win.offset,
+	};
+
+	if (a->win.offset + PKTWIN_LEN > rsize) {
+		memset(out, 0, sizeof(*out));
+		return PKTWIN_OUTSIDE;
+	}
+	return pktwin_extract(&in, out);
+}
+
+/* Stores the address key (pkg/addrtab) of saddr (at 0) or daddr (at 16)
+ * of out, plus 1, in key slot i: label_read() reads it as an address
+ * label of a record of those 32 bytes, so that addr_read() keeps its one
+ * caller (another call of it or of addrtab_key() kept the compiler from
+ * inlining them there: 8 % fewer address events per second). */
+static int pkt_addr_key(const struct pktwin_out *out, int at,
+			struct series_key *key, int i)
+{
+	static const struct label v4 = { .kind = LBL_ADDR,
+					 .addr = { 0, -1, -1, 0 } };
+	static const struct label v6 = { .kind = LBL_ADDR,
+					 .addr = { -1, 0, -1, 0 } };
+	uint8_t both[32];
+
+	memcpy(both, out->saddr, 16);
+	memcpy(both + 16, out->daddr, 16);
+	if (label_read(out->family == 4 ? &v4 : &v6, both + at,
+		       (int)sizeof(both) - at, key, i))
+		return -1;
+	key->v[i].num++;
+	return 0;
+}
+
+int label_window_store(const struct label *l, const struct pktwin_out *out,
+		       int status, struct series_key *key, int i)
+{
+	uint64_t *v = &key->v[i].num;
+
+	*v = 0;
+	if (status == PKTWIN_OUTSIDE || status == PKTWIN_NOT_IP)
+		return 0;
+	switch (l->pkt.what) {
+	case PKTWIN_L_SADDR:
+		return pkt_addr_key(out, 0, key, i);
+	case PKTWIN_L_DADDR:
+		return pkt_addr_key(out, 16, key, i);
+	case PKTWIN_L_L4PROTO:
+		*v = out->l4proto + 1ULL;
+		return 0;
+	}
+	if (status == PKTWIN_PORTS)
+		*v = (l->pkt.what == PKTWIN_L_SPORT ? out->sport :
+						      out->dport) + 1ULL;
+	return 0;
+}
+
 static const char *enum_name(const struct label *l, uint64_t v)
 {
 	struct enum_name key = { .value = v }, *hit;
@@ -336,6 +459,7 @@ int label_from_text(const struct label *l, const char *text, size_t len,
 
 	switch (l->kind) {
 	case LBL_ABSENT:
+	case LBL_PKT:	/* never a hist key (parser_hist_refused()) */
 		break;
 	case LBL_ADDR:	/* text as addr_render() writes it */
 		snprintf(num, sizeof(num), "%.*s", (int)len, text);
@@ -373,6 +497,24 @@ static void addr_render(const struct series_key *key, int i, char *out,
 	snprintf(out, size, "%s", text);
 }
 
+/* Writes window label l's value (label_window_store()): empty when not
+ * reached, an address as addr_render() does, a number in decimal. */
+static void pkt_render(const struct label *l, uint64_t v, char *out,
+		       size_t size)
+{
+	struct series_key k = { 0 };
+
+	if (!v) {
+		*out = '\0';
+	} else if (l->pkt.what == PKTWIN_L_SADDR ||
+		   l->pkt.what == PKTWIN_L_DADDR) {
+		k.v[0].num = v - 1;
+		addr_render(&k, 0, out, size);
+	} else {
+		snprintf(out, size, "%llu", (unsigned long long)(v - 1));
+	}
+}
+
 void label_render(const struct label *l, const struct render_env *env,
 		  const struct series_key *key, int i, char *out, size_t size)
 {
@@ -385,6 +527,9 @@ void label_render(const struct label *l, const struct render_env *env,
 		return;
 	case LBL_ADDR:
 		addr_render(key, i, out, size);
+		return;
+	case LBL_PKT:
+		pkt_render(l, v, out, size);
 		return;
 	case LBL_STR:
 	case LBL_DATALOC:

@@ -22,6 +22,8 @@ enum label_kind {
 	LBL_DATALOC,	/* __data_loc char[] */
 	LBL_RELLOC,	/* __rel_loc char[] */
 	LBL_ADDR,	/* IPv4/IPv6 (%pI4, %pI6, %pISpc): key from pkg/addrtab */
+	LBL_PKT,	/* saddr, daddr, sport, dport, l4proto: from the skb
+			 * event probe's window (pkg/pktwin) */
 };
 
 /* Where an address label finds its bytes (offsets in the record, -1 when
@@ -30,6 +32,17 @@ enum label_kind {
 struct addr_at {
 	int v4, v6;
 	int family, family_size;
+};
+
+/* Where a window label finds the event probe's skb fields (offset and
+ * size in the record). */
+struct pkt_field {
+	int offset, size;
+};
+
+struct pkt_at {
+	struct pkt_field head, data, nh, th, proto, win;
+	int what;	/* enum pktwin_label */
 };
 
 struct enum_name {
@@ -43,12 +56,35 @@ struct label {
 	struct enum_name *names;	/* LBL_ENUM, sorted by value */
 	int nnames;
 	struct addr_at addr;	/* LBL_ADDR */
+	struct pkt_at pkt;	/* LBL_PKT */
 };
 
 /* Resolves label name of event into l. Returns 0, or -1 when the field is
  * missing (l->kind is then LBL_ABSENT). */
 int label_resolve(struct label *l, struct tep_event *event, const char *name);
 void label_fini(struct label *l);
+/* Resolves window label name (pktwin_label()) of an skb event probe into
+ * l: the PKTWIN_F_* fields of event. Returns 0, or -1 when a field is
+ * missing or of another size than pkg/pktwin reads (l->kind is then
+ * LBL_ABSENT). */
+int label_resolve_window(struct label *l, struct tep_event *event,
+			 const char *name);
+/* Takes the kind (and enum names) of field name of the tracepoint tp into
+ * l, resolved on an event probe of tp that copies the field as a plain
+ * number ($reason has no __print_symbolic there, $location no %pS). */
+void label_kind_from(struct label *l, struct tep_event *tp,
+		     const char *name);
+struct pktwin_out;
+/* Runs pkg/pktwin on the window fields of a record of rsize bytes that l
+ * (LBL_PKT) locates; returns the enum pktwin_status, *out filled. */
+int label_window_extract(const struct label *l, const void *rec, int rsize,
+			 struct pktwin_out *out);
+/* Stores window label l's value from what label_window_extract() gave
+ * (status) into key slot i: 0 when extraction did not reach it (rendered
+ * empty), else the address key or the number, plus 1. Returns 0, or -1
+ * with errno ENOSPC as label_read(). */
+int label_window_store(const struct label *l, const struct pktwin_out *out,
+		       int status, struct series_key *key, int i);
 /* Reads l's raw value from a record of rsize bytes into key slot i: a
  * number, or a string's id in strtab_labels(); an address, as its key in
  * addrtab_labels() (IPv4 and IPv4-mapped, ::ffff:a.b.c.d as the kernel

@@ -16,8 +16,13 @@
 #include "parse/ksyms.h"
 #include "parse/labels.h"
 #include "parse/page.h"
+#include "pktwin/pktwin.h"
+#include "tracefs/tracefs.h"
 
 #define MAX_EVENT_ID 65536
+
+_Static_assert(PKTWIN_NSTATUS == METRICS_PKT_STATUSES,
+	       "a counter per packet-label status");
 
 struct probe_rt {
 	int id;			/* event id, -1 when unusable */
@@ -25,6 +30,8 @@ struct probe_rt {
 	int nlabels;
 	struct label labels[CONFIG_MAX_LABELS];
 	bool missing[CONFIG_MAX_LABELS];
+	bool window;		/* a label is LBL_PKT: read_window_labels() */
+	bool pkt_no_hist;	/* a window label: parser_hist_refused() */
 	char *error;
 	int next;		/* next probe on the same event id, -1 */
 };
@@ -66,22 +73,47 @@ probe_fail(struct probe_rt *r, const char *fmt, ...)
 	return r->error ? 0 : -1;
 }
 
-/* Resolves the labels of a tracepoint or kprobe probe. */
-static int resolve_event_probe(struct parser *p, struct probe_rt *r,
-			       const struct probe_spec *spec)
+/* Resolves label l of probe i (spec) on ev, the event it counts; tp is
+ * its tracepoint when ev is its event probe (session_probe_event()),
+ * else NULL. -1 when the field is missing. */
+static int resolve_label(struct probe_rt *r, const struct config *cfg,
+			 int i, int l, struct tep_event *ev,
+			 struct tep_event *tp)
 {
-	struct tep_event *ev;
+	const char *name = config_probe(cfg, i)->labels[l];
+	bool pkt = config_packet_labels(cfg, i) & (1u << l);
 
-	ev = tep_find_event_by_name(p->tep, spec->system, spec->event);
+	r->pkt_no_hist |= pkt && pktwin_label(name) >= 0;
+	if (tp && pkt && pktwin_label(name) >= 0) {
+		r->window = true;
+		return label_resolve_window(&r->labels[l], ev, name);
+	}
+	if (label_resolve(&r->labels[l], ev, name))
+		return -1;
+	if (tp)
+		label_kind_from(&r->labels[l], tp, name);
+	return 0;
+}
+
+/* Resolves the labels of a tracepoint or kprobe probe on the event it
+ * counts. */
+static int resolve_event_probe(struct parser *p, struct probe_rt *r,
+			       const struct config *cfg, int i)
+{
+	const struct probe_spec *spec = config_probe(cfg, i);
+	struct tep_event *ev, *tp = NULL;
+	const char *sys, *name;
+
+	if (session_probe_event(p->tep, cfg, i, &sys, &name))
+		tp = tep_find_event_by_name(p->tep, spec->system, spec->event);
+	ev = tep_find_event_by_name(p->tep, sys, name);
 	if (!ev)
-		return probe_fail(r, "event %s:%s not found", spec->system,
-				  spec->event);
+		return probe_fail(r, "event %s:%s not found", sys, name);
 	r->id = ev->id;
 	r->event = true;
-	for (int i = 0; i < spec->nlabels; i++) {
-		r->missing[i] = label_resolve(&r->labels[i], ev,
-					      spec->labels[i]) != 0;
-		if (r->missing[i] && r->labels[i].kind != LBL_ABSENT)
+	for (int l = 0; l < spec->nlabels; l++) {
+		r->missing[l] = resolve_label(r, cfg, i, l, ev, tp) != 0;
+		if (r->missing[l] && r->labels[l].kind != LBL_ABSENT)
 			return -1;
 	}
 	return 0;
@@ -126,7 +158,7 @@ static int resolve_probe(struct parser *p, const struct config *cfg, int i)
 	r->next = -1;
 	if (spec->kind == PROBE_FUNCTION)
 		return resolve_function_probe(p, r, spec, i);
-	return resolve_event_probe(p, r, spec);
+	return resolve_event_probe(p, r, cfg, i);
 }
 
 /* The offset and size of common_type, the same in every event. A tep with
@@ -281,6 +313,11 @@ bool parser_label_missing(const struct parser *p, int probe, int label)
 	return p->probes[probe].missing[label];
 }
 
+bool parser_packet_window(const struct parser *p, int probe)
+{
+	return p->probes[probe].window;
+}
+
 struct parse_thread *parse_thread_new(const struct parser *p, struct shard *s)
 {
 	struct parse_thread *t = calloc(1, sizeof(*t));
@@ -305,6 +342,35 @@ void parse_thread_free(struct parse_thread *t)
 	free(t);
 }
 
+/* The labels of probe r from an event probe's record: its window
+ * extracted once (pkg/pktwin, counted by status), then each label. -1
+ * when a value could not be interned. Kept out of line: count_probe()
+ * stays as small as it was for the probes without a window. */
+static __attribute__((noinline)) int read_window_labels(struct parse_thread *t, int i,
+			      const struct probe_rt *r, const void *rec,
+			      int size, struct series_key *key)
+{
+	struct pktwin_out out;
+	int status = -1;
+
+	for (int l = 0; l < r->nlabels; l++) {
+		const struct label *lb = &r->labels[l];
+
+		if (lb->kind != LBL_PKT) {
+			if (label_read(lb, rec, size, key, l))
+				return -1;
+			continue;
+		}
+		if (status < 0) {
+			status = label_window_extract(lb, rec, size, &out);
+			shard_packet_status(t->shard, i, status);
+		}
+		if (label_window_store(lb, &out, status, key, l))
+			return -1;
+	}
+	return 0;
+}
+
 /* Counts one hit of probe r (index i) for record rec, and its series
  * unless a string label value could not be interned (table full). */
 static void count_probe(struct parse_thread *t, int i, const void *rec,
@@ -317,13 +383,17 @@ static void count_probe(struct parse_thread *t, int i, const void *rec,
 	if (!r->nlabels)
 		return;
 	memset(&key, 0, sizeof(key));
-	for (int l = 0; l < r->nlabels; l++) {
+	for (int l = 0; !r->window && l < r->nlabels; l++) {
 		if (label_read(&r->labels[l], rec, size, &key, l)) {
 			shard_series_refused(t->shard, i);
 			return;
 		}
 	}
-	shard_series_add(t->shard, i, &key);
+	/* one call of each below: the compiler inlines them here */
+	if (r->window && read_window_labels(t, i, r, rec, size, &key))
+		shard_series_refused(t->shard, i);
+	else
+		shard_series_add(t->shard, i, &key);
 }
 
 static void count_function(struct parse_thread *t, const void *rec, int size)
@@ -425,6 +495,10 @@ const char *parser_hist_refused(const struct parser *p, int probe)
 		if (r->labels[l].kind == LBL_ADDR)
 			return "an address label is counted from the ring "
 			       "buffer only (no hist key holds an address)";
+	if (r->pkt_no_hist)
+		return "a label read from the packet's bytes (saddr, daddr, "
+		       "sport, dport, l4proto) is counted from the ring "
+		       "buffer only (the exporter finds the headers)";
 	return NULL;
 }
 

@@ -46,6 +46,11 @@ int parser_page_size(const struct parser *p);
  * before Linux 5.17); such labels are dropped with one log line. */
 bool parser_label_missing(const struct parser *p, int probe, int label);
 
+/* True when probe reads packet labels from its event probe's copy of the
+ * packet (pkg/pktwin): its events are counted by how far that got
+ * (metrics_packet_status()). */
+bool parser_packet_window(const struct parser *p, int probe);
+
 struct parse_thread *parse_thread_new(const struct parser *p, struct shard *s);
 void parse_thread_free(struct parse_thread *t);
 /* Counts every event of one sub-buffer. Returns events seen or -1. */

@@ -10,6 +10,7 @@ struct pstate {
 	int n;
 	bool *up;	/* [n] */
 	char **why;	/* [n], NULL when up or not set */
+	char **fallback;	/* [n], pstate_fallback(); NULL: none */
 	enum pstate_mode *mode;	/* [n], PSTATE_RING or PSTATE_HIST */
 };
 
@@ -23,8 +24,9 @@ struct pstate *pstate_new(int n)
 	t->n = n;
 	t->up = calloc(n + 1, sizeof(*t->up));
 	t->why = calloc(n + 1, sizeof(*t->why));
+	t->fallback = calloc(n + 1, sizeof(*t->fallback));
 	t->mode = calloc(n + 1, sizeof(*t->mode));	/* PSTATE_RING */
-	if (!t->up || !t->why || !t->mode) {
+	if (!t->up || !t->why || !t->fallback || !t->mode) {
 		pstate_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -38,7 +40,10 @@ void pstate_free(struct pstate *t)
 		return;
 	for (int i = 0; t->why && i < t->n; i++)
 		free(t->why[i]);
+	for (int i = 0; t->fallback && i < t->n; i++)
+		free(t->fallback[i]);
 	free(t->why);
+	free(t->fallback);
 	free(t->up);
 	free(t->mode);
 	free(t);
@@ -58,6 +63,18 @@ int pstate_set(struct pstate *t, int i, const char *why)
 	if (why && !(t->why[i] = strdup(why)))
 		return -1;
 	return 0;
+}
+
+int pstate_set_fallback(struct pstate *t, int i, const char *why)
+{
+	free(t->fallback[i]);
+	t->fallback[i] = why ? strdup(why) : NULL;
+	return why && !t->fallback[i] ? -1 : 0;
+}
+
+const char *pstate_fallback(const struct pstate *t, int i)
+{
+	return t->fallback[i];
 }
 
 bool pstate_up(const struct pstate *t, int i)

@@ -33,6 +33,12 @@ int pstate_count(const struct pstate *t);
  * the probe then down with a generic reason. */
 int pstate_set(struct pstate *t, int i, const char *why);
 bool pstate_up(const struct pstate *t, int i);
+/* Why probe i counts on its tracepoint without the event probe its packet
+ * labels want (those labels stay empty), copied; NULL clears it. -1 on
+ * ENOMEM. pstate_fallback() is NULL when it has its event probe or wants
+ * none. */
+int pstate_set_fallback(struct pstate *t, int i, const char *why);
+const char *pstate_fallback(const struct pstate *t, int i);
 /* Why probe i is down; NULL when up. */
 const char *pstate_why(const struct pstate *t, int i);
 /* The up column, [count]: for the per-event path, which indexes it

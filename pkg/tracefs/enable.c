@@ -19,21 +19,54 @@ bool session_same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
 }
-static int enable_event(struct session *s, const struct probe_spec *p,
-			const char **why)
+/* Turns on the event probe i counts (session_probe_event()), its filter
+ * first. */
+static int enable_event(struct session *s, int i, const char **why)
 {
+	const char *filter = config_probe(s->cfg, i)->filter, *sys, *ev;
+
+	session_probe_event(s->tep, s->cfg, i, &sys, &ev);
 	errno = 0;
-	if (p->filter && tracefs_event_file_write(s->inst, p->system, p->event,
-						  "filter", p->filter) < 0) {
+	if (filter && tracefs_event_file_write(s->inst, sys, ev, "filter",
+					       filter) < 0) {
 		*why = session_errno_reason("filter rejected");
 		return -1;
 	}
 	errno = 0;
-	if (tracefs_event_enable(s->inst, p->system, p->event)) {
+	if (tracefs_event_enable(s->inst, sys, ev)) {
 		*why = session_errno_reason("cannot enable event");
 		return -1;
 	}
 	return 0;
+}
+
+/* True when probe i has packet labels but counts its tracepoint (no
+ * event probe) and another probe writes that tracepoint's filter with a
+ * different one: any probe without packet labels that is not counted by
+ * a hist trigger (config_filter_conflict() left probe i out), or an
+ * earlier one also without its event probe. The probe without packet
+ * labels keeps the filter. */
+static bool fallback_conflict(struct session *s, int i)
+{
+	const struct probe_spec *p = config_probe(s->cfg, i), *q;
+	const char *sys, *ev;
+
+	if (!config_packet_labels(s->cfg, i) ||
+	    session_probe_event(s->tep, s->cfg, i, &sys, &ev))
+		return false;
+	for (int j = 0; j < config_probe_count(s->cfg); j++) {
+		q = config_probe(s->cfg, j);
+		if (j == i || q->kind != PROBE_TRACEPOINT ||
+		    q->mode == PROBE_HIST || strcmp(q->system, p->system) ||
+		    strcmp(q->event, p->event) ||
+		    session_same_str(q->filter, p->filter))
+			continue;
+		if (!config_packet_labels(s->cfg, j) ||
+		    (j < i && !session_probe_event(s->tep, s->cfg, j, &sys,
+						   &ev)))
+			return true;
+	}
+	return false;
 }
 
 int session_enable(struct session *s, int probe, const char **why)
@@ -46,11 +79,12 @@ int session_enable(struct session *s, int probe, const char **why)
 	}
 	/* an instance has one filter per event (hist probes filter in their
 	 * own trigger) */
-	if (config_filter_conflict(s->cfg, probe) >= 0) {
+	if (config_filter_conflict(s->cfg, probe) >= 0 ||
+	    fallback_conflict(s, probe)) {
 		*why = "another probe on this event has a different filter";
 		return -1;
 	}
-	return enable_event(s, p, why);
+	return enable_event(s, probe, why);
 }
 
 static bool wanted(const struct session *s, const bool *on, int i)

@@ -46,12 +46,25 @@ int session_hist_trigger(const struct probe_spec *p, char *buf, size_t size)
 	return len < size ? 0 : -1;
 }
 
+/* The event probe i of the session counts (session_probe_event()). */
+struct ev_name {
+	const char *sys, *ev;
+};
+
+static struct ev_name probe_ev(const struct session *s, int i)
+{
+	struct ev_name n;
+
+	session_probe_event(s->tep, s->cfg, i, &n.sys, &n.ev);
+	return n;
+}
+
 /* True when the event's trigger file lists trigger (kept by a reload). */
-static bool trigger_present(struct session *s, const struct probe_spec *p,
+static bool trigger_present(struct session *s, struct ev_name e,
 			    const char *trigger)
 {
-	char *list = tracefs_event_file_read(s->inst, p->system, p->event,
-					     "trigger", NULL);
+	char *list = tracefs_event_file_read(s->inst, e.sys, e.ev, "trigger",
+					     NULL);
 	bool found = false;
 	size_t len = strlen(trigger);
 
@@ -63,23 +76,18 @@ static bool trigger_present(struct session *s, const struct probe_spec *p,
 	return found;
 }
 
-/* True when p's event has a hist file in inst (NULL: the top level). */
-static bool hist_file(struct tracefs_instance *inst, const struct probe_spec *p)
-{
-	return tracefs_event_file_exists(inst, p->system, p->event, "hist");
-}
-
 bool session_hist_supported(const struct probe_spec *p)
 {
-	return hist_file(NULL, p);
+	return tracefs_event_file_exists(NULL, p->system, p->event, "hist");
 }
 
 int session_hist_enable(struct session *s, int probe, const char **why)
 {
 	const struct probe_spec *p = config_probe(s->cfg, probe);
+	struct ev_name e = probe_ev(s, probe);
 	char trigger[1024];
 
-	if (!hist_file(s->inst, p)) {
+	if (!tracefs_event_file_exists(s->inst, e.sys, e.ev, "hist")) {
 		*why = SESSION_NO_HIST;
 		return -1;
 	}
@@ -87,10 +95,10 @@ int session_hist_enable(struct session *s, int probe, const char **why)
 		*why = "hist trigger too long";
 		return -1;
 	}
-	if (trigger_present(s, p, trigger))
+	if (trigger_present(s, e, trigger))
 		return 0;
 	errno = 0;
-	if (tracefs_event_file_append(s->inst, p->system, p->event, "trigger",
+	if (tracefs_event_file_append(s->inst, e.sys, e.ev, "trigger",
 				      trigger) < 0) {
 		*why = session_errno_reason("hist trigger refused");
 		return -1;
@@ -98,31 +106,31 @@ int session_hist_enable(struct session *s, int probe, const char **why)
 	return 0;
 }
 
-void session_hist_remove(struct session *s, const struct probe_spec *p)
+void session_hist_remove(struct session *s, int probe)
 {
+	struct ev_name e = probe_ev(s, probe);
 	char trigger[1024] = "!";
 
-	if (!session_hist_trigger(p, trigger + 1, sizeof(trigger) - 1) &&
-	    trigger_present(s, p, trigger + 1))
-		tracefs_event_file_append(s->inst, p->system, p->event,
-					  "trigger", trigger);
+	if (!session_hist_trigger(config_probe(s->cfg, probe), trigger + 1,
+				  sizeof(trigger) - 1) &&
+	    trigger_present(s, e, trigger + 1))
+		tracefs_event_file_append(s->inst, e.sys, e.ev, "trigger",
+					  trigger);
 }
 
 char *session_hist_read(struct session *s, int probe)
 {
-	const struct probe_spec *p = config_probe(s->cfg, probe);
+	struct ev_name e = probe_ev(s, probe);
 
-	return tracefs_event_file_read(s->inst, p->system, p->event, "hist",
-				       NULL);
+	return tracefs_event_file_read(s->inst, e.sys, e.ev, "hist", NULL);
 }
 
-/* Removes every hist trigger listed for the event of p in inst; nothing
+/* Removes every hist trigger listed for the event sys:ev in inst; nothing
  * when the event has no trigger file (this kernel lacks the event). */
-static void event_hist_clear(struct tracefs_instance *inst,
-			     const struct probe_spec *p)
+static void event_hist_clear(struct tracefs_instance *inst, const char *sys,
+			     const char *ev)
 {
-	char *list = tracefs_event_file_read(inst, p->system, p->event,
-					     "trigger", NULL);
+	char *list = tracefs_event_file_read(inst, sys, ev, "trigger", NULL);
 	char *line, *save = NULL, rm[1024];
 
 	for (line = list ? strtok_r(list, "\n", &save) : NULL; line;
@@ -131,18 +139,27 @@ static void event_hist_clear(struct tracefs_instance *inst,
 			continue;
 		line[strcspn(line, "[")] = '\0';	/* " [active]" */
 		snprintf(rm, sizeof(rm), "!%s", line);
-		tracefs_event_file_append(inst, p->system, p->event, "trigger",
-					  rm);
+		tracefs_event_file_append(inst, sys, ev, "trigger", rm);
 	}
 	free(list);
 }
 
 /* Every probe that may have put a trigger (hist and auto: an auto probe's
- * way is not needed, a stale instance has no record of it). */
+ * way is not needed, a stale instance has no record of it), on its event
+ * and on its event probe, if it wants one: which one it counted is not
+ * known here either, and a trigger left on the event probe would keep the
+ * kernel from removing it. */
 void session_hist_clear(struct tracefs_instance *inst,
 			const struct config *cfg)
 {
-	for (int i = 0; i < config_probe_count(cfg); i++)
-		if (config_probe(cfg, i)->mode != PROBE_COUNT)
-			event_hist_clear(inst, config_probe(cfg, i));
+	for (int i = 0; i < config_probe_count(cfg); i++) {
+		const struct probe_spec *p = config_probe(cfg, i);
+
+		if (p->mode == PROBE_COUNT)
+			continue;
+		event_hist_clear(inst, p->system, p->event);
+		if (config_packet_labels(cfg, i))
+			event_hist_clear(inst, config_kprobe_group(cfg),
+					 p->name);
+	}
 }

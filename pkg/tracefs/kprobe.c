@@ -1,5 +1,6 @@
 /* tracefs kprobes: created in the config's private group (kprobes are
- * global, not per instance) and only that group is ever removed. */
+ * global, not per instance) and only that group is ever removed, with the
+ * event probes made there (eprobe.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +9,27 @@
 #include "log/log.h"
 #include "tracefs/session_priv.h"
 
-/* Removes every kprobe in our group, e.g. left by a killed run. */
-static void group_clean(const char *group)
+/* Removes every kprobe and event probe in our group: at start those a
+ * killed run left (stale: each one logged), at close our own. */
+static void group_clean(const char *group, bool stale)
 {
 	struct tracefs_dynevent **all;
+	char *name;
 
-	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE, group);
-	for (int i = 0; all && all[i]; i++)
+	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE |
+				       TRACEFS_DYNEVENT_EPROBE, group);
+	for (int i = 0; all && all[i]; i++) {
+		name = NULL;
+		tracefs_dynevent_info(all[i], NULL, &name, NULL, NULL, NULL);
 		if (tracefs_dynevent_destroy(all[i], true))
-			log_msg(LOG_WARN, "cannot remove stale kprobe",
-				"group", group, "err", strerror(errno), NULL);
+			log_msg(LOG_WARN, "cannot remove dynamic event", "group",
+				group, "event", name, "err", strerror(errno),
+				NULL);
+		else if (stale)
+			log_msg(LOG_INFO, "removed stale dynamic event",
+				"group", group, "event", name, NULL);
+		free(name);
+	}
 	tracefs_dynevent_list_free(all);
 }
 
@@ -37,7 +49,7 @@ bool kprobe_make(const struct probe_spec *p)
 int kprobes_create(struct session *s)
 {
 	s->group_owned = true;
-	group_clean(config_kprobe_group(s->cfg));
+	group_clean(config_kprobe_group(s->cfg), true);
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		if (config_probe(s->cfg, i)->kind == PROBE_KPROBE)
 			kprobe_make(config_probe(s->cfg, i));
@@ -71,6 +83,6 @@ void kprobe_destroy(const struct probe_spec *p)
 void kprobes_remove(struct session *s)
 {
 	if (s->group_owned)
-		group_clean(config_kprobe_group(s->cfg));
+		group_clean(config_kprobe_group(s->cfg), false);
 	s->group_owned = false;
 }

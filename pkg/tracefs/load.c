@@ -37,6 +37,23 @@ static void load_event(struct tep_handle *tep, const char *sys,
 	load_file(tep, rel, sys);
 }
 
+/* The event probes (of the probes with packet labels) are loaded when
+ * the kernel lists them: session_probe_event() tells by their format. */
+int session_load_events(struct tep_handle *tep, const struct config *cfg)
+{
+	for (int i = 0; i < config_probe_count(cfg); i++) {
+		const struct probe_spec *p = config_probe(cfg, i);
+
+		if (p->kind == PROBE_FUNCTION)
+			load_event(tep, "ftrace", "function");
+		else
+			load_event(tep, p->system, p->event);
+		if (config_packet_labels(cfg, i))
+			load_event(tep, config_kprobe_group(cfg), p->name);
+	}
+	return 0;
+}
+
 /* A tep with the ring-buffer page header and exactly the events the config
  * uses. Unlike tracefs_local_events_system(), it does not copy kallsyms
  * (about 12 MiB here): pkg/parse keeps its own compact symbol table. */
@@ -56,14 +73,7 @@ struct tep_handle *session_load_tep(const char *dir, const struct config *cfg)
 	tep_set_cpus(tep, session_cpu_count());
 	if (load_file(tep, "events/header_page", NULL))
 		goto err_free;
-	for (int i = 0; i < config_probe_count(cfg); i++) {
-		const struct probe_spec *p = config_probe(cfg, i);
-
-		if (p->kind == PROBE_FUNCTION)
-			load_event(tep, "ftrace", "function");
-		else
-			load_event(tep, p->system, p->event);
-	}
+	session_load_events(tep, cfg);
 	return tep;
 err_free:
 	tep_free(tep);

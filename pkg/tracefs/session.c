@@ -173,6 +173,10 @@ struct session *session_open(const char *dir, const struct config *cfg)
 	s->tep = session_load_tep(NULL, cfg);	/* dir is set above */
 	if (!s->tep)
 		goto err_instance;
+	s->eprobe_why = eprobes_create(s->tep, cfg);
+	if (!s->eprobe_why)
+		goto err_instance;
+	session_load_events(s->tep, cfg);
 	return s;
 err_instance:
 	log_msg(LOG_ERROR, "cannot set up tracefs instance", "instance",
@@ -224,6 +228,7 @@ void session_close(struct session *s)
 	}
 	tep_free(s->tep);
 	tep_free(s->prev_tep);
+	eprobes_why_free(s->eprobe_why, config_probe_count(s->cfg));
 	free(s);
 }
 

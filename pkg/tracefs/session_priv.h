@@ -18,6 +18,8 @@ struct session {
 	bool tracer_set, filter_set;
 	bool muted;		/* set_ftrace_notrace = the filter (update.c) */
 	bool group_owned;	/* kprobes_create() ran: the group is ours */
+	char **eprobe_why;	/* [probes of cfg]: why a probe that wants an
+				 * event probe has none (eprobes_create()) */
 };
 
 int kprobes_create(struct session *s);
@@ -29,8 +31,8 @@ const char *session_errno_reason(const char *what);
  * (ours, or a stale instance's) so that it can be removed. */
 void session_hist_clear(struct tracefs_instance *inst,
 			const struct config *cfg);
-/* Removes p's hist trigger from the instance if it is there. */
-void session_hist_remove(struct session *s, const struct probe_spec *p);
+/* Removes probe's hist trigger from the instance if it is there. */
+void session_hist_remove(struct session *s, int probe);
 typedef int (*ftrace_list_fn)(struct tracefs_instance *inst, const char *filter,
 			      const char *module, unsigned int flags);
 /* Writes the targets of the function probes marked on[] (NULL: all of the
@@ -57,5 +59,19 @@ bool kprobe_exists(const struct probe_spec *p);
 /* Removes the kprobe of p if it exists (logged when the kernel refuses). */
 void kprobe_destroy(const struct probe_spec *p);
 void kprobes_remove(struct session *s);
+/* Makes the event probe of every probe of cfg that wants one
+ * (config_packet_labels()) and the kernel does not list yet, with the
+ * offsets of the running kernel's BTF; tep holds the formats of cfg's
+ * tracepoints. Returns, per probe of cfg, why it has none (NULL: made or
+ * not wanted; "labels a,b stay empty: the kernel refused the event probe:
+ * Invalid argument"), malloc'd; NULL on ENOMEM. */
+char **eprobes_create(struct tep_handle *tep, const struct config *cfg);
+void eprobes_why_free(char **why, int n);
+/* Removes the event probe of probe i of cfg if the kernel lists it. */
+void eprobe_destroy(const struct config *cfg, int i);
+/* Loads into tep the formats of the events cfg's probes count that it
+ * lacks (tracepoints, kprobes, event probes made since). 0, or -1 when
+ * the page header cannot be read. */
+int session_load_events(struct tep_handle *tep, const struct config *cfg);
 
 #endif

@@ -104,4 +104,44 @@ struct tep_handle *session_load_tep(const char *dir, const struct config *cfg);
 int session_check_functions(const char *dir, const struct config *cfg,
 			    FILE *errs);
 
+/* Event probes that derive packet labels from an skb pointer. */
+struct kbtf_skb;
+/* Writes the fetch arguments ("NAME=+OFF(+OFF(SKB)):TYPE ...") for the
+ * derivable labels among labels[0..n) into buf, skb being the pointer
+ * argument (e.g. "$skbaddr"), with the offsets of l; any window label adds
+ * the PKTWIN_F_* fields once. Returns 0, or -1 with errno ENOENT (none
+ * derivable), ENOSPC (buf too small) or EINVAL (a member of a size no
+ * fetch type has). */
+int session_eprobe_fetchargs(const struct kbtf_skb *l, const char *skb,
+			     const char *const *labels, int n, char *buf,
+			     size_t size);
+/* Creates the event probe group/event on target_system.target_event with
+ * fetchargs (event probes are global: group is the instance's private
+ * kprobe group, whose every dynamic event the owner removes at start and
+ * at close). Returns 0, or -1 with errno: the kernel's refusal (EINVAL or
+ * ENOENT where it has no event probes: it lists the "e:" synopsis in its
+ * README all the same), after which nothing of it is left. */
+int session_eprobe_make(const char *group, const char *event,
+			const char *target_system, const char *target_event,
+			const char *fetchargs);
+/* The kernel event probe i of cfg counts, into *sys and *ev: its event
+ * probe (config_kprobe_group(), the probe's name) when tep holds that
+ * event's format, i.e. the session made it; else the probe's own event.
+ * True for the event probe. The one rule of which event a probe with
+ * packet labels counts: the session, the parser and the hist side ask it. */
+bool session_probe_event(struct tep_handle *tep, const struct config *cfg,
+			 int i, const char **sys, const char **ev);
+/* Why probe i of the session's config, which wants an event probe for its
+ * packet labels, has none (those labels stay empty; it counts on its
+ * tracepoint); NULL when it has one or wants none. */
+const char *session_eprobe_why(const struct session *s, int i);
+/* --check-config: tries to make the event probe of every probe of cfg
+ * that wants one (its tracepoint's format in tep) in a group of its own
+ * ("fte_check_PID": an exporter running on the config keeps its own), and
+ * removes it at once: only trying tells whether the kernel takes event
+ * probes. Prints a warning for each it refuses (those labels will be
+ * empty) and a note for each it takes. Returns 0. */
+int session_check_eprobes(struct tep_handle *tep, const struct config *cfg,
+			  FILE *errs);
+
 #endif

@@ -43,6 +43,33 @@ static bool needed(const struct session *s, const struct config *next,
 			 pstate_mode(states, i)) >= 0;
 }
 
+/* For probe i of the session's config when it has packet labels but
+ * counts its tracepoint (no event probe): true when a ring-buffer probe
+ * of next counts that tracepoint with the same filter, with packet labels
+ * or without (this kernel refuses the event probe of the one as it did
+ * i's). config_same_kernel_need() takes a probe with packet labels as its
+ * event probe, which i does not have. */
+static bool tracepoint_needed(const struct session *s,
+			      const struct config *next,
+			      const struct pstate *states, int i)
+{
+	const struct probe_spec *p = config_probe(s->cfg, i), *q;
+	const char *sys, *ev;
+
+	if (!config_packet_labels(s->cfg, i) ||
+	    session_probe_event(s->tep, s->cfg, i, &sys, &ev))
+		return false;
+	for (int j = 0; j < config_probe_count(next); j++) {
+		q = config_probe(next, j);
+		if (pstate_mode_planned(next, j, states) == PSTATE_RING &&
+		    q->kind == PROBE_TRACEPOINT && !strcmp(q->system, sys) &&
+		    !strcmp(q->event, ev) &&
+		    session_same_str(q->filter, p->filter))
+			return true;
+	}
+	return false;
+}
+
 /* True when cfg has a function probe this kernel can trace (an unreadable
  * list: assume so). Without one, session_enable_functions() leaves the
  * filter as it is, so the tracer must be muted on the old one. The list
@@ -67,14 +94,16 @@ static bool has_functions(const struct config *cfg)
 	return any;
 }
 
-/* Turns off an event no probe of the new config uses, and clears its filter
- * so a later probe on it starts clean. */
-static void event_retire(struct session *s, const struct probe_spec *p)
+/* Turns off the event probe i counts, when no probe of the new config
+ * uses it, and clears its filter so a later probe on it starts clean. */
+static void event_retire(struct session *s, int i)
 {
-	tracefs_event_disable(s->inst, p->system, p->event);
-	if (p->filter)
-		tracefs_event_file_write(s->inst, p->system, p->event,
-					 "filter", "0");
+	const char *sys, *ev;
+
+	session_probe_event(s->tep, s->cfg, i, &sys, &ev);
+	tracefs_event_disable(s->inst, sys, ev);
+	if (config_probe(s->cfg, i)->filter)
+		tracefs_event_file_write(s->inst, sys, ev, "filter", "0");
 }
 
 /* Makes the function tracer trace nothing: every function of the filter is
@@ -99,8 +128,9 @@ void session_retire(struct session *s, const struct config *next,
 		const struct probe_spec *p = config_probe(s->cfg, i);
 
 		if (pstate_mode(states, i) == PSTATE_RING &&
-		    p->kind != PROBE_FUNCTION && !needed(s, next, states, i))
-			event_retire(s, p);
+		    p->kind != PROBE_FUNCTION && !needed(s, next, states, i) &&
+		    !tracepoint_needed(s, next, states, i))
+			event_retire(s, i);
 	}
 	if (s->tracer_set && !s->muted && !has_functions(next))
 		functions_mute(s);
@@ -131,15 +161,25 @@ int session_switch(struct session *s, const struct config *next,
 		   const struct pstate *states)
 {
 	struct tep_handle *tep;
+	char **why;
 
 	for (int i = 0; i < config_probe_count(s->cfg); i++)
 		if (pstate_mode(states, i) == PSTATE_HIST &&
 		    !needed(s, next, states, i))
-			session_hist_remove(s, config_probe(s->cfg, i));
+			session_hist_remove(s, i);
 	kprobes_update(s, next, states);
+	for (int i = 0; i < config_probe_count(s->cfg); i++)
+		if (config_packet_labels(s->cfg, i) && !needed(s, next, states, i))
+			eprobe_destroy(s->cfg, i);
 	tep = session_load_tep(NULL, next);
-	if (!tep)	/* kprobes made for next: see kprobes_remove() */
+	why = tep ? eprobes_create(tep, next) : NULL;
+	if (!why) {	/* probes made for next: see kprobes_remove() */
+		tep_free(tep);
 		return -1;
+	}
+	session_load_events(tep, next);
+	eprobes_why_free(s->eprobe_why, config_probe_count(s->cfg));
+	s->eprobe_why = why;
 	tep_free(s->prev_tep);
 	s->prev_tep = s->tep;
 	s->cfg = next;

@@ -692,6 +692,67 @@ static void test_mode_auto(void **state)
 		     "mode must be count or hist or auto, not \"Auto\"");
 }
 
+/* The labels an event probe derives: the packet labels of a probe on an
+ * skb tracepoint that carries only the skb pointer, none elsewhere (a tcp
+ * event has its own saddr field); the others (reason) stay the
+ * tracepoint's. */
+static void test_packet_labels(void **state)
+{
+	struct config *cfg = expect_ok("probes:\n"
+		"  - name: drops\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [reason, daddr, device, dport]\n"
+		"  - name: consumed\n    tracepoint: skb:consume_skb\n"
+		"    labels: [saddr, netns]\n"
+		"  - name: plain\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [reason, location]\n"
+		"  - name: rtx\n    tracepoint: tcp:tcp_retransmit_skb\n"
+		"    labels: [saddr, daddr]\n"
+		"  - name: rx\n    tracepoint: net:netif_receive_skb\n"
+		"    labels: [l4proto]\n");
+
+	(void)state;
+	assert_int_equal(config_packet_labels(cfg, 0), 0xe);
+	assert_int_equal(config_packet_labels(cfg, 1), 0x3);
+	assert_int_equal(config_packet_labels(cfg, 2), 0);
+	assert_int_equal(config_packet_labels(cfg, 3), 0);
+	assert_int_equal(config_packet_labels(cfg, 4), 0);
+	assert_true(config_packet_label("l4proto"));
+	assert_false(config_packet_label("reason"));
+	config_free(cfg);
+}
+
+/* A probe with packet labels needs its own event probe (named after it,
+ * fetching what its labels need): another name or other labels is another
+ * kernel object, even with the same filter. */
+static void test_packet_same_kernel_need(void **state)
+{
+	struct config *a = expect_ok("probes:\n"
+		"  - name: d\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [daddr, device]\n"
+		"  - name: e\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [daddr, device]\n"
+		"  - name: plain\n    tracepoint: skb:kfree_skb\n");
+	struct config *b = expect_ok("probes:\n"
+		"  - name: d\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [daddr]\n"
+		"  - name: e\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [daddr, device]\n");
+
+	(void)state;
+	assert_false(config_same_kernel_need(config_probe(a, 0), false,
+					     config_probe(b, 0), false));
+	assert_true(config_same_kernel_need(config_probe(a, 1), false,
+					    config_probe(b, 1), false));
+	assert_false(config_same_kernel_need(config_probe(a, 0), false,
+					     config_probe(a, 1), false));
+	assert_false(config_same_kernel_need(config_probe(a, 2), false,
+					     config_probe(a, 1), false));
+	assert_false(config_same_kernel_need(config_probe(a, 0), true,
+					     config_probe(b, 0), true));
+	config_free(a);
+	config_free(b);
+}
+
 /* What an auto probe needs in the kernel depends on the way it counts: by
  * the ring buffer, what a count probe with its filter needs; by hist, what
  * a hist probe with its trigger needs. Two auto probes are the same kernel
@@ -1070,6 +1131,8 @@ int main(void)
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_kprobe_group),
 		cmocka_unit_test(test_load_renamed),
+		cmocka_unit_test(test_packet_labels),
+		cmocka_unit_test(test_packet_same_kernel_need),
 		cmocka_unit_test(test_size_and_depth_limits),
 	};
 

@@ -22,6 +22,8 @@
 #include "parse/ksyms.h"
 #include "parse/page.h"
 #include "parse/parse.h"
+#include "pktwin/pktwin.h"
+#include "tracefs/tracefs.h"
 #include "strtab/strtab.h"
 
 
@@ -64,6 +66,10 @@ static struct env *env_new(const char *kver, const char *yaml)
 
 	e->tep = fixture_tep_new(kver);
 	fixture_load_event(e->tep, kver, "skb_kfree_skb", "skb");
+	if (!strcmp(kver, "6.1")) {	/* event probes of instance vmcap */
+		fixture_load_event(e->tep, kver, "fte_vmcap_drops", "fte_vmcap");
+		fixture_load_event(e->tep, kver, "fte_vmcap_ports", "fte_vmcap");
+	}
 	if (!strcmp(kver, "6.18")) {
 		fixture_load_event(e->tep, kver, "net_netif_receive_skb", "net");
 		fixture_load_event(e->tep, kver, "tcp_tcp_retransmit_skb",
@@ -247,6 +253,196 @@ static void assert_row(const struct seen *s, uint64_t count, ...)
 		assert_string_equal(s->vals[i][l++], v);
 	va_end(ap);
 	assert_int_equal(s->counts[i], count);
+}
+
+/* Where an skb event probe of the 6.1 fixtures (tests/fixtures/events/6.1,
+ * made by the exporter in the 6.1 guest) keeps its fields. */
+struct eprobe_layout {
+	uint16_t type;
+	int size, head, data, nh, th, proto, win;
+};
+
+/* fte_vmcap/drops: location, reason, device (__data_loc at 24, the string
+ * after the window), then the window fields; fte_vmcap/ports: netns, then
+ * the window fields. */
+static const struct eprobe_layout drops_61 = { 1338, 190, 28, 36, 44, 46,
+					       48, 50 };
+static const struct eprobe_layout ports_61 = { 1339, 162, 12, 20, 28, 30,
+					       32, 34 };
+
+#define SKB_HEAD 0xffff888004560000ull
+
+/* RFC 1071's checksum of an IPv4 header of len bytes, stored in it. */
+static void ip4_csum(uint8_t *h, int len)
+{
+	uint32_t sum = 0;
+
+	h[10] = h[11] = 0;
+	for (int i = 0; i < len; i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	h[10] = (uint8_t)(~sum >> 8);
+	h[11] = (uint8_t)~sum;
+}
+
+/* The window of a received UDP datagram src:40000 -> dst:9999 (IPv4 or
+ * IPv6 by the text) at the receive path's offsets: Ethernet 14, then IP,
+ * skb->data at the UDP header. nh 0xffff: no network header (the window
+ * holds nothing the exporter may read). Writes the window fields of l. */
+static void put_window(unsigned char *rec, const struct eprobe_layout *l,
+		       const char *src, const char *dst, uint16_t nh)
+{
+	uint8_t *win = rec + l->win, ip[40] = { 0 };
+	bool v6 = strchr(dst, ':');
+	uint16_t th = 14 + (v6 ? 40 : 20), proto = htons(v6 ? 0x86dd : 0x0800);
+	uint64_t head = SKB_HEAD, data = SKB_HEAD + th;
+	uint8_t ports[4] = { 40000 >> 8, 40000 & 0xff, 9999 >> 8, 9999 & 0xff };
+
+	if (v6) {
+		ip[0] = 0x60, ip[5] = 72, ip[6] = 17, ip[7] = 64;
+		inet_pton(AF_INET6, src, ip + 8);
+		inet_pton(AF_INET6, dst, ip + 24);
+	} else {
+		ip[0] = 0x45, ip[3] = 92, ip[8] = 64, ip[9] = 17;
+		inet_pton(AF_INET, src, ip + 12);
+		inet_pton(AF_INET, dst, ip + 16);
+		ip4_csum(ip, 20);
+	}
+	memcpy(win + PKTWIN_BEFORE - (v6 ? 40 : 20), ip, v6 ? 40 : 20);
+	memcpy(win + PKTWIN_BEFORE, ports, 4);
+	memcpy(rec + l->head, &head, 8);
+	memcpy(rec + l->data, &data, 8);
+	memcpy(rec + l->nh, &nh, 2);
+	memcpy(rec + l->th, &th, 2);
+	memcpy(rec + l->proto, &proto, 2);
+}
+
+/* A record of fte_vmcap/drops: NO_SOCKET (2 in 6.1's table) at location,
+ * on device dev. */
+static int drops_61_rec(unsigned char *rec, const char *src, const char *dst,
+			uint16_t nh, const char *dev)
+{
+	uint64_t reason = 2, loc = location;
+	uint32_t dl = 178 | (uint32_t)(strlen(dev) + 1) << 16;
+
+	memset(rec, 0, drops_61.size);
+	memcpy(rec, &drops_61.type, 2);
+	memcpy(rec + 8, &loc, 8);
+	memcpy(rec + 16, &reason, 8);
+	memcpy(rec + 24, &dl, 4);
+	put_window(rec, &drops_61, src, dst, nh);
+	memcpy(rec + 178, dev, strlen(dev) + 1);
+	return 178 + (int)strlen(dev) + 1;
+}
+
+static int ports_61_rec(unsigned char *rec, const char *src, const char *dst)
+{
+	uint32_t netns = 4026532114u;
+
+	memset(rec, 0, ports_61.size);
+	memcpy(rec, &ports_61.type, 2);
+	memcpy(rec + 8, &netns, 4);
+	put_window(rec, &ports_61, src, dst, 14);
+	return ports_61.size;
+}
+
+static const char packet_yaml[] =
+	"tracing:\n  instance: vmcap\n"
+	"probes:\n"
+	"  - name: drops\n    tracepoint: skb:kfree_skb\n"
+	"    labels: [reason, location, daddr, device]\n"
+	"  - name: ports\n    tracepoint: skb:kfree_skb\n"
+	"    labels: [saddr, sport, dport, netns]\n";
+
+/* Packet labels from the 6.1 event probes: the probe counts its event
+ * probe (session_probe_event()), reason and location copied as plain
+ * numbers there are named with the tracepoint's own symbol table and by
+ * kallsyms; addresses and ports come from the window (IPv4 and IPv6), a
+ * drop with no network header leaves them empty and is counted under
+ * status outside; device and netns are the event probe's own fields.
+ * None of the window labels may be a hist key. */
+static void test_eprobe_packet_labels(void **state)
+{
+	struct env *e = env_new("6.1", packet_yaml);
+	struct seen s = { .parser = e->parser };
+	const char *sys, *ev;
+	struct page_builder b;
+	unsigned char rec[256];
+
+	(void)state;
+	assert_true(session_probe_event(e->tep, e->cfg, 0, &sys, &ev));
+	assert_string_equal(sys, "fte_vmcap");
+	assert_string_equal(ev, "drops");
+	assert_true(parser_packet_window(e->parser, 0));
+	pb_init(&b, e->page, sizeof(e->page));
+	for (int i = 0; i < 3; i++)
+		pb_add(&b, rec, drops_61_rec(rec, "10.77.0.1", "10.77.0.2", 14,
+					     "fte_pk1"));
+	pb_add(&b, rec, drops_61_rec(rec, "fd77::1", "fd77::2", 14, "fte_pk1"));
+	pb_add(&b, rec, drops_61_rec(rec, "10.77.0.1", "10.77.0.2", 0xffff,
+				     "lo"));
+	pb_add(&b, rec, ports_61_rec(rec, "10.77.0.1", "10.77.0.2"));
+	pb_add(&b, rec, ports_61_rec(rec, "fd77::1", "fd77::2"));
+	assert_int_equal(parse_page(e->thread, e->page), 7);
+	assert_int_equal(metrics_parse_errors(e->metrics), 0);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 3);
+	assert_row(&s, 3, "NO_SOCKET", location_name, "10.77.0.2", "fte_pk1",
+		   NULL);
+	assert_string_equal(s.vals[1][2], "fd77::2");
+	assert_string_equal(s.vals[2][2], "");
+	assert_string_equal(s.vals[2][3], "lo");
+	assert_int_equal(metrics_packet_status(e->metrics, 0, PKTWIN_PORTS), 4);
+	assert_int_equal(metrics_packet_status(e->metrics, 0, PKTWIN_OUTSIDE), 1);
+	memset(&s, 0, sizeof(s));
+	s.parser = e->parser;
+	s.probe = 1;
+	metrics_series_foreach(e->metrics, 1, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_row(&s, 1, "10.77.0.1", "40000", "9999", "4026532114", NULL);
+	assert_row(&s, 1, "fd77::1", "40000", "9999", "4026532114", NULL);
+	assert_non_null(parser_hist_refused(e->parser, 0));
+	assert_non_null(parser_hist_refused(e->parser, 1));
+	env_free(e);
+}
+
+/* Without its event probe (the kernel refused it: no format of it in the
+ * tep) the probe counts its tracepoint: reason and location as always,
+ * the packet labels missing (empty), still never hist keys. */
+static void test_eprobe_absent_counts_tracepoint(void **state)
+{
+	struct env *e = env_new("6.1", "tracing:\n  instance: other\n"
+		"probes:\n  - name: drops\n    tracepoint: skb:kfree_skb\n"
+		"    labels: [reason, location, daddr, device]\n");
+	struct seen s = { .parser = e->parser };
+	uint16_t type = 1319;
+	uint32_t reason = 2;
+	uint64_t loc = location;
+	const char *sys, *ev;
+	struct page_builder b;
+	unsigned char rec[32] = { 0 };
+
+	(void)state;
+	assert_false(session_probe_event(e->tep, e->cfg, 0, &sys, &ev));
+	assert_string_equal(sys, "skb");
+	assert_string_equal(ev, "kfree_skb");
+	assert_false(parser_packet_window(e->parser, 0));
+	assert_false(parser_label_missing(e->parser, 0, 0));
+	assert_true(parser_label_missing(e->parser, 0, 2));
+	assert_true(parser_label_missing(e->parser, 0, 3));
+	memcpy(rec, &type, 2);
+	memcpy(rec + 16, &loc, 8);
+	memcpy(rec + 28, &reason, 4);
+	pb_init(&b, e->page, sizeof(e->page));
+	pb_add(&b, rec, sizeof(rec));
+	pb_add(&b, rec, sizeof(rec));
+	assert_int_equal(parse_page(e->thread, e->page), 2);
+	metrics_series_foreach(e->metrics, 0, collect, &s);
+	assert_int_equal(s.n, 1);
+	assert_row(&s, 2, "NO_SOCKET", location_name, "", "", NULL);
+	assert_non_null(parser_hist_refused(e->parser, 0));
+	env_free(e);
 }
 
 /* Regression: __u8 saddr[4] was a string label (a u8 array), kept up to
@@ -1110,6 +1306,8 @@ int main(void)
 		cmocka_unit_test(test_kfree_skb_618_labels),
 		cmocka_unit_test(test_data_loc_device_name),
 		cmocka_unit_test(test_address_labels),
+		cmocka_unit_test(test_eprobe_packet_labels),
+		cmocka_unit_test(test_eprobe_absent_counts_tracepoint),
 		cmocka_unit_test(test_address_rfc5952),
 		cmocka_unit_test(test_address_sockaddr),
 		cmocka_unit_test(test_long_device_names),

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "kbtf/kbtf.h"
 #include "log/log.h"
+#include "pktwin/pktwin.h"
 #include "tracefs/session_priv.h"
 #include "tracefs/tracefs.h"
 
@@ -660,6 +662,164 @@ static void test_open_on_plain_dir_fails_and_leaves_nothing(void **state)
 	config_free(cfg);
 }
 
+/* The skb event probe's fetch arguments: device and netns dereference the
+ * skb with the offsets given, in the order asked; labels no fetch argument
+ * can compute are left out. */
+static void test_eprobe_fetchargs_use_given_offsets(void **state)
+{
+	static const char *const labels[] = { "netns", "reason", "device" };
+	struct kbtf_skb l = { .dev = { 16, 8 }, .dev_name = { 280, 16 },
+			      .dev_nd_net = { 264, 8 }, .net_inum = { 176, 4 } };
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "netns=+176(+264(+16($skbaddr))):u32 "
+			    "device=+280(+16($skbaddr)):string");
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  buf, 20), -1);
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels + 1, 1,
+						  buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* The host's BTF (the caller frees it) with its skb layout in *l; skips
+ * the test where the host has no BTF. */
+static struct kbtf *host_btf(struct kbtf_skb *l)
+{
+	struct kbtf *b = kbtf_open(KBTF_VMLINUX);
+	const char *missing = NULL;
+
+	if (!b)
+		skip();
+	assert_int_equal(kbtf_skb_layout(b, l, &missing), 0);
+	return b;
+}
+
+/* The host's own BTF gives the offsets: the device's name is at
+ * net_device.name behind sk_buff.dev. */
+static void test_eprobe_fetchargs_from_host_btf(void **state)
+{
+	static const char *const labels[] = { "device" };
+	struct kbtf_field dev, name;
+	struct kbtf_skb l;
+	struct kbtf *b = host_btf(&l);
+	char buf[256], want[64];
+
+	(void)state;
+	assert_int_equal(kbtf_member(b, "sk_buff", "dev", &dev), 0);
+	assert_int_equal(kbtf_member(b, "net_device", "name", &name), 0);
+	kbtf_free(b);
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 1,
+						  buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "device=+%u(+%u($skbaddr)):string",
+		 name.off, dev.off);
+	assert_string_equal(buf, want);
+}
+
+/* Window labels add head, data, the header offsets, protocol and the u64
+ * array from PKTWIN_BEFORE bytes before skb->data, once for all of them,
+ * typed by each member's size; a size no fetch type has is refused. */
+static void test_eprobe_fetchargs_window(void **state)
+{
+	static const char *const labels[] = { "daddr", "device", "dport" };
+	struct kbtf_skb l = { .head = { 192, 8 }, .data = { 200, 8 },
+			      .network_header = { 182, 2 },
+			      .transport_header = { 180, 2 },
+			      .protocol = { 176, 2 }, .dev = { 16, 8 },
+			      .dev_name = { 280, 16 } };
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "device=+280(+16($skbaddr)):string "
+			    "skb_head=+192($skbaddr):u64 "
+			    "skb_data=+200($skbaddr):u64 "
+			    "skb_nh=+182($skbaddr):u16 "
+			    "skb_th=+180($skbaddr):u16 "
+			    "skb_proto=+176($skbaddr):u16 "
+			    "skb_win=-64(+200($skbaddr)):u64[16]");
+	l.transport_header.size = 3;
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+}
+
+/* The window's offsets on the host are sk_buff's own, as BTF gives them. */
+static void test_eprobe_window_from_host_btf(void **state)
+{
+	static const char *const labels[] = { "saddr" };
+	struct kbtf_field head, data, nh, th, proto;
+	struct kbtf_skb l;
+	struct kbtf *b = host_btf(&l);
+	char buf[512], want[512];
+
+	(void)state;
+	assert_int_equal(kbtf_member(b, "sk_buff", "head", &head), 0);
+	assert_int_equal(kbtf_member(b, "sk_buff", "data", &data), 0);
+	assert_int_equal(kbtf_member(b, "sk_buff", "network_header", &nh), 0);
+	assert_int_equal(kbtf_member(b, "sk_buff", "transport_header", &th), 0);
+	assert_int_equal(kbtf_member(b, "sk_buff", "protocol", &proto), 0);
+	kbtf_free(b);
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 1,
+						  buf, sizeof(buf)), 0);
+	snprintf(want, sizeof(want), "skb_head=+%u($skbaddr):u64 "
+		 "skb_data=+%u($skbaddr):u64 skb_nh=+%u($skbaddr):u16 "
+		 "skb_th=+%u($skbaddr):u16 skb_proto=+%u($skbaddr):u16 "
+		 "skb_win=-64(+%u($skbaddr)):u64[16]", head.off, data.off,
+		 nh.off, th.off, proto.off, data.off);
+	assert_string_equal(buf, want);
+}
+
+#define EPROBE_GROUP "fte_test_eprobe_unit"
+
+/* True when the event probe's format lists the window as 16 u64. */
+static bool eprobe_format_has_window(void)
+{
+	char *fmt = tracefs_event_file_read(NULL, EPROBE_GROUP, "kfree_skb",
+					    "format", NULL);
+	bool has = fmt && strstr(fmt, "u64 " PKTWIN_F_WIN "[16];");
+
+	free(fmt);
+	return has;
+}
+
+/* The real kernel takes the event probe on skb:kfree_skb with the host
+ * BTF's window fetch arguments (and the probe is then removed), or refuses
+ * it with an errno and leaves nothing: this machine's 6.18 has no event
+ * probes although its README shows the "e:" synopsis. */
+static void test_eprobe_make_on_host_tracefs(void **state)
+{
+	static const char *const labels[] = { "device", "daddr", "dport" };
+	struct tracefs_dynevent *ev;
+	struct kbtf_skb l;
+	char args[512];
+
+	(void)state;
+	if (access("/sys/kernel/tracing/dynamic_events", W_OK))
+		skip();
+	kbtf_free(host_btf(&l));
+	assert_int_equal(session_eprobe_fetchargs(&l, "$skbaddr", labels, 3,
+						  args, sizeof(args)), 0);
+	errno = 0;
+	if (session_eprobe_make(EPROBE_GROUP, "kfree_skb", "skb", "kfree_skb",
+				args) == 0) {
+		assert_true(eprobe_format_has_window());
+	} else {
+		assert_int_not_equal(errno, 0);
+	}
+	ev = tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE, EPROBE_GROUP,
+				  "kfree_skb");
+	if (ev)
+		assert_int_equal(tracefs_dynevent_destroy(ev, true), 0);
+	tracefs_dynevent_free(ev);
+	assert_null(tracefs_dynevent_get(TRACEFS_DYNEVENT_EPROBE, EPROBE_GROUP,
+					 "kfree_skb"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int main(void)
@@ -693,6 +853,11 @@ int main(void)
 		T(test_stats_missing_file_fails),
 		T(test_hist_clear_skips_event_without_trigger_file),
 		T(test_open_on_plain_dir_fails_and_leaves_nothing),
+		T(test_eprobe_fetchargs_use_given_offsets),
+		T(test_eprobe_fetchargs_from_host_btf),
+		T(test_eprobe_fetchargs_window),
+		T(test_eprobe_window_from_host_btf),
+		T(test_eprobe_make_on_host_tracefs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

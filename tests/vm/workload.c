@@ -8,9 +8,9 @@
  *                                    connect (retrying for up to 10 s while refused), send BYTES,
  *                                    shut down the write side, wait for the sink's EOF (all data
  *                                    received by the sink), print the byte count
- *   workload udp-send HOST PORT N    send N datagrams of MSG_SIZE bytes to HOST:PORT from an
- *                                    unconnected socket (to a closed port: the receiver drops
- *                                    each one as NO_SOCKET), print the count
+ *   workload udp-send HOST PORT N    send N datagrams of MSG_SIZE bytes to HOST:PORT (IPv4 or
+ *                                    IPv6) from an unconnected socket (to a closed port: the
+ *                                    receiver drops each one as NO_SOCKET), print the count
  *   workload udp-hold PORT RCVBUF SECONDS
  *                                    bind a UDP socket to 127.0.0.1:PORT with SO_RCVBUF RCVBUF,
  *                                    print "udp-hold ready", then hold it SECONDS without reading
@@ -192,22 +192,43 @@ static int tcp_stream(const char *host, int port, long long bytes)
 	return r == 0 ? 0 : 1;
 }
 
+/* The IPv4 or IPv6 address host with port into *ss; its length, or 0. */
+static socklen_t udp_addr(const char *host, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(port);
+		return sizeof(*v4);
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(port);
+		return sizeof(*v6);
+	}
+	return 0;
+}
+
 static int udp_send(const char *host, int port, long long n)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_storage sa;
+	socklen_t len = udp_addr(host, port, &sa);
 	char buf[MSG_SIZE];
 	long long sent = 0;
 
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		fprintf(stderr, "workload: bad IPv4 address '%s'\n", host);
+	if (!len) {
+		fprintf(stderr, "workload: bad IPv4 or IPv6 address '%s'\n", host);
 		return 1;
 	}
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket(sa.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
 	memset(buf, 'u', sizeof(buf));
 	for (; sent < n; sent++) /* unconnected: ICMP port unreachable does not fail sendto() */
-		if (sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)sizeof(buf))
+		if (sendto(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sa, len) != (ssize_t)sizeof(buf))
 			die("sendto");
 	printf("udp-send sent=%lld\n", sent);
 	close(fd);
