@@ -1,6 +1,6 @@
 /* collect_self: the exporter's own health: build info, probe state and
  * the way each up probe counts, events read per CPU, parse errors, series
- * over the cap, live and expired, config reloads. */
+ * over the cap, live and expired, packet labels, config reloads. */
 #include "collect/collect_int.h"
 
 #include "pktwin/pktwin.h"
@@ -93,6 +93,19 @@ static void per_packet_status(const struct collect_src *s, struct expo *w)
 	}
 }
 
+/* 1 for each up probe whose packet labels come from its event probe, 0
+ * for one that counts on its tracepoint with them empty because the
+ * kernel refused the event probe (pstate_fallback(): the log and
+ * --check-config say why). No sample for probes without packet labels. */
+static void per_packet_available(const struct collect_src *s,
+				 struct expo *w)
+{
+	for (int i = 0; i < config_probe_count(s->cfg); i++)
+		if (config_packet_labels(s->cfg, i) && pstate_up(s->states, i))
+			expo_sample1(w, "probe", config_probe(s->cfg, i)->name,
+				     !pstate_fallback(s->states, i));
+}
+
 /* Records read, one sample per traced CPU. */
 static void per_cpu_events(const struct collect *c, struct expo *w)
 {
@@ -138,6 +151,12 @@ int collect_self(void *ctx, struct expo *w)
 			"header in the copied bytes), not_ip."))
 		return -1;
 	per_packet_status(s, w);
+	if (expo_family(w, "ftrace_exporter_packet_labels_available", EXPO_GAUGE,
+			"1 when the probe's packet labels come from its event "
+			"probe; 0 when the kernel refused it and the probe "
+			"counts on its tracepoint with those labels empty."))
+		return -1;
+	per_packet_available(s, w);
 	if (expo_family(w, "ftrace_exporter_config_last_reload_successful",
 			EXPO_GAUGE, "1 when the last configuration load succeeded."))
 		return -1;

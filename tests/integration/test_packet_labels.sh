@@ -52,6 +52,8 @@ noports() {
 }
 
 group_left() { grep -c "^e:$GROUP/" "$TRACEFS/dynamic_events"; }
+# available V: /metrics has ftrace_exporter_packet_labels_available V for the probe
+available() { scrape | grep -qx "ftrace_exporter_packet_labels_available{probe=\"drops\"} $1"; }
 # true when this kernel takes event probes (the exporter's own check: it
 # tried, the check-config output says which way)
 eprobes() { grep -q "note: probe drops: labels daddr,dport,device come from an event probe" "$TMP/check.txt"; }
@@ -81,9 +83,11 @@ fallback='msg="no event probe; probe counts on its tracepoint" probe=drops reaso
 if eprobes; then
 	check "event probe made: no fallback logged" test "$(grep -c "$fallback" "$LOG")" -eq 0
 	check "event probe made in the private group" test "$(group_left)" -eq 1
+	check "packet labels available: 1 on /metrics" available 1
 else
 	check "the log says why, once, with the errno" test "$(grep -cE "$fallback[A-Za-z ]+\"" "$LOG")" -eq 1
 	check "nothing made in the private group" test "$(group_left)" -eq 0
+	check "packet labels available: 0 on /metrics" available 0
 fi
 
 if eprobes; then

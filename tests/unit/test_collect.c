@@ -4,7 +4,8 @@
  * second when the first is down; a family fed by two probes merges their
  * series; a down probe contributes nothing and reports probe_up 0; an up
  * probe's way of counting (ftrace_exporter_probe_mode); the
- * lost and self families, per traced CPU. Run from the repo root.
+ * lost and self families, per traced CPU; whether packet labels are
+ * available. Run from the repo root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,29 +61,51 @@ struct env {
 	struct expo *w;
 };
 
-static int setup(void **state)
+/* An env of config text with n probes (series caps caps), all up. */
+static struct env *env_new(const char *text, int n, const unsigned *caps)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	unsigned caps[NPROBES] = { 100, 100, 0, 0, 0 };
 
 	assert_non_null(e);
 	e->tep = fixture_tep_new("6.18");
 	fixture_load_event(e->tep, "6.18", "skb_kfree_skb", "skb");
 	fixture_load_event(e->tep, "6.18", "net_netif_receive_skb", "net");
 	fixture_load_event(e->tep, "6.18", "ftrace_function", "ftrace");
-	e->cfg = config_parse("t.yaml", yaml, stderr);
+	e->cfg = config_parse("t.yaml", text, stderr);
 	assert_non_null(e->cfg);
-	assert_int_equal(config_probe_count(e->cfg), NPROBES);
+	assert_int_equal(config_probe_count(e->cfg), n);
 	e->parser = parser_new(e->tep, e->cfg);
-	e->m = metrics_new(NPROBES, caps, NCPUS);
-	e->st = pstate_new(NPROBES);
+	e->m = metrics_new(n, caps, NCPUS);
+	e->st = pstate_new(n);
 	e->w = expo_new();
 	assert_true(e->parser && e->m && e->st && e->w);
-	for (int i = 0; i < NPROBES; i++)
+	for (int i = 0; i < n; i++)
 		pstate_set(e->st, i, NULL);
 	e->status = (struct collect_status){ true, 1700000000 };
 	e->cpus[0] = e->cpus[2] = true;	/* CPU 1 is not traced */
-	*state = e;
+	return e;
+}
+
+static int setup(void **state)
+{
+	static const unsigned caps[NPROBES] = { 100, 100, 0, 0, 0 };
+
+	*state = env_new(yaml, NPROBES, caps);
+	return 0;
+}
+
+/* A probe with packet labels beside one without, on skb:kfree_skb. */
+static int setup_packet(void **state)
+{
+	static const unsigned caps[2] = { 100, 0 };
+
+	*state = env_new("probes:\n"
+			 "  - name: by_peer\n"
+			 "    tracepoint: skb:kfree_skb\n"
+			 "    labels: [reason, daddr]\n"
+			 "    metric: ftrace_drops_by_peer_total\n"
+			 "  - name: plain\n"
+			 "    tracepoint: skb:kfree_skb\n", 2, caps);
 	return 0;
 }
 
@@ -316,6 +339,24 @@ static void test_status_read_at_scrape(void **state)
 	collect_free(c);
 }
 
+/* ftrace_exporter_packet_labels_available: 1 while the packet-labelled
+ * probe has its event probe, 0 when it counts on its tracepoint (the
+ * kernel refused the event probe); nothing for the plain probe, nor for a
+ * down one. */
+static void test_packet_labels_available(void **state)
+{
+	struct env *e = *state;
+	const char *name = "ftrace_exporter_packet_labels_available";
+
+	assert_string_equal(samples(scrape(e), name),
+		"ftrace_exporter_packet_labels_available{probe=\"by_peer\"} 1\n");
+	pstate_set_fallback(e->st, 0, "the kernel refused the event probe");
+	assert_string_equal(samples(scrape(e), name),
+		"ftrace_exporter_packet_labels_available{probe=\"by_peer\"} 0\n");
+	pstate_set(e->st, 0, "down");
+	assert_string_equal(samples(scrape(e), name), "");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -328,6 +369,8 @@ int main(void)
 		T(test_function_hits),
 		T(test_lost_and_self),
 		T(test_status_read_at_scrape),
+		cmocka_unit_test_setup_teardown(test_packet_labels_available,
+						setup_packet, teardown),
 	};
 #undef T
 
