@@ -171,11 +171,10 @@ const struct probe_spec *diag_drops_probe(const struct config *cfg)
 	return probe < 0 ? NULL : config_probe(cfg, probe);
 }
 
-/* The series of probe i's family that grew, each as a drop to fn(r, d,
- * arg); -1 when fn fails. */
+/* The series of probe i's family that grew, each as a drop to fn(r, d);
+ * -1 when fn fails. */
 static int each_drop(struct diag_report *r, const struct config *cfg, int i,
-		     int (*fn)(struct diag_report *r, const struct drop *d,
-			       void *arg), void *arg)
+		     int (*fn)(struct diag_report *r, const struct drop *d))
 {
 	const struct probe_spec *p = config_probe(cfg, i);
 	struct drop d;
@@ -187,17 +186,10 @@ static int each_drop(struct diag_report *r, const struct config *cfg, int i,
 			continue;
 		drop_of(&d, x, cfg, i);
 		d.n = diag_delta(r->start, x);
-		if (d.n > 0 && fn(r, &d, arg))
+		if (d.n > 0 && fn(r, &d))
 			return -1;
 	}
 	return 0;
-}
-
-/* each_drop() callback: d into its cause. */
-static int count_drop(struct diag_report *r, const struct drop *d, void *arg)
-{
-	(void)arg;
-	return add_drop(r, d);
 }
 
 /* Every series of the causes probe's family that grew, into its cause. */
@@ -205,7 +197,7 @@ static int add_drops(struct diag_report *r, const struct config *cfg)
 {
 	int probe = drops_probe(cfg);
 
-	return probe < 0 ? 0 : each_drop(r, cfg, probe, count_drop, NULL);
+	return probe < 0 ? 0 : each_drop(r, cfg, probe, add_drop);
 }
 
 /* qsort comparators, the highest rate first. */
@@ -405,27 +397,23 @@ static int add_peer(struct diag_report *r, struct diag_location **peers,
 /* each_drop() callback: d's peer to its reason in the report, when both
  * are there. Peers add no rate to causes or reasons: they are the same
  * drops seen again. */
-static int add_drop_peer(struct diag_report *r, const struct drop *d,
-			 void *arg)
+static int add_drop_peer(struct diag_report *r, const struct drop *d)
 {
 	struct diag_cause *c = find(&r->causes, r->ncauses, sizeof(*c),
 				    d->cause);
 	struct diag_reason *k = c ? find(&c->reasons, c->nreasons,
 					 sizeof(*k), d->reason) : NULL;
 
-	(void)arg;
 	if (!k || !*d->peer)
 		return 0;
 	return add_peer(r, &k->peers, &k->npeers, d->peer, d->n / r->duration);
 }
 
 /* each_drop() callback: a retransmitted segment's peer. */
-static int add_retransmit_peer(struct diag_report *r, const struct drop *d,
-			       void *arg)
+static int add_retransmit_peer(struct diag_report *r, const struct drop *d)
 {
 	struct diag_retransmits *t = &r->retransmits;
 
-	(void)arg;
 	if (!*d->peer)
 		return 0;
 	return add_peer(r, &t->peers, &t->npeers, d->peer, d->n / r->duration);
@@ -451,10 +439,10 @@ static int add_peers(struct diag_report *r, const struct config *cfg)
 							  RETRANSMIT_EVENT),
 				 false);
 
-	if (drops >= 0 && each_drop(r, cfg, drops, add_drop_peer, NULL))
+	if (drops >= 0 && each_drop(r, cfg, drops, add_drop_peer))
 		return -1;
 	if (retrans >= 0 &&
-	    each_drop(r, cfg, retrans, add_retransmit_peer, NULL))
+	    each_drop(r, cfg, retrans, add_retransmit_peer))
 		return -1;
 	return 0;
 }
