@@ -5,7 +5,7 @@
 # sends N UDP datagrams to a closed port of dp's address, which dp drops (NO_SOCKET). The
 # default config's skb_drops_by_peer probe (skb:kfree_skb by reason, saddr, daddr, dport, from
 # an event probe) gives the peers: the NO_SOCKET reason lists saddr=10.78.0.1 daddr=10.78.0.2
-# dport=9999. Kernels without event probes (5.10) leave those labels empty: skipped there.
+# dport=9999, at the reason's whole rate. Kernels without event probes (5.10) leave those labels empty: skipped there.
 . /lib/vmtest.sh
 X=/usr/local/bin/ftrace_exporter
 W=/usr/local/bin/workload
@@ -41,6 +41,10 @@ reason=$(grep -o '"reason":"NO_SOCKET",[^]]*\],"peers":\[[^]]*\]' $OUT)
 note "$reason"
 check "diagnose: NO_SOCKET lists the peer $PEER" \
     sh -c "echo '$reason' | grep -q '\"peer\":\"$PEER\"'"
+# every drop has its peer: the peer's rate is the reason's
+rate=$(echo "$reason" | sed -n 's/^"reason":"NO_SOCKET","rate":\([0-9.]*\),.*/\1/p')
+peer_rate=$(echo "$reason" | sed -n "s/.*\"peer\":\"$PEER\",\"rate\":\([0-9.]*\)}.*/\1/p")
+check_eq "diagnose: the peer's rate is NO_SOCKET's" "${peer_rate:-none}" "${rate:-no reason}"
 check "diagnose: no diagnose instance left" \
     sh -c "! ls $T/instances | grep -q _diag_"
 cleanup
