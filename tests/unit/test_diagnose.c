@@ -520,6 +520,41 @@ static void test_peers_other_probe(void **state)
 	config_free(cfg);
 }
 
+/* The causes probe with address labels and a second probe on its event
+ * with them too: the peers are the causes probe's, each drop once. */
+static void test_peers_counted_once(void **state)
+{
+	static const char yaml2[] =
+		"probes:\n"
+		"  - name: drops\n"
+		"    tracepoint: skb:kfree_skb\n"
+		"    metric: d_total\n"
+		"    labels: [reason, daddr]\n"
+		"  - name: drops_by_peer\n"
+		"    tracepoint: skb:kfree_skb\n"
+		"    metric: p_total\n"
+		"    labels: [reason, daddr]\n"
+		"causes:\n"
+		"  probe: drops\n";
+	struct config *cfg = config_parse("o.yaml", yaml2, stderr);
+	struct diag_report *r;
+
+	(void)state;
+	assert_non_null(cfg);
+	r = diag_report_new(cfg, diag_samples_parse(""), diag_samples_parse(
+		"ftrace_exporter_probe_up{probe=\"drops\"} 1\n"
+		"ftrace_exporter_probe_up{probe=\"drops_by_peer\"} 1\n"
+		"d_total{reason=\"NO_SOCKET\",daddr=\"10.0.0.1\"} 20\n"
+		"p_total{reason=\"NO_SOCKET\",daddr=\"10.0.0.1\"} 20\n"),
+		10, NULL, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->causes[0].reasons[0].npeers, 1);
+	assert_true(r->causes[0].reasons[0].peers[0].rate == 2);
+	assert_true(r->total == 2);
+	diag_report_free(r);
+	config_free(cfg);
+}
+
 /* Retransmit peers from the probe on tcp:tcp_retransmit_skb with address
  * labels, in both formats. */
 static void test_retransmit_peers(void **state)
@@ -594,6 +629,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_peers_other_probe),
+		cmocka_unit_test(test_peers_counted_once),
 		cmocka_unit_test(test_retransmit_peers),
 		cmocka_unit_test(test_http_errors),
 	};
