@@ -396,7 +396,9 @@ static int add_peer(struct diag_report *r, struct diag_location **peers,
 
 /* each_drop() callback: d's peer to its reason in the report, when both
  * are there. Peers add no rate to causes or reasons: they are the same
- * drops seen again. */
+ * drops seen again. A peer probe without a location label gives the
+ * cause by reason alone, so where causes.locations split a reason
+ * (NOT_SPECIFIED) its peers go to that reason of cause other only. */
 static int add_drop_peer(struct diag_report *r, const struct drop *d)
 {
 	struct diag_cause *c = find(&r->causes, r->ncauses, sizeof(*c),
