@@ -148,6 +148,12 @@ unsigned config_packet_labels(const struct config *cfg, int i);
 /* True when label names a label config_packet_labels() gives to probes on
  * skb tracepoints. */
 bool config_packet_label(const char *label);
+/* True when label names an address or a port: saddr, daddr, sport,
+ * dport (who a packet or a segment belongs to). */
+bool config_address_label(const char *label);
+/* The address labels of probe i (bit l for label l), whatever its event:
+ * the probes that can say whose packets they count. */
+unsigned config_address_labels(const struct config *cfg, int i);
 /* True when the `tracing:` sections agree (instance, buffer size, cpus):
  * those apply at start only. */
 bool config_tracing_same(const struct config *a, const struct config *b);

@@ -24,16 +24,41 @@ static bool on_same_event(const struct probe_spec *p,
 	       !strcmp(p->system, q->system) && !strcmp(p->event, q->event);
 }
 
-bool config_packet_label(const char *label)
+/* True when label is one of names[n]. */
+static bool label_among(const char *label, const char *const *names,
+			size_t n)
 {
-	static const char *const names[] = { "saddr", "daddr", "sport",
-					     "dport", "l4proto", "device",
-					     "netns" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+	for (size_t i = 0; i < n; i++)
 		if (!strcmp(label, names[i]))
 			return true;
 	return false;
+}
+
+bool config_address_label(const char *label)
+{
+	static const char *const names[] = { "saddr", "daddr", "sport",
+					     "dport" };
+
+	return label_among(label, names, sizeof(names) / sizeof(*names));
+}
+
+bool config_packet_label(const char *label)
+{
+	static const char *const names[] = { "l4proto", "device", "netns" };
+
+	return config_address_label(label) ||
+	       label_among(label, names, sizeof(names) / sizeof(*names));
+}
+
+/* The address labels of p (config_address_labels()). */
+static unsigned address_labels(const struct probe_spec *p)
+{
+	unsigned mask = 0;
+
+	for (int l = 0; l < p->nlabels; l++)
+		if (config_address_label(p->labels[l]))
+			mask |= 1u << l;
+	return mask;
 }
 
 /* The labels of p an event probe derives (config_packet_labels()). */
@@ -89,6 +114,7 @@ static void derive_probe(struct config *cfg, int i)
 	d->family_first = p->metric ? i : -1;
 	d->filter_conflict = d->previous = -1;
 	d->packet_labels = packet_labels(p);
+	d->address_labels = address_labels(p);
 	for (int j = i - 1; j >= 0; j--) {
 		const struct probe_spec *q = &cfg->probes[j];
 
@@ -211,6 +237,11 @@ int config_probe_previous(const struct config *cfg, int i)
 unsigned config_packet_labels(const struct config *cfg, int i)
 {
 	return cfg->derived[i].packet_labels;
+}
+
+unsigned config_address_labels(const struct config *cfg, int i)
+{
+	return cfg->derived[i].address_labels;
 }
 
 int config_reason_probe(const struct config *cfg)

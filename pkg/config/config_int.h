@@ -25,6 +25,7 @@ struct cfg_str {
 struct cfg_derived {
 	int event_first, family_first, filter_conflict, previous;
 	unsigned packet_labels;	/* config_packet_labels() */
+	unsigned address_labels;	/* config_address_labels() */
 };
 
 struct config {

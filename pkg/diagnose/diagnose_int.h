@@ -79,8 +79,9 @@ struct diag_reason {
 	double rate, drops;	/* drops: the count over the duration */
 	struct diag_location *locs;	/* ranked by rate */
 	int nlocs;
-	/* The causes probe's other labels (addresses, ports), "name=value
-	 * ...", ranked by rate; none when it has no other label. */
+	/* Whose drops: the address labels (config_address_label) with a
+	 * value, "name=value ...", of the causes probe or of a probe on its
+	 * event with a reason label, ranked by rate; none without one. */
 	struct diag_location *peers;
 	int npeers;
 };
@@ -103,6 +104,10 @@ struct diag_retransmits {
 	double rate;
 	bool split;		/* the caller label is counted */
 	double rto, fast, other;
+	/* The address labels with a value of a probe on
+	 * tcp:tcp_retransmit_skb, "saddr=... daddr=...", ranked by rate. */
+	struct diag_location *peers;
+	int npeers;
 };
 
 struct diag_down {

@@ -18,6 +18,8 @@
 /* The callers of tcp_retransmit_skb (the `caller` label): RTO and fast. */
 #define CALLER_RTO "tcp_retransmit_timer"
 #define CALLER_FAST "tcp_xmit_retransmit_queue"
+/* The tracepoint of every TCP retransmit: its address labels name peers. */
+#define RETRANSMIT_EVENT "tcp:tcp_retransmit_skb"
 
 /* Grows *v (of *n elements of size) by one zeroed element; NULL on ENOMEM. */
 static void *grow(void *v, int *n, size_t size)
@@ -32,50 +34,56 @@ static void *grow(void *v, int *n, size_t size)
 }
 
 /* The element of name in causes, reasons or locations (the name is the
- * first member of each), added when missing; NULL on ENOMEM. */
-static void *find_or_add(void *v, int *n, size_t size, const char *name)
+ * first member of each), or NULL. */
+static void *find(void *v, int n, size_t size, const char *name)
 {
 	char *p = *(char **)v;
 
-	for (int i = 0; i < *n; i++, p += size)
+	for (int i = 0; i < n; i++, p += size)
 		if (!strcmp(*(const char **)p, name))
 			return p;
-	p = grow(v, n, size);
-	if (p)
+	return NULL;
+}
+
+/* find(), adding the element when missing; NULL on ENOMEM. */
+static void *find_or_add(void *v, int *n, size_t size, const char *name)
+{
+	char *p = find(v, *n, size, name);
+
+	if (!p && (p = grow(v, n, size)))
 		*(const char **)p = name;
 	return p;
 }
 
-/* One series of the causes probe that grew: its labels as the report
- * names them, and its cause. */
+/* One series that grew: its labels as the report names them, its cause
+ * and its peer (the address labels, "" when none has a value). */
 struct drop {
 	const char *cause, *reason, *location;
-	char peer[256];		/* the other labels, "" when none */
+	char peer[256];
 	double n;
 };
 
-/* The peer entry named d->peer of k (the string copied into r->owned when
+/* The entry of peer in peers[n] (the string copied into r->owned when
  * new); NULL on ENOMEM. */
 static struct diag_location *peer_of(struct diag_report *r,
-				     struct diag_reason *k,
-				     const struct drop *d)
+				     struct diag_location **peers, int *n,
+				     const char *peer)
 {
-	struct diag_location *l;
+	struct diag_location *l = find(peers, *n, sizeof(*l), peer);
 	char **owned;
 
-	for (int i = 0; i < k->npeers; i++)
-		if (!strcmp(k->peers[i].location, d->peer))
-			return &k->peers[i];
+	if (l)
+		return l;
 	owned = grow(&r->owned, &r->nowned, sizeof(*owned));
-	if (!owned || !(*owned = strdup(d->peer)))
+	if (!owned || !(*owned = strdup(peer)))
 		return NULL;
-	l = grow(&k->peers, &k->npeers, sizeof(*l));
+	l = grow(peers, n, sizeof(*l));
 	if (l)
 		l->location = *owned;
 	return l;
 }
 
-/* Adds d to its cause, reason, location and peer; -1 on ENOMEM. */
+/* Adds d to its cause, reason and location; -1 on ENOMEM. */
 static int add_drop(struct diag_report *r, const struct drop *d)
 {
 	double rate = d->n / r->duration;
@@ -85,17 +93,14 @@ static int add_drop(struct diag_report *r, const struct drop *d)
 						sizeof(*k), d->reason) : NULL;
 	struct diag_location *l = k ? find_or_add(&k->locs, &k->nlocs,
 						  sizeof(*l), d->location) : NULL;
-	struct diag_location *peer = l && *d->peer ? peer_of(r, k, d) : l;
 
-	if (!peer)
+	if (!l)
 		return -1;
 	c->rate += rate;
 	c->drops += d->n;
 	k->rate += rate;
 	k->drops += d->n;
 	l->rate += rate;
-	if (peer != l)
-		peer->rate += rate;
 	r->total += rate;
 	return 0;
 }
@@ -108,70 +113,91 @@ static const char *label_of(const struct diag_sample *x, const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* The labels of p that are neither its reason nor its location (address
- * labels, ports, devices), "name=value ..." into d->peer. */
+/* The address labels of probe i that have a value in x, "name=value
+ * ..." into d->peer ("" when none has one: a kernel that refused the
+ * event probe deriving them). */
 static void peer_labels(struct drop *d, const struct diag_sample *x,
-			const struct probe_spec *p, int reason, int location)
+			const struct config *cfg, int i)
 {
+	const struct probe_spec *p = config_probe(cfg, i);
+	unsigned mask = config_address_labels(cfg, i);
 	size_t len = 0;
 
-	for (int i = 0; i < p->nlabels; i++) {
-		const char *v = label_of(x, p->labels[i]);
+	d->peer[0] = '\0';
+	for (int l = 0; l < p->nlabels; l++) {
+		const char *v = label_of(x, p->labels[l]);
 
-		if (!v || i == reason || i == location ||
-		    len >= sizeof(d->peer))
+		if (!v || !(mask & 1u << l) || len >= sizeof(d->peer))
 			continue;
 		len += snprintf(d->peer + len, sizeof(d->peer) - len, "%s%s=%s",
-				len ? " " : "", p->labels[i], v);
+				len ? " " : "", p->labels[l], v);
 	}
 }
 
-/* Series x of the causes probe p as a drop. The cause is pkg/causes'
- * rule; the location counts in it only where causes.locations exist. */
+/* Series x of probe i (the causes probe, or one on its event with a
+ * reason label) as a drop. The cause is pkg/causes' rule; the location
+ * counts in it only where causes.locations exist. */
 static void drop_of(struct drop *d, const struct diag_sample *x,
-		    const struct probe_spec *p, const struct config *cfg)
+		    const struct config *cfg, int i)
 {
-	int rl = config_reason_label(cfg), ll = config_location_label(cfg);
-	const char *rname = rl < 0 ? NULL : p->labels[rl];
-	const char *lname = ll < 0 ? NULL : p->labels[ll];
-	const char *reason = label_of(x, rname), *loc = label_of(x, lname);
+	const char *reason = label_of(x, "reason");
+	const char *loc = label_of(x, "location");
 
 	*d = (struct drop){ .reason = reason ? reason : "(none)",
 			    .location = loc ? loc : "(unknown)" };
 	d->cause = causes_cause_of(cfg, reason, config_location_count(cfg) ?
 				   loc : NULL);
-	peer_labels(d, x, p, rl, ll);
+	peer_labels(d, x, cfg, i);
 }
 
-/* See diagnose_int.h. */
-const struct probe_spec *diag_drops_probe(const struct config *cfg)
+/* The index of the causes probe whose family the drops are read from (the
+ * reason probe, else the location probe), -1 when none has a family. */
+static int drops_probe(const struct config *cfg)
 {
 	int probe = config_reason_probe(cfg);
 
 	if (probe < 0)
 		probe = config_location_probe(cfg);
 	if (probe < 0 || !config_probe(cfg, probe)->metric)
-		return NULL;
-	return config_probe(cfg, probe);
+		return -1;
+	return probe;
+}
+
+/* See diagnose_int.h. */
+const struct probe_spec *diag_drops_probe(const struct config *cfg)
+{
+	int probe = drops_probe(cfg);
+
+	return probe < 0 ? NULL : config_probe(cfg, probe);
+}
+
+/* The series of probe i's family that grew, each as a drop to fn(r, d);
+ * -1 when fn fails. */
+static int each_drop(struct diag_report *r, const struct config *cfg, int i,
+		     int (*fn)(struct diag_report *r, const struct drop *d))
+{
+	const struct probe_spec *p = config_probe(cfg, i);
+	struct drop d;
+
+	for (int j = 0; j < diag_samples_count(r->end); j++) {
+		const struct diag_sample *x = diag_samples_at(r->end, j);
+
+		if (strcmp(x->name, p->metric))
+			continue;
+		drop_of(&d, x, cfg, i);
+		d.n = diag_delta(r->start, x);
+		if (d.n > 0 && fn(r, &d))
+			return -1;
+	}
+	return 0;
 }
 
 /* Every series of the causes probe's family that grew, into its cause. */
 static int add_drops(struct diag_report *r, const struct config *cfg)
 {
-	const struct probe_spec *p = diag_drops_probe(cfg);
-	struct drop d;
+	int probe = drops_probe(cfg);
 
-	for (int i = 0; p && i < diag_samples_count(r->end); i++) {
-		const struct diag_sample *x = diag_samples_at(r->end, i);
-
-		if (strcmp(x->name, p->metric))
-			continue;
-		drop_of(&d, x, p, cfg);
-		d.n = diag_delta(r->start, x);
-		if (d.n > 0 && add_drop(r, &d))
-			return -1;
-	}
-	return 0;
+	return probe < 0 ? 0 : each_drop(r, cfg, probe, add_drop);
 }
 
 /* qsort comparators, the highest rate first. */
@@ -194,8 +220,8 @@ static void sort(void *v, int n, size_t size,
 		qsort(v, n, size, cmp);
 }
 
-/* Ranks causes, their reasons, locations and peers by rate, and sets the
- * shares. */
+/* Ranks causes, their reasons, locations and peers, and the retransmits'
+ * peers by rate, and sets the shares. */
 static void rank(struct diag_report *r)
 {
 	sort(r->causes, r->ncauses, sizeof(*r->causes), by_cause_rate);
@@ -214,6 +240,8 @@ static void rank(struct diag_report *r)
 			     by_location_rate);
 		}
 	}
+	sort(r->retransmits.peers, r->retransmits.npeers,
+	     sizeof(*r->retransmits.peers), by_location_rate);
 }
 
 /* True when /metrics reports probe p up. */
@@ -312,6 +340,113 @@ static void add_retransmits(struct diag_report *r, const struct config *cfg)
 			return;
 		}
 	}
+}
+
+/* True when p has a label called name. */
+static bool has_label(const struct probe_spec *p, const char *name)
+{
+	for (int l = 0; l < p->nlabels; l++)
+		if (!strcmp(p->labels[l], name))
+			return true;
+	return false;
+}
+
+/* True when probe i can name the peers of probe event's records: on the
+ * same kernel event, with a family, address labels and, when reason, a
+ * reason label (to attach them to the drops' reasons). */
+static bool gives_peers(const struct config *cfg, int i, int event,
+			bool reason)
+{
+	const struct probe_spec *p = config_probe(cfg, i);
+
+	return config_event_first(cfg, i) == config_event_first(cfg, event) &&
+	       p->metric && config_address_labels(cfg, i) &&
+	       (!reason || has_label(p, "reason"));
+}
+
+/* The one probe whose address labels name the peers of probe event's
+ * records (one, so that no record counts twice): event itself when it
+ * gives peers, else the first probe on its event that does and that
+ * /metrics reports up; -1 when none (also when event is -1). */
+static int peer_probe(const struct diag_report *r, const struct config *cfg,
+		      int event, bool reason)
+{
+	if (event < 0 || config_event_first(cfg, event) < 0)
+		return -1;
+	if (gives_peers(cfg, event, event, reason))
+		return event;
+	for (int i = 0; i < config_probe_count(cfg); i++)
+		if (gives_peers(cfg, i, event, reason) &&
+		    probe_up(r, config_probe(cfg, i)->name))
+			return i;
+	return -1;
+}
+
+/* Adds rate to the entry of peer in peers[n]; -1 on ENOMEM. */
+static int add_peer(struct diag_report *r, struct diag_location **peers,
+		    int *n, const char *peer, double rate)
+{
+	struct diag_location *l = peer_of(r, peers, n, peer);
+
+	if (!l)
+		return -1;
+	l->rate += rate;
+	return 0;
+}
+
+/* each_drop() callback: d's peer to its reason in the report, when both
+ * are there. Peers add no rate to causes or reasons: they are the same
+ * drops seen again. A peer probe without a location label gives the
+ * cause by reason alone, so where causes.locations split a reason
+ * (NOT_SPECIFIED) its peers go to that reason of cause other only. */
+static int add_drop_peer(struct diag_report *r, const struct drop *d)
+{
+	struct diag_cause *c = find(&r->causes, r->ncauses, sizeof(*c),
+				    d->cause);
+	struct diag_reason *k = c ? find(&c->reasons, c->nreasons,
+					 sizeof(*k), d->reason) : NULL;
+
+	if (!k || !*d->peer)
+		return 0;
+	return add_peer(r, &k->peers, &k->npeers, d->peer, d->n / r->duration);
+}
+
+/* each_drop() callback: a retransmitted segment's peer. */
+static int add_retransmit_peer(struct diag_report *r, const struct drop *d)
+{
+	struct diag_retransmits *t = &r->retransmits;
+
+	if (!*d->peer)
+		return 0;
+	return add_peer(r, &t->peers, &t->npeers, d->peer, d->n / r->duration);
+}
+
+/* The first probe on tracepoint target ("sys:event"), or -1. */
+static int tracepoint_probe(const struct config *cfg, const char *target)
+{
+	for (int i = 0; i < config_probe_count(cfg); i++) {
+		const struct probe_spec *p = config_probe(cfg, i);
+
+		if (p->kind == PROBE_TRACEPOINT && !strcmp(p->target, target))
+			return i;
+	}
+	return -1;
+}
+
+/* The peers of the drops' reasons and of the retransmits; -1 on ENOMEM. */
+static int add_peers(struct diag_report *r, const struct config *cfg)
+{
+	int drops = peer_probe(r, cfg, drops_probe(cfg), true);
+	int retrans = peer_probe(r, cfg, tracepoint_probe(cfg,
+							  RETRANSMIT_EVENT),
+				 false);
+
+	if (drops >= 0 && each_drop(r, cfg, drops, add_drop_peer))
+		return -1;
+	if (retrans >= 0 &&
+	    each_drop(r, cfg, retrans, add_retransmit_peer))
+		return -1;
+	return 0;
 }
 
 /* Whether names[n] lists probe. */
@@ -414,6 +549,8 @@ struct diag_report *diag_report_new(const struct config *cfg,
 	    add_downs(r, cfg, why, why_ctx))
 		goto err_free;
 	add_retransmits(r, cfg);
+	if (add_peers(r, cfg))
+		goto err_free;
 	add_lost(r);
 	rank(r);
 	return r;
@@ -438,6 +575,7 @@ void diag_report_free(struct diag_report *r)
 	}
 	for (int i = 0; i < r->ndowns; i++)
 		free(r->downs[i].hides);
+	free(r->retransmits.peers);
 	for (int i = 0; i < r->nowned; i++)
 		free(r->owned[i]);
 	free(r->owned);

@@ -4,8 +4,8 @@
  *              reasons: [{reason, rate, drops,
  *                         locations: [{location, rate}],
  *                         peers: [{peer, rate}]}]}],
- *  "retransmits": {rate, rto, fast, other} (rto/fast/other null when
- *  unknown), "heuristics": [{cause, probe, minus, rate}],
+ *  "retransmits": {rate, rto, fast, other, peers: [{peer, rate}]}
+ *  (rto/fast/other null when unknown), "heuristics": [{cause, probe, minus, rate}],
  *  "probes_down": [{probe, why, hides}], "events_lost"}
  * causes ranked by rate (drops per second). */
 #include "diagnose/diagnose_int.h"
@@ -126,6 +126,7 @@ static void retransmits(FILE *out, const struct diag_retransmits *t)
 	maybe(out, "rto", t->split, t->rto);
 	maybe(out, "fast", t->split, t->fast);
 	maybe(out, "other", t->split, t->other);
+	named_rates(out, "peers", "peer", t->peers, t->npeers);
 	fputc('}', out);
 }
 

@@ -132,6 +132,18 @@ static void header(const struct out *o, const struct diag_report *r)
 	prose(o, 0, line);
 }
 
+/* The top peers of v[n], "peer ..." rows of unit. */
+static void peers(const struct out *o, int indent,
+		  const struct diag_location *v, int n, const char *unit)
+{
+	char line[512];
+
+	for (int j = 0; j < n && j < TOP_LOCATIONS; j++) {
+		snprintf(line, sizeof(line), "peer %s", v[j].location);
+		row(o, indent, line, v[j].rate, unit, -1);
+	}
+}
+
 /* One cause: its row, explanation, next step, reasons and locations. */
 static void cause(const struct out *o, const struct diag_cause *c, int rank)
 {
@@ -154,21 +166,19 @@ static void cause(const struct out *o, const struct diag_cause *c, int rank)
 			snprintf(line, sizeof(line), "at %s", k->locs[j].location);
 			row(o, 6, line, k->locs[j].rate, "drops/s", -1);
 		}
-		for (int j = 0; j < k->npeers && j < TOP_LOCATIONS; j++) {
-			snprintf(line, sizeof(line), "peer %s",
-				 k->peers[j].location);
-			row(o, 6, line, k->peers[j].rate, "drops/s", -1);
-		}
+		peers(o, 6, k->peers, k->npeers, "drops/s");
 	}
 }
 
-/* All retransmits, then RTO and fast where the caller is counted. */
+/* All retransmits and their top peers, then RTO and fast where the
+ * caller is counted. */
 static void retransmits(const struct out *o, const struct diag_report *r)
 {
 	const struct diag_retransmits *t = &r->retransmits;
 
 	heading(o, "Retransmits");
 	row(o, 2, "all", t->rate, "/s", -1);
+	peers(o, 4, t->peers, t->npeers, "/s");
 	if (!t->split) {
 		prose(o, 2, "RTO or fast: unknown (no up probe with a caller "
 			 "label)");

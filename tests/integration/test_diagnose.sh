@@ -15,7 +15,11 @@
 #     after SIGINT mid-run; --from on that exporter gives the same ranking.
 #  3. Errors: bad config, bad flags, unreachable URL -> a message, exit != 0.
 #  4. A stale diagnose instance of a dead PID is removed, a live one's kept.
+#  5. Retransmit peers: a "pod" (tests/lib/podnet.sh) sends TCP to the host
+#     while nftables drops 30 % of its packets; the report names the pod's
+#     address among the retransmits' peers, in text and JSON.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/podnet.sh"
 UDPSINK=${UDPSINK:-$ROOT/build/tools/udpsink}
 CFG=$ROOT/config/default.yaml
 SCEN_CFG=$TMP/scenarios.yaml
@@ -29,11 +33,15 @@ SLOW=5000
 SECS=2		# seconds each flood lasts
 DUR=4s		# each diagnosis: longer than a flood
 STALE=()	# fake stale instances this test made
+POD_NS=fte_diag_pod_$$ POD_DEV=fte-diag-pod POD_NFT=fte_diag_pod
+HOST4=10.252.9.1 POD4=10.252.9.2 HOST6=fd52:9::1 POD6=fd52:9::2
 
 diag_cleanup() {
 	cleanup
 	for i in "${STALE[@]}"; do rmdir "$TRACEFS/instances/$i" 2>/dev/null; done
 	ip netns del "$NS" 2>/dev/null
+	nft delete table inet "$POD_NFT" 2>/dev/null
+	podnet_del "$POD_NS" "$POD_DEV"
 }
 trap diag_cleanup EXIT
 
@@ -265,4 +273,32 @@ check "a dead PID's diagnose instance is removed" \
 	[ ! -d "$TRACEFS/instances/${STALE[0]}" ]
 check "a live PID's diagnose instance is kept" \
 	[ -d "$TRACEFS/instances/${STALE[1]}" ]
+
+# 5. Retransmit peers: the pod's TCP to the host loses 30 % of its packets,
+# so the pod's socket (saddr POD4) retransmits. Both formats at once.
+DCFG=$SCEN_CFG BASE=fte_test_diag
+if podnet_add "$POD_NS" "$POD_DEV" "$HOST4" "$POD4" "$HOST6" "$POD6" &&
+   podnet_drop "$POD_NFT" "$POD4" "$POD6" 30; then
+	podnet_listener "$TMP/pod_port"; PIDS+=("$PODNET_PID")
+	eventually 5 grep -qs . "$TMP/pod_port" || not_ok "pod listener not ready"
+	start_diag "$TMP/rtx.text" --duration=5s || not_ok "rtx: no instance"
+	rtx_text=$DIAG_PID
+	start_diag "$TMP/rtx.json" --duration=5s --format=json ||
+		not_ok "rtx (json): no instance"
+	podnet_sender "$POD_NS" "$HOST4" "$(cat "$TMP/pod_port")" 4
+	PIDS+=("$PODNET_PID")
+	wait "$rtx_text" "$DIAG_PID"
+	sed -n '/^Retransmits/,/^$/s/^/# /p' "$TMP/rtx.text"	# in the log
+	check "rtx (text): the pod $POD4 is a retransmit peer" \
+		eval 'sed -n "/^Retransmits/,/^\$/p" "$TMP/rtx.text" |
+			grep -q "^    peer saddr=$POD4 daddr=$HOST4 "'
+	check "rtx (json): the pod $POD4 is a retransmit peer" \
+		jq -e --arg p "saddr=$POD4 daddr=$HOST4" \
+			'.retransmits.peers | map(.peer) | index($p) != null' \
+			"$TMP/rtx.json"
+	check "rtx (text): every line fits 80 columns" \
+		awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$TMP/rtx.text"
+else
+	not_ok "cannot set up the pod and its nftables rule"
+fi
 finish

@@ -718,6 +718,14 @@ static void test_packet_labels(void **state)
 	assert_int_equal(config_packet_labels(cfg, 4), 0);
 	assert_true(config_packet_label("l4proto"));
 	assert_false(config_packet_label("reason"));
+	/* addresses and ports, on any event (diagnose's peers) */
+	assert_int_equal(config_address_labels(cfg, 0), 0xa);
+	assert_int_equal(config_address_labels(cfg, 1), 0x1);
+	assert_int_equal(config_address_labels(cfg, 2), 0);
+	assert_int_equal(config_address_labels(cfg, 3), 0x3);
+	assert_int_equal(config_address_labels(cfg, 4), 0);
+	assert_true(config_address_label("sport"));
+	assert_false(config_address_label("device"));
 	config_free(cfg);
 }
 

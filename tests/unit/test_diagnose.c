@@ -298,7 +298,8 @@ static void test_json(void **state)
 	assert_non_null(strstr(f->out, "\"locations\":[{\"location\":"
 			       "\"__udp_queue_rcv_skb\",\"rate\":50.000}"));
 	assert_non_null(strstr(f->out, "\"retransmits\":{\"rate\":5.000,"
-			       "\"rto\":2.000,\"fast\":3.000,\"other\":0.000}"));
+			       "\"rto\":2.000,\"fast\":3.000,\"other\":0.000,"
+			       "\"peers\":[]}"));
 	assert_non_null(strstr(f->out, "\"probes_down\":[{\"probe\":"
 			       "\"sock_send\",\"why\":\"event"));
 	assert_non_null(strstr(f->out, "\"events_lost\":7.000}"));
@@ -426,6 +427,171 @@ static void test_peers(void **state)
 	config_free(cfg);
 }
 
+/* The default config's shape: the causes probe without addresses, a
+ * second probe on its event by reason and addresses, retransmits by
+ * peer beside a caller-labelled function probe. */
+static const char by_peer_yaml[] =
+	"probes:\n"
+	"  - name: drops\n"
+	"    tracepoint: skb:kfree_skb\n"
+	"    metric: d_total\n"
+	"    labels: [reason, location]\n"
+	"  - name: drops_by_peer\n"
+	"    tracepoint: skb:kfree_skb\n"
+	"    metric: p_total\n"
+	"    labels: [reason, saddr, daddr, dport]\n"
+	"  - name: retrans\n"
+	"    tracepoint: tcp:tcp_retransmit_skb\n"
+	"  - name: retrans_by_peer\n"
+	"    tracepoint: tcp:tcp_retransmit_skb\n"
+	"    metric: r_total\n"
+	"    labels: [saddr, daddr]\n"
+	"  - name: by_dev\n"
+	"    tracepoint: net:netif_receive_skb\n"
+	"    metric: n_total\n"
+	"    labels: [name]\n"
+	"causes:\n"
+	"  probe: drops\n"
+	"  classes:\n"
+	"    no_listener: [NO_SOCKET]\n"
+	"    policy: [NETFILTER_DROP]\n";
+
+static const char by_peer_up[] =
+	"ftrace_exporter_probe_up{probe=\"drops\"} 1\n"
+	"ftrace_exporter_probe_up{probe=\"drops_by_peer\"} 1\n"
+	"ftrace_exporter_probe_up{probe=\"retrans\"} 1\n"
+	"ftrace_exporter_probe_up{probe=\"retrans_by_peer\"} 1\n";
+
+/* The report of by_peer_yaml over 10 s from "" to end (with the probes
+ * up), into *cfg and the result. */
+static struct diag_report *by_peer_report(struct config **cfg,
+					  const char *end)
+{
+	char *text = NULL;
+	struct diag_report *r;
+
+	assert_true(asprintf(&text, "%s%s", by_peer_up, end) > 0);
+	*cfg = config_parse("b.yaml", by_peer_yaml, stderr);
+	assert_non_null(*cfg);
+	r = diag_report_new(*cfg, diag_samples_parse(""),
+			    diag_samples_parse(text), 10, NULL, NULL);
+	assert_non_null(r);
+	free(text);
+	return r;
+}
+
+/* Drops peers from a second probe on the causes probe's event: ranked,
+ * to the right reason, no rate added; empty addresses skipped. */
+static void test_peers_other_probe(void **state)
+{
+	struct config *cfg;
+	struct diag_report *r = by_peer_report(&cfg,
+		"d_total{reason=\"NO_SOCKET\",location=\"__udp4_lib_rcv\"} 100\n"
+		"d_total{reason=\"NETFILTER_DROP\",location=\"nf_hook_slow\"} 50\n"
+		"p_total{reason=\"NO_SOCKET\",saddr=\"10.0.0.2\",daddr=\"10.0.0.1\",dport=\"53\"} 30\n"
+		"p_total{reason=\"NO_SOCKET\",saddr=\"fd00::2\",daddr=\"fd00::1\",dport=\"9\"} 70\n"
+		"p_total{reason=\"NETFILTER_DROP\",saddr=\"\",daddr=\"\",dport=\"\"} 50\n"
+		"n_total{name=\"eth0\"} 500\n");
+	const struct diag_reason *k = &r->causes[0].reasons[0];
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_true(r->total == 15);	/* the peers add nothing */
+	assert_int_equal(r->ncauses, 2);
+	assert_string_equal(r->causes[0].cause, "no_listener");
+	assert_true(k->rate == 10);
+	assert_int_equal(k->npeers, 2);
+	assert_string_equal(k->peers[0].location,
+			    "saddr=fd00::2 daddr=fd00::1 dport=9");
+	assert_true(k->peers[0].rate == 7);
+	assert_string_equal(k->peers[1].location,
+			    "saddr=10.0.0.2 daddr=10.0.0.1 dport=53");
+	assert_int_equal(r->causes[1].reasons[0].npeers, 0);	/* all empty */
+	assert_non_null(f);
+	diag_report_text(r, f, false);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(out, "      peer saddr=fd00::2 daddr=fd00::1 "
+			       "dport=9"));
+	assert_null(strstr(out, "peer \n"));
+	free(out);
+	diag_report_free(r);
+	config_free(cfg);
+}
+
+/* The causes probe with address labels and a second probe on its event
+ * with them too: the peers are the causes probe's, each drop once. */
+static void test_peers_counted_once(void **state)
+{
+	static const char yaml2[] =
+		"probes:\n"
+		"  - name: drops\n"
+		"    tracepoint: skb:kfree_skb\n"
+		"    metric: d_total\n"
+		"    labels: [reason, daddr]\n"
+		"  - name: drops_by_peer\n"
+		"    tracepoint: skb:kfree_skb\n"
+		"    metric: p_total\n"
+		"    labels: [reason, daddr]\n"
+		"causes:\n"
+		"  probe: drops\n";
+	struct config *cfg = config_parse("o.yaml", yaml2, stderr);
+	struct diag_report *r;
+
+	(void)state;
+	assert_non_null(cfg);
+	r = diag_report_new(cfg, diag_samples_parse(""), diag_samples_parse(
+		"ftrace_exporter_probe_up{probe=\"drops\"} 1\n"
+		"ftrace_exporter_probe_up{probe=\"drops_by_peer\"} 1\n"
+		"d_total{reason=\"NO_SOCKET\",daddr=\"10.0.0.1\"} 20\n"
+		"p_total{reason=\"NO_SOCKET\",daddr=\"10.0.0.1\"} 20\n"),
+		10, NULL, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->causes[0].reasons[0].npeers, 1);
+	assert_true(r->causes[0].reasons[0].peers[0].rate == 2);
+	assert_true(r->total == 2);
+	diag_report_free(r);
+	config_free(cfg);
+}
+
+/* Retransmit peers from the probe on tcp:tcp_retransmit_skb with address
+ * labels, in both formats. */
+static void test_retransmit_peers(void **state)
+{
+	struct config *cfg;
+	struct diag_report *r = by_peer_report(&cfg,
+		"r_total{saddr=\"10.0.0.1\",daddr=\"10.0.0.2\"} 40\n"
+		"r_total{saddr=\"10.0.0.1\",daddr=\"10.0.0.3\"} 60\n"
+		"r_total{saddr=\"\",daddr=\"\"} 5\n");
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_int_equal(r->retransmits.npeers, 2);
+	assert_string_equal(r->retransmits.peers[0].location,
+			    "saddr=10.0.0.1 daddr=10.0.0.3");
+	assert_true(r->retransmits.peers[0].rate == 6);
+	assert_non_null(f);
+	diag_report_json(r, f);
+	diag_report_text(r, f, false);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(out, "\"retransmits\":{\"rate\":0.000,"
+			       "\"rto\":null,\"fast\":null,\"other\":null,"
+			       "\"peers\":[{\"peer\":\"saddr=10.0.0.1 daddr="
+			       "10.0.0.3\",\"rate\":6.000},{\"peer\":\"saddr="
+			       "10.0.0.1 daddr=10.0.0.2\",\"rate\":4.000}]}"));
+	assert_non_null(strstr(out, "\n    peer saddr=10.0.0.1 daddr=10.0.0.3 "));
+	for (const char *s = strstr(out, "\n\n") + 2, *e; *s; s = e + 1) {
+		e = strchr(s, '\n');
+		assert_true(e - s <= DIAG_COLUMNS);
+	}
+	free(out);
+	diag_report_free(r);
+	config_free(cfg);
+}
+
 /* A bad URL and a closed port: NULL with the reason. */
 static void test_http_errors(void **state)
 {
@@ -462,6 +628,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_layout, setup,
 						teardown),
 		cmocka_unit_test(test_peers),
+		cmocka_unit_test(test_peers_other_probe),
+		cmocka_unit_test(test_peers_counted_once),
+		cmocka_unit_test(test_retransmit_peers),
 		cmocka_unit_test(test_http_errors),
 	};
 
