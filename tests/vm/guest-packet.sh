@@ -74,6 +74,8 @@ if ! has eprobe; then
     check_gt "no event probes: the drops still count" "$(dsum ftrace_drops_total v40 v41)" $((N - 1))
     check_eq "no event probes: packet labels empty" \
         "$(grep -c '^ftrace_drops_total{daddr="",dport="",device="",saddr=""}' /tmp/v41.txt)" 1
+    check_eq "no event probes: ftrace_exporter_packet_labels_available 0" \
+        "$(grep -c '^ftrace_exporter_packet_labels_available{probe="drops"} 0$' /tmp/v41.txt)" 1
     check_eq "no event probes: the log says why (labels, errno), once per probe" \
         "$(grep -c 'msg="no event probe; probe counts on its tracepoint" probe=[a-z_]* reason="labels [a-z0-9,]* stay empty: .*: [A-Za-z ]*"' /tmp/exporter.log)" 3
     note "$(grep 'no event probe' /tmp/exporter.log | head -n 1)"
@@ -89,6 +91,8 @@ send 10.77.0.2 v4
 check_eq "IPv4: $N drops counted by daddr, dport, device, saddr" \
     "$(d "$(drops 10.77.0.2 10.77.0.1)" v40 v41)" $N
 check_eq "IPv4: $N drops counted by daddr, l4proto, netns, reason" "$(d "$(proto 10.77.0.2 "$pk_ns")" v40 v41)" $N
+check_eq "ftrace_exporter_packet_labels_available 1" \
+    "$(grep -c '^ftrace_exporter_packet_labels_available{probe="drops"} 1$' /tmp/v41.txt)" 1
 check_gt "consume_skb: the ICMP port unreachable answers consumed, by saddr, daddr, l4proto" \
     "$(d 'ftrace_consumed_total{saddr="10.77.0.2",daddr="10.77.0.1",l4proto="1"}' v40 v41)" 0
 send fd77::2 v6
