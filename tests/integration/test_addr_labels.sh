@@ -8,14 +8,13 @@
 #  - B, which loses nothing, has no retransmit series: nothing of A's is
 #    attributed to B.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/podnet.sh"
 INSTANCE=fte_test_addr
 NS_A=fte_addr_a_$$
 NS_B=fte_addr_b_$$
 NFT_TABLE=fte_test_addr_$$
 HOST4_A=10.252.1.1 POD4_A=10.252.1.2 HOST6_A=fd52:1::1 POD6_A=fd52:1::2
 HOST4_B=10.252.2.1 POD4_B=10.252.2.2 HOST6_B=fd52:2::1 POD6_B=fd52:2::2
-
-. "$ROOT/tests/lib/podnet.sh"
 
 addr_cleanup() {
 	cleanup		# processes (listener, senders), the instance, $TMP

@@ -7,6 +7,7 @@
 # the cap: its packets, and only they, are counted as dropped.
 # Traffic is IPv6 over a veth pair between two namespaces this test makes.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/podnet.sh"
 CFG=$ROOT/tests/integration/configs/series-cap.yaml
 INSTANCE=fte_test_metrics_cap
 NS_A=fte_mcap_a_$$
@@ -25,23 +26,9 @@ cap_cleanup() {
 }
 trap cap_cleanup EXIT
 
-# A in NS_A, B (fte_mcb, the traced device) in NS_B, IPv6 without DAD; A
-# knows B's MAC (a permanent neighbour), so no datagram waits for neighbour
-# discovery and none is lost there.
+# A in NS_A, B (fte_mcb, the traced device) in NS_B.
 make_netns() {
-	local ns
-	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-	for ns in "$NS_A" "$NS_B"; do
-		ip netns exec "$ns" sysctl -qw \
-			net.ipv6.conf.default.router_solicitations=0 || return 1
-	done
-	ip -n "$NS_A" link add fte_mca type veth peer name fte_mcb \
-		address "$MAC_B" netns "$NS_B" &&
-	ip -n "$NS_A" addr add fd00:fe5::1/64 dev fte_mca nodad &&
-	ip -n "$NS_B" addr add "$ADDR_B/64" dev fte_mcb nodad &&
-	ip -n "$NS_A" link set fte_mca up && ip -n "$NS_B" link set fte_mcb up &&
-	ip -n "$NS_A" neigh add "$ADDR_B" lladdr "$MAC_B" dev fte_mca \
-		nud permanent
+	podnet_pair "$NS_A" fte_mca fd00:fe5::1 "$NS_B" fte_mcb "$ADDR_B" "$MAC_B"
 }
 
 # send CPU COUNT SIZES: COUNT datagrams from A to a closed port on B, sizes

@@ -8,6 +8,7 @@
 # scrape. Traffic is IPv6 over a veth pair between two namespaces this test
 # makes; run under flock /tmp/fte-host.lock.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lib/podnet.sh"
 CFG=$ROOT/tests/integration/configs/series-expiry.yaml
 INSTANCE=fte_test_expiry
 NS_A=fte_mx_a_$$
@@ -25,17 +26,9 @@ expiry_cleanup() {
 }
 trap expiry_cleanup EXIT
 
-# A in NS_A, B (fte_mxb, the traced device) in NS_B, IPv6 without DAD and
-# with B's MAC known, so no datagram waits for neighbour discovery.
+# A in NS_A, B (fte_mxb, the traced device) in NS_B.
 make_pair() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" &&
-	ip -n "$NS_A" link add fte_mxa type veth peer name fte_mxb \
-		address "$MAC_B" netns "$NS_B" &&
-	ip -n "$NS_A" addr add fd00:fe6::1/64 dev fte_mxa nodad &&
-	ip -n "$NS_B" addr add "$ADDR_B/64" dev fte_mxb nodad &&
-	ip -n "$NS_A" link set fte_mxa up && ip -n "$NS_B" link set fte_mxb up &&
-	ip -n "$NS_A" neigh add "$ADDR_B" lladdr "$MAC_B" dev fte_mxa \
-		nud permanent
+	podnet_pair "$NS_A" fte_mxa fd00:fe6::1 "$NS_B" fte_mxb "$ADDR_B" "$MAC_B"
 }
 
 # send PAYLOAD: N datagrams of IPv6 length 48 + PAYLOAD to a closed port.

@@ -1,10 +1,11 @@
-# podnet.sh: "pods" for tests that need traffic from addresses they own.
-# Sourced by tests/integration/test_addr_labels.sh and
-# tests/deploy/live-prometheus.sh --pods. A pod is a network namespace on a
-# veth pair to the host, with an IPv4 and an IPv6 address; the host runs a
-# TCP listener; an nftables table can drop a share of one pod's packets.
-# Functions set PODNET_PID to the process they started (the caller kills it
-# and removes what it made: podnet_del, nft delete table).
+# podnet.sh: network namespaces for tests that need traffic from
+# addresses they own, sourced by the integration tests and by
+# tests/deploy/live-prometheus.sh --pods. A pod (podnet_add) is a namespace
+# on a veth pair to the host, with an IPv4 and an IPv6 address; the host
+# runs a TCP listener; an nftables table can drop a share of one pod's
+# packets; podnet_pair joins two namespaces for IPv6 datagrams. Functions
+# set PODNET_PID to the process they started (the caller kills it and
+# removes what it made: podnet_del, nft delete table).
 
 # podnet_add NS HOSTDEV H4 P4 H6 P6: namespace NS, veth HOSTDEV on the host
 # with H4/24 and H6/64, its peer "eth0" in NS with P4 and P6.
@@ -70,4 +71,24 @@ table inet $1 {
 	}
 }
 NFT
+}
+
+# podnet_pair NS_A DEV_A ADDR_A NS_B DEV_B ADDR_B MAC_B: two namespaces
+# joined by a veth pair, IPv6 without DAD or router solicitations, and A
+# knowing B's MAC (a permanent neighbour), so that no datagram from A to
+# ADDR_B waits for, or is lost in, neighbour discovery. podnet_del NS_A
+# DEV_A and ip netns del NS_B remove it.
+podnet_pair() {
+	local ns
+	ip netns add "$1" && ip netns add "$4" || return 1
+	for ns in "$1" "$4"; do
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf.default.router_solicitations=0 || return 1
+	done
+	ip -n "$1" link add "$2" type veth peer name "$5" address "$7" \
+		netns "$4" &&
+	ip -n "$1" addr add "$3/64" dev "$2" nodad &&
+	ip -n "$4" addr add "$6/64" dev "$5" nodad &&
+	ip -n "$1" link set "$2" up && ip -n "$4" link set "$5" up &&
+	ip -n "$1" neigh add "$6" lladdr "$7" dev "$2" nud permanent
 }
