@@ -18,13 +18,11 @@ PEER="saddr=10.78.0.1 daddr=10.78.0.2 dport=9999"
 [ -x "$X" ] || { skip diagpeers "no $X"; vm_done; }
 has eprobe || { skip "diagnose drop peers" "no event probes on $(uname -r): no addresses"; vm_done; }
 
-cleanup() { $IP netns del $NS 2>/dev/null; $IP link del fte_dp0 2>/dev/null; }
+cleanup() { veth_ns_del $NS fte_dp0; }
 # tracing PID: true once diagnose PID's own instance traces
 tracing() { [ "$(cat $T/instances/ftrace_exporter_diag_$1/tracing_on 2>/dev/null)" = 1 ]; }
 
-$IP netns add $NS && $IP link add fte_dp0 type veth peer name fte_dp1 netns $NS &&
-    $IP addr add 10.78.0.1/24 dev fte_dp0 && $IP -n $NS addr add 10.78.0.2/24 dev fte_dp1 &&
-    $IP link set fte_dp0 up && $IP -n $NS link set fte_dp1 up && $IP -n $NS link set lo up ||
+veth_ns $NS fte_dp0 fte_dp1 10.78.0 ||
     { not_ok "veth pair and namespace" "setup failed"; cleanup; vm_done; }
 
 $X diagnose --config.file=$C --duration=20s --format=json > $OUT 2> /tmp/diagpeers.err &

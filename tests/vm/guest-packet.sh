@@ -54,12 +54,9 @@ drops() { echo "ftrace_drops_total{daddr=\"$1\",dport=\"9999\",device=\"fte_pk1\
 proto() { echo "ftrace_drops_proto_total{daddr=\"$1\",l4proto=\"17\",netns=\"$2\",reason=\"NO_SOCKET\"}"; }
 # send ADDR NAME: N datagrams to ADDR:9999 between snapshots NAME0 and NAME1
 send() { snap "${2}0"; resume; $W udp-send "$1" 9999 $N > /dev/null; snap "${2}1"; resume; }
-cleanup() { $IP netns del $NS 2>/dev/null; $IP link del fte_pk0 2>/dev/null; }
+cleanup() { veth_ns_del $NS fte_pk0; }
 
-$IP netns add $NS && $IP link add fte_pk0 type veth peer name fte_pk1 netns $NS &&
-    $IP addr add 10.77.0.1/24 dev fte_pk0 && $IP -n $NS addr add 10.77.0.2/24 dev fte_pk1 &&
-    $IP addr add fd77::1/64 dev fte_pk0 nodad && $IP -n $NS addr add fd77::2/64 dev fte_pk1 nodad &&
-    $IP link set fte_pk0 up && $IP -n $NS link set fte_pk1 up && $IP -n $NS link set lo up ||
+veth_ns $NS fte_pk0 fte_pk1 10.77.0 fd77 ||
     { not_ok "veth pair and namespace" "setup failed"; cleanup; vm_done; }
 # the namespace's inode as the kernel numbers it (net->ns.inum)
 pk_ns=$($IP netns exec $NS readlink /proc/self/ns/net | tr -dc 0-9)

@@ -134,6 +134,18 @@ netem_pair() {
     $IP -n "$1" link set "$3" up && $IP -n "$2" link set "$4" up &&
     $IP netns exec "$1" "$TC" qdisc add dev "$3" root netem loss 20%
 }
+# veth_ns NS DEV0 DEV1 NET [NET6]: namespace NS joined to the root namespace
+# by veth DEV0 (NET.1/24, NET6::1/64) and its peer DEV1 in NS (NET.2/24,
+# NET6::2/64; IPv6 without DAD, only when NET6 is given), all up. veth_ns_del
+# NS DEV0 removes them.
+veth_ns() {
+    $IP netns add "$1" && $IP link add "$2" type veth peer name "$3" netns "$1" &&
+    $IP addr add "$4.1/24" dev "$2" && $IP -n "$1" addr add "$4.2/24" dev "$3" &&
+    { [ -z "${5:-}" ] || { $IP addr add "$5::1/64" dev "$2" nodad &&
+        $IP -n "$1" addr add "$5::2/64" dev "$3" nodad; }; } &&
+    $IP link set "$2" up && $IP -n "$1" link set "$3" up && $IP -n "$1" link set lo up
+}
+veth_ns_del() { $IP netns del "$1" 2>/dev/null; $IP link del "$2" 2>/dev/null; }
 vm_done() {
     if [ "$vm_failed" -eq 0 ]; then exit 0; fi
     note "$vm_failed check(s) failed"
