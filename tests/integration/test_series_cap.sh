@@ -26,11 +26,6 @@ cap_cleanup() {
 }
 trap cap_cleanup EXIT
 
-# A in NS_A, B (fte_mcb, the traced device) in NS_B.
-make_netns() {
-	podnet_pair "$NS_A" fte_mca fd00:fe5::1 "$NS_B" fte_mcb "$ADDR_B" "$MAC_B"
-}
-
 # send CPU COUNT SIZES: COUNT datagrams from A to a closed port on B, sizes
 # cycling through SIZES (MIN-MAX), sent on CPU only.
 send() {
@@ -52,7 +47,9 @@ wait_sum() {
 }
 
 mount_tracefs
-make_netns || { not_ok "cannot create namespaces"; finish; exit 1; }
+# A in NS_A, B (fte_mcb, the traced device) in NS_B.
+podnet_pair "$NS_A" fte_mca fd00:fe5::1 "$NS_B" fte_mcb "$ADDR_B" "$MAC_B" ||
+	{ not_ok "cannot create namespaces"; finish; exit 1; }
 start_exporter "$CFG" || exit 1
 ncpus=$(nproc)
 # IPv6 length = 40 + 8 + payload: payloads 1153..1156 are lengths 1201..1204.

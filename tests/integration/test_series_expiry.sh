@@ -26,11 +26,6 @@ expiry_cleanup() {
 }
 trap expiry_cleanup EXIT
 
-# A in NS_A, B (fte_mxb, the traced device) in NS_B.
-make_pair() {
-	podnet_pair "$NS_A" fte_mxa fd00:fe6::1 "$NS_B" fte_mxb "$ADDR_B" "$MAC_B"
-}
-
 # send PAYLOAD: N datagrams of IPv6 length 48 + PAYLOAD to a closed port.
 send() {
 	ip netns exec "$NS_A" "$UDPFLOOD" "$ADDR_B" 9 "$N" "$1" >/dev/null ||
@@ -42,7 +37,9 @@ present() { scrape | grep -q "^$FAMILY{len=\"$1\"}"; }
 gone() { ! present "$1"; }
 
 mount_tracefs
-make_pair || { not_ok "cannot create namespaces"; finish; exit 1; }
+# A in NS_A, B (fte_mxb, the traced device) in NS_B.
+podnet_pair "$NS_A" fte_mxa fd00:fe6::1 "$NS_B" fte_mxb "$ADDR_B" "$MAC_B" ||
+	{ not_ok "cannot create namespaces"; finish; exit 1; }
 start_exporter "$CFG" || exit 1
 send 1153
 send 1154
