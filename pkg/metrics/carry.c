@@ -40,8 +40,7 @@ static uint64_t entry_carried(const struct series_set *set,
 
 	if (!e->tag)
 		return 0;
-	return e->tag == set->slots[e->slot].tag ? e->count :
-						     entry_pending(ss, i);
+	return entry_live(set, e) ? e->count : entry_pending(ss, i);
 }
 
 /* Adds src shard's series of probe sp into dst shard as probe dp, through

@@ -74,8 +74,7 @@ void shard_sync(struct shard *s)
 		s->last[p] = NULL;
 		for (uint32_t i = 0; set->cap && i < ss->n; i++)
 			if (ss->entries[i].tag &&
-			    ss->entries[i].tag !=
-			    LOAD(&set->slots[ss->entries[i].slot].tag))
+			    !entry_live(set, &ss->entries[i]))
 				entry_free(s, p, i);
 	}
 	s->xack = req;
@@ -87,8 +86,8 @@ static void entry_observe(struct series_set *set, struct shard_series *ss,
 			  uint32_t i, double now)
 {
 	struct entry_seen *seen = &ss->seen[i];
-	struct series_key k;
-	uint64_t count, tag = entry_read(set, ss, i, &k, &count);
+	uint64_t tag = entry_live(set, &ss->entries[i]);
+	uint64_t count = LOAD(&ss->entries[i].count);
 	uint32_t slot = LOAD(&ss->entries[i].slot);
 
 	if (!tag)

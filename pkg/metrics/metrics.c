@@ -183,7 +183,7 @@ static struct entry *shard_entry(struct shard *s, int probe, int64_t slot,
 	e = entry_take(s, probe, &i);
 	if (!e)
 		return NULL;	/* never: no more KEPT slots than the cap */
-	entry_key_store(e, k);
+	key_store_relaxed(&e->key, k);
 	__atomic_store_n(&e->count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->slot, (uint32_t)slot, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->tag, tag, __ATOMIC_RELEASE);
@@ -306,12 +306,11 @@ uint64_t entry_read(const struct series_set *set, const struct shard_series *ss,
 		uint32_t i, struct series_key *k, uint64_t *count)
 {
 	const struct entry *e = &ss->entries[i];
-	uint64_t tag = __atomic_load_n(&e->tag, __ATOMIC_ACQUIRE);
+	uint64_t tag = entry_live(set, e);
 	const uint64_t *w = (const uint64_t *)&e->key;
 	uint64_t *x = (uint64_t *)k;
 
-	if (!tag || tag != __atomic_load_n(&set->slots[LOAD(&e->slot)].tag,
-					  __ATOMIC_ACQUIRE))
+	if (!tag)
 		return 0;
 	for (size_t j = 0; j < sizeof(*k) / sizeof(*w); j++)
 		x[j] = LOAD(&w[j]);

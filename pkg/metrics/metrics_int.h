@@ -128,6 +128,17 @@ static inline bool key_equal(const struct series_key *a,
 	return true;
 }
 
+/* Entry e's tag while its series lives (its slot still has that KEPT
+ * tag), 0 when e is free or dead (its series expired). Any thread. */
+static inline uint64_t entry_live(const struct series_set *set,
+				  const struct entry *e)
+{
+	uint64_t tag = __atomic_load_n(&e->tag, __ATOMIC_ACQUIRE);
+
+	return tag && tag == __atomic_load_n(&set->slots[LOAD(&e->slot)].tag,
+					     __ATOMIC_ACQUIRE) ? tag : 0;
+}
+
 /* set.c: allocates set for cap series (no slots when cap is 0); -1 with
  * errno ENOMEM. set_fini frees what set_init made. */
 int set_init(struct series_set *set, unsigned cap);
@@ -154,11 +165,13 @@ void set_compact(struct series_set *set);
 uint64_t entry_read(const struct series_set *set, const struct shard_series *ss,
 		uint32_t i, struct series_key *k, uint64_t *count);
 
-/* The writer's copy of a key into a free entry, word by word: walks may
- * read the entry meanwhile (and skip it, its tag being 0). */
-static inline void entry_key_store(struct entry *e, const struct series_key *k)
+/* Copies key k into dst word by word: readers may read dst meanwhile (a
+ * walk an entry being filled, a search a dormant slot changing hands) and
+ * tell by its tag, read before and after, that it was not theirs. */
+static inline void key_store_relaxed(struct series_key *dst,
+				     const struct series_key *k)
 {
-	uint64_t *w = (uint64_t *)&e->key;
+	uint64_t *w = (uint64_t *)dst;
 	const uint64_t *x = (const uint64_t *)k;
 
 	for (size_t i = 0; i < sizeof(*k) / sizeof(*w); i++)

@@ -154,17 +154,6 @@ static bool slot_holds(struct slot *sl, uint64_t *tag,
 	return diff == 0;
 }
 
-/* The claimer's copy of the key, word by word: readers of a dormant slot
- * taken over may read it meanwhile (and then see the tag change). */
-static void key_store(struct slot *sl, const struct series_key *k)
-{
-	uint64_t *w = (uint64_t *)&sl->key;
-	const uint64_t *x = (const uint64_t *)k;
-
-	for (size_t i = 0; i < sizeof(*k) / sizeof(*w); i++)
-		__atomic_store_n(&w[i], x[i], __ATOMIC_RELAXED);
-}
-
 /* One search for key k (hash h) in set. */
 struct probe {
 	struct series_set *set;
@@ -240,7 +229,7 @@ static int slot_claim(const struct probe *p, uint32_t i, uint64_t tag,
 					 SC))
 		return 0;
 	if (!revive)
-		key_store(sl, p->k);
+		key_store_relaxed(&sl->key, p->k);
 	if (!chain_rival(p, i) &&
 	    compacts == __atomic_load_n(&p->set->compacts, SC))
 		state = set_reserve(p->set) ? SLOT_KEPT : SLOT_REFUSED;

@@ -454,18 +454,12 @@ static const char *enum_name(const struct label *l, uint64_t v)
 int label_from_text(const struct label *l, const char *text, size_t len,
 		    struct series_key *key, int i)
 {
-	char num[INET6_ADDRSTRLEN];
-	uint8_t b[16] = { [10] = 0xff, [11] = 0xff };
+	char num[24];
 
 	switch (l->kind) {
 	case LBL_ABSENT:
-	case LBL_PKT:	/* never a hist key (parser_hist_refused()) */
-		break;
-	case LBL_ADDR:	/* text as addr_render() writes it */
-		snprintf(num, sizeof(num), "%.*s", (int)len, text);
-		if (inet_pton(AF_INET, num, b + 12) == 1 ||
-		    inet_pton(AF_INET6, num, b) == 1)
-			return addrtab_key(addrtab_labels(), b, &key->v[i].num);
+	case LBL_ADDR:	/* address and packet labels are never hist keys */
+	case LBL_PKT:	/* (parser_hist_refused()) */
 		break;
 	case LBL_STR:
 	case LBL_DATALOC:
