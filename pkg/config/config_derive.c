@@ -6,6 +6,7 @@
  * Loading is the only writer; a loaded config is immutable.
  */
 #include "config_int.h"
+#include "pktwin/pktwin.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,30 +25,19 @@ static bool on_same_event(const struct probe_spec *p,
 	       !strcmp(p->system, q->system) && !strcmp(p->event, q->event);
 }
 
-/* True when label is one of names[n]. */
-static bool label_among(const char *label, const char *const *names,
-			size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(label, names[i]))
-			return true;
-	return false;
-}
-
+/* The window labels are pkg/pktwin's (saddr, daddr, sport, dport,
+ * l4proto); device and netns are read through the skb's device. */
 bool config_address_label(const char *label)
 {
-	static const char *const names[] = { "saddr", "daddr", "sport",
-					     "dport" };
+	int w = pktwin_label(label);
 
-	return label_among(label, names, sizeof(names) / sizeof(*names));
+	return w >= 0 && w != PKTWIN_L_L4PROTO;
 }
 
 bool config_packet_label(const char *label)
 {
-	static const char *const names[] = { "l4proto", "device", "netns" };
-
-	return config_address_label(label) ||
-	       label_among(label, names, sizeof(names) / sizeof(*names));
+	return pktwin_label(label) >= 0 || !strcmp(label, "device") ||
+	       !strcmp(label, "netns");
 }
 
 /* The address labels of p (config_address_labels()). */
@@ -121,7 +111,8 @@ static void derive_probe(struct config *cfg, int i)
 		if (on_same_event(p, q)) {
 			d->event_first = j;
 			if (p->mode != PROBE_HIST && q->mode != PROBE_HIST &&
-			    !packet_labels(p) && !packet_labels(q) &&
+			    !d->packet_labels &&
+			    !cfg->derived[j].packet_labels &&
 			    !str_same(p->filter, q->filter))
 				d->filter_conflict = j;
 		}

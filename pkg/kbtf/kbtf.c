@@ -91,7 +91,7 @@ static int type_find(const struct btf *btf, const char *name)
 int kbtf_member(const struct kbtf *b, const char *type, const char *member,
 		struct kbtf_field *out)
 {
-	int id = type_find(b->btf, type);
+	int id = type_find(b->btf, type), size;
 	unsigned int bits = 0, off;
 	const char *p = member;
 
@@ -107,10 +107,11 @@ int kbtf_member(const struct kbtf *b, const char *type, const char *member,
 			break;
 		p += len + 1;
 	}
-	if (id < 0 || btf__resolve_size(b->btf, id) < 0)
+	size = id < 0 ? -1 : btf__resolve_size(b->btf, id);
+	if (size < 0)
 		return errno = ENOENT, -1;
 	out->off = bits / 8;
-	out->size = btf__resolve_size(b->btf, id);
+	out->size = size;
 	return 0;
 }
 

@@ -351,8 +351,6 @@ static void why_set(char **why, const struct config *cfg, int i,
 	char names[128];
 
 	packet_names(cfg, i, names, sizeof(names));
-	free(why[i]);
-	why[i] = NULL;
 	if (asprintf(&why[i], "labels %s stay empty: %s", names, reason) < 0)
 		why[i] = NULL;
 }
@@ -393,16 +391,16 @@ const char *session_eprobe_why(const struct session *s, int i)
 	return s->eprobe_why ? s->eprobe_why[i] : NULL;
 }
 
-/* --check-config's trial of probe i: makes its event probe in group and
- * removes it at once; NULL, or why not (buf, or a static string). */
+/* --check-config's trial of probe i with the skb layout l: makes its event
+ * probe in group and removes it at once; NULL, or why not. */
 static const char *eprobe_try(struct tep_handle *tep, const struct config *cfg,
-			      int i, const char *group, char *buf, size_t size)
+			      int i, const char *group,
+			      const struct kbtf_skb *l)
 {
 	struct tracefs_dynevent *ev;
-	struct kbtf_skb l;
-	const char *why = layout_read(&l, buf, size);
+	const char *why = eprobe_make_one(tep, cfg, i, group, l);
 
-	if (why || (why = eprobe_make_one(tep, cfg, i, group, &l)))
+	if (why)
 		return why;
 	ev = eprobe_find(group, config_probe(cfg, i)->name);
 	if (ev)
@@ -415,7 +413,9 @@ int session_check_eprobes(struct tep_handle *tep, const struct config *cfg,
 			  FILE *errs)
 {
 	char group[32], names[128], buf[256];
-	const char *why;
+	const char *why, *no_btf = NULL;
+	struct kbtf_skb l;
+	bool read = false;
 
 	snprintf(group, sizeof(group), "fte_check_%d", (int)getpid());
 	for (int i = 0; i < config_probe_count(cfg); i++) {
@@ -424,7 +424,11 @@ int session_check_eprobes(struct tep_handle *tep, const struct config *cfg,
 		if (!config_packet_labels(cfg, i))
 			continue;
 		packet_names(cfg, i, names, sizeof(names));
-		why = eprobe_try(tep, cfg, i, group, buf, sizeof(buf));
+		if (!read) {	/* the BTF once, for every probe */
+			no_btf = layout_read(&l, buf, sizeof(buf));
+			read = true;
+		}
+		why = no_btf ? no_btf : eprobe_try(tep, cfg, i, group, &l);
 		if (why)
 			fprintf(errs, "%s:%d:%d: warning: probe %s: no event "
 				"probe on this kernel (%s): labels %s will be "
