@@ -6,16 +6,17 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "causes/causes.h"
 
-/* How long one connect, or one read, may wait. */
-#define TIMEOUT_MS 10000
+/* How long one connect, one send or one read may wait (SO_SNDTIMEO, which
+ * Linux applies to connect too, and SO_RCVTIMEO). */
+#define TIMEOUT_S 10
 /* The largest /metrics body accepted. */
 #define BODY_MAX (64 << 20)
 
@@ -57,6 +58,15 @@ static int url_parse(const char *s, struct url *u)
 	return 0;
 }
 
+/* Bounds every connect, send and read on fd by TIMEOUT_S; -1 on error. */
+static int timeouts_set(int fd)
+{
+	const struct timeval tv = { .tv_sec = TIMEOUT_S };
+
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 /* A connected socket to u, or -1 with a message in err. */
 static int dial(const struct url *u, char *err, size_t len)
 {
@@ -69,7 +79,8 @@ static int dial(const struct url *u, char *err, size_t len)
 	}
 	for (a = ai; a && fd < 0; a = a->ai_next) {
 		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen)) {
+		if (fd >= 0 && (timeouts_set(fd) ||
+				connect(fd, a->ai_addr, a->ai_addrlen))) {
 			snprintf(err, len, "%s:%s: %s", u->host, u->port,
 				 strerror(errno));
 			close(fd);
@@ -86,7 +97,6 @@ static char *read_all(int fd, char *err, size_t len)
 {
 	size_t n = 0, cap = 0;
 	char *buf = NULL, *p;
-	struct pollfd pfd = { fd, POLLIN, 0 };
 	ssize_t got = 1;
 
 	while (got > 0) {
@@ -96,16 +106,15 @@ static char *read_all(int fd, char *err, size_t len)
 				break;
 			buf = p;
 		}
-		got = poll(&pfd, 1, TIMEOUT_MS) == 1 ?
-		      read(fd, buf + n, cap - n - 1) : -1;
+		got = read(fd, buf + n, cap - n - 1);
 		n += got > 0 ? got : 0;
 	}
 	if (got == 0) {
 		buf[n] = '\0';
 		return buf;
 	}
-	snprintf(err, len, "reading the answer: %s", got < 0 ?
-		 (errno ? strerror(errno) : "timed out") : "too large");
+	snprintf(err, len, "reading the answer: %s", got > 0 ? "too large" :
+		 errno == EAGAIN ? "timed out" : strerror(errno));
 	free(buf);
 	return NULL;
 }

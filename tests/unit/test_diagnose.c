@@ -9,6 +9,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -614,10 +618,34 @@ static void test_http_errors(void **state)
 	assert_non_null(strstr(err, "bad URL"));
 }
 
+/* A server that takes the connection and never answers: the read times
+ * out, and the message says so, not what errno held before (the old
+ * client printed a leftover errno, e.g. "Connection refused"). */
+static void test_http_timeout(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char url[64], err[256];
+
+	(void)state;
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);	/* the kernel accepts */
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics",
+		 ntohs(a.sin_port));
+	errno = ECONNREFUSED;
+	assert_null(diag_http_get(url, err, sizeof(err)));
+	assert_string_equal(err, "reading the answer: timed out");
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_http_timeout),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_delta),
