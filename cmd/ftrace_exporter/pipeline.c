@@ -25,11 +25,8 @@ static int render(void *ctx, char **text, size_t *len)
 
 	pthread_mutex_lock(&p->lock);
 	*text = NULL;
-	if (!pipeline_failed(p)) {	/* else a reload broke it: stopping */
-		generation_refresh(p->gen);
-		generation_collect(p->gen, p->expo);
-		*text = expo_detach(p->expo, len);
-	}
+	if (!pipeline_failed(p))	/* else a reload broke it: stopping */
+		*text = generation_scrape(p->gen, p->expo, len);
 	pthread_mutex_unlock(&p->lock);
 	return *text ? 0 : -1;
 }

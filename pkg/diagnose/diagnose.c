@@ -80,7 +80,7 @@ static const char *run_why(void *ctx, int probe)
 }
 
 /* Builds and prints the report of run's texts. 0, or -1 with a message. */
-static int report(struct diag_run *run, const struct config *cfg)
+static int report(struct diag_run *run)
 {
 	struct diag_samples *a = diag_samples_parse(run->start);
 	struct diag_samples *b = a ? diag_samples_parse(run->end) : NULL;
@@ -92,7 +92,7 @@ static int report(struct diag_run *run, const struct config *cfg)
 		diag_samples_free(a);
 		return -1;
 	}
-	r = diag_report_new(cfg, a, b, run->duration, run_why, run);
+	r = diag_report_new(run->cfg, a, b, run->duration, run_why, run);
 	if (!r)
 		return -1;
 	r->source = run->source;
@@ -120,7 +120,7 @@ static void run_free(struct diag_run *run)
 int diagnose_main(int argc, char **argv)
 {
 	struct diag_flags f;
-	struct diag_run run = { .flags = &f, .stop = &stop };
+	struct diag_run run = { .flags = &f };
 	struct config *cfg;
 	int ret = diag_flags_parse(argc, argv, &f, stdout, stderr);
 
@@ -135,7 +135,7 @@ int diagnose_main(int argc, char **argv)
 	run.progress = !f.json && isatty(STDOUT_FILENO);
 	ret = f.from ? diag_run_from(&run) : diag_run_trace(&run);
 	if (!ret)
-		ret = report(&run, cfg);
+		ret = report(&run);
 	run_free(&run);
 	config_free(cfg);
 	if (ret)

@@ -158,19 +158,19 @@ const char *diag_hint_rule(const char *cause);
 /* report_text.c: for a person, at most DIAG_COLUMNS wide; colour when
  * colour is true. */
 #define DIAG_COLUMNS 80
+/* The callers of tcp_retransmit_skb that tell RTO from fast retransmit. */
+#define CALLER_RTO "tcp_retransmit_timer"
+#define CALLER_FAST "tcp_xmit_retransmit_queue"
 void diag_report_text(const struct diag_report *r, FILE *out, bool colour);
 /* report_json.c */
 void diag_report_json(const struct diag_report *r, FILE *out);
-/* Writes s as a JSON string (quoted, escaped). */
-void diag_json_string(FILE *out, const char *s);
 
 /* run.c and from.c: the two /metrics texts. stop is set by SIGINT,
  * SIGTERM or SIGHUP: the wait ends early and everything made is removed. progress:
  * a live line on stdout (a terminal). 0, or -1 with a message on stderr. */
 struct diag_run {
 	const struct diag_flags *flags;
-	const struct config *cfg;	/* the config as loaded (from.c) */
-	volatile sig_atomic_t *stop;
+	const struct config *cfg;	/* the config as loaded */
 	bool progress;
 	char *start, *end;	/* malloc'd /metrics texts */
 	double duration;
@@ -181,8 +181,8 @@ struct diag_run {
 int diag_run_trace(struct diag_run *run);
 int diag_run_from(struct diag_run *run);
 /* Waits until run->flags->duration passed or stop is set, showing
- * progress; sample(ctx) gives the drops so far (NULL: none shown). The
- * time waited, in seconds. */
+ * progress on a terminal, where sample(ctx) gives the drops so far (NULL:
+ * none shown; not called without progress). The time waited, in seconds. */
 double diag_wait(struct diag_run *run, double (*sample)(void *ctx),
 		 void *ctx);
 /* GET url: the body of a 200 answer (malloc'd), NULL with a message in

@@ -12,7 +12,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "causes/causes.h"
 
 /* How long one connect, one send or one read may wait (SO_SNDTIMEO, which
  * Linux applies to connect too, and SO_RCVTIMEO). */
@@ -212,13 +211,10 @@ static double from_drops(void *ctx)
 int diag_run_from(struct diag_run *run)
 {
 	const char *url = run->flags->from;
-	double t0;
 
 	snprintf(run->source, sizeof(run->source), "%s", url);
 	if (get(url, &run->start))
 		return -1;
-	t0 = causes_now();
-	diag_wait(run, run->progress ? from_drops : NULL, run);
-	run->duration = causes_now() - t0;
+	run->duration = diag_wait(run, from_drops, run);
 	return get(url, &run->end);
 }

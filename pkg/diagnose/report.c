@@ -16,8 +16,6 @@
 
 
 /* The callers of tcp_retransmit_skb (the `caller` label): RTO and fast. */
-#define CALLER_RTO "tcp_retransmit_timer"
-#define CALLER_FAST "tcp_xmit_retransmit_queue"
 /* The tracepoint of every TCP retransmit: its address labels name peers. */
 #define RETRANSMIT_EVENT "tcp:tcp_retransmit_skb"
 

@@ -14,7 +14,7 @@
 
 /* s as a JSON string: quotes, backslashes and control characters escaped
  * (label values are valid UTF-8, passed as they are); NULL is null. */
-void diag_json_string(FILE *out, const char *s)
+static void json_string(FILE *out, const char *s)
 {
 	if (!s) {
 		fputs("null", out);
@@ -45,15 +45,15 @@ static void number(FILE *out, double v)
 /* "key": value-string, */
 static void field(FILE *out, const char *key, const char *s)
 {
-	diag_json_string(out, key);
+	json_string(out, key);
 	fputc(':', out);
-	diag_json_string(out, s);
+	json_string(out, s);
 }
 
 /* "key": number */
 static void numfield(FILE *out, const char *key, double v)
 {
-	diag_json_string(out, key);
+	json_string(out, key);
 	fputc(':', out);
 	number(out, v);
 }

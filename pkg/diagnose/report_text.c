@@ -184,8 +184,8 @@ static void retransmits(const struct out *o, const struct diag_report *r)
 			 "label)");
 		return;
 	}
-	row(o, 2, "RTO (tcp_retransmit_timer)", t->rto, "/s", -1);
-	row(o, 2, "fast (tcp_xmit_retransmit_queue)", t->fast, "/s", -1);
+	row(o, 2, "RTO (" CALLER_RTO ")", t->rto, "/s", -1);
+	row(o, 2, "fast (" CALLER_FAST ")", t->fast, "/s", -1);
 	if (t->other > 0)
 		row(o, 2, "other callers", t->other, "/s", -1);
 }

@@ -45,9 +45,7 @@ static char *tracer_text(struct tracer *t)
 	char *text;
 
 	pthread_mutex_lock(&t->lock);
-	generation_refresh(t->gen);
-	generation_collect(t->gen, t->expo);
-	text = expo_detach(t->expo, &len);
+	text = generation_scrape(t->gen, t->expo, &len);
 	pthread_mutex_unlock(&t->lock);
 	return text;
 }
@@ -230,7 +228,7 @@ int diag_run_trace(struct diag_run *run)
 
 		if (t0 < 0)
 			goto out;
-		diag_wait(run, run->progress ? tracer_drops : NULL, &t);
+		diag_wait(run, tracer_drops, &t);
 		ret = tracer_finish(&t, run, t0);
 	}
 out:

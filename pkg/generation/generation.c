@@ -166,9 +166,11 @@ int generation_start(struct generation *g, pthread_mutex_t *lock)
 	return -1;
 }
 
-int generation_collect(struct generation *g, struct expo *w)
+char *generation_scrape(struct generation *g, struct expo *w, size_t *len)
 {
-	return collect_run(g->collect, w);
+	generation_refresh(g);
+	collect_run(g->collect, w);
+	return expo_detach(w, len);
 }
 
 void generation_stop(struct generation *g)

@@ -59,9 +59,10 @@ int generation_start(struct generation *g, pthread_mutex_t *lock);
  * counters; the caller holds the lock given to generation_start (or g is
  * not started). */
 void generation_refresh(struct generation *g);
-/* One scrape of g's families into w (after generation_refresh); returns
- * the number of collectors that failed. Lock held. */
-int generation_collect(struct generation *g, struct expo *w);
+/* One scrape: the kernel-held counts read (generation_refresh), g's
+ * families written into w, and w's text detached: malloc'd, its length in
+ * *len; NULL on ENOMEM. Lock held. */
+char *generation_scrape(struct generation *g, struct expo *w, size_t *len);
 /* Stops g's threads: the ticker first (the caller must not hold the lock
  * given to generation_start), then the readers, which drain the buffers
  * into g's counters. Idempotent; g can still be read, carried and
