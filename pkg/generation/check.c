@@ -21,10 +21,8 @@ static void check_auto(const struct config *cfg, const struct parser *ps,
 	if (!why)
 		why = parser_hist_refused(ps, i);
 
-	for (int l = 0; !why && l < p->nlabels; l++)	/* packet labels:
-							 * its event probe's */
-		if (parser_label_missing(ps, i, l) &&
-		    !(config_packet_labels(cfg, i) & (1u << l)))
+	for (int l = 0; !why && l < p->nlabels; l++)
+		if (gen_label_absent(cfg, ps, i, l))
 			why = "a label is no field of the event here";
 	fprintf(errs, "%s:%d:%d: note: probe %s: mode auto would count as "
 		"mode=%s on this kernel%s%s\n", config_path(cfg), p->line,
@@ -50,10 +48,8 @@ static int check_events(const struct config *cfg, const struct parser *ps,
 			bad++;
 			continue;
 		}
-		for (int l = 0; l < p->nlabels; l++)	/* packet labels:
-							 * session_check_eprobes() */
-			if (parser_label_missing(ps, i, l) &&
-			    !(config_packet_labels(cfg, i) & (1u << l)))
+		for (int l = 0; l < p->nlabels; l++)
+			if (gen_label_absent(cfg, ps, i, l))
 				fprintf(errs, "%s:%d:%d: warning: probe %s: "
 					"event has no field %s on this kernel; "
 					"the label will be empty\n",

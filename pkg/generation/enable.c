@@ -155,12 +155,9 @@ static void log_missing_labels(const struct generation *g)
 {
 	for (int i = 0; i < config_probe_count(g->cfg); i++) {
 		const struct probe_spec *p = config_probe(g->cfg, i);
-		unsigned pkt = session_eprobe_why(g->env.session, i) ?
-			       config_packet_labels(g->cfg, i) : 0;
 
 		for (int l = 0; l < p->nlabels; l++)
-			if (parser_label_missing(g->parser, i, l) &&
-			    !(pkt & (1u << l)))
+			if (gen_label_absent(g->cfg, g->parser, i, l))
 				log_msg(LOG_WARN, "event has no such field; label "
 					"left empty", "probe", p->name, "label",
 					p->labels[l], NULL);

@@ -29,4 +29,14 @@ struct generation {
  * auto probes keep their way), or NULL. -1 only on ENOMEM. */
 int gen_enable(struct generation *g, const struct pstate *prev);
 
+/* True when label l of probe i has no field in this kernel's event and
+ * will be empty for that reason. Packet labels are not: they come from the
+ * probe's event probe, and without it the fallback says why once. */
+static inline bool gen_label_absent(const struct config *cfg,
+				    const struct parser *ps, int i, int l)
+{
+	return parser_label_missing(ps, i, l) &&
+	       !(config_packet_labels(cfg, i) & (1u << l));
+}
+
 #endif

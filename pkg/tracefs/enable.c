@@ -49,21 +49,18 @@ static int enable_event(struct session *s, int i, const char **why)
 static bool fallback_conflict(struct session *s, int i)
 {
 	const struct probe_spec *p = config_probe(s->cfg, i), *q;
-	const char *sys, *ev;
+	int first = config_event_first(s->cfg, i);
 
-	if (!config_packet_labels(s->cfg, i) ||
-	    session_probe_event(s->tep, s->cfg, i, &sys, &ev))
+	if (!session_on_tracepoint(s, i))
 		return false;
 	for (int j = 0; j < config_probe_count(s->cfg); j++) {
 		q = config_probe(s->cfg, j);
-		if (j == i || q->kind != PROBE_TRACEPOINT ||
-		    q->mode == PROBE_HIST || strcmp(q->system, p->system) ||
-		    strcmp(q->event, p->event) ||
+		if (j == i || config_event_first(s->cfg, j) != first ||
+		    q->mode == PROBE_HIST ||
 		    session_same_str(q->filter, p->filter))
 			continue;
 		if (!config_packet_labels(s->cfg, j) ||
-		    (j < i && !session_probe_event(s->tep, s->cfg, j, &sys,
-						   &ev)))
+		    (j < i && session_on_tracepoint(s, j)))
 			return true;
 	}
 	return false;

@@ -165,6 +165,14 @@ bool session_probe_event(struct tep_handle *tep, const struct config *cfg,
 	return on;
 }
 
+bool session_on_tracepoint(const struct session *s, int i)
+{
+	const char *sys, *ev;
+
+	return config_packet_labels(s->cfg, i) &&
+	       !session_probe_event(s->tep, s->cfg, i, &sys, &ev);
+}
+
 /* True when the identifier word occurs in text as a whole word. */
 static bool has_word(const char *text, const char *word)
 {

@@ -25,6 +25,9 @@ struct session {
 int kprobes_create(struct session *s);
 /* Equal strings, or both NULL. */
 bool session_same_str(const char *a, const char *b);
+/* True when probe i of the session's config has packet labels but counts
+ * its tracepoint: the kernel refused its event probe (eprobe.c). */
+bool session_on_tracepoint(const struct session *s, int i);
 /* "what: strerror(errno)" in a per-thread buffer. */
 const char *session_errno_reason(const char *what);
 /* Removes every hist trigger from the events of cfg's hist probes in inst

@@ -54,16 +54,15 @@ static bool tracepoint_needed(const struct session *s,
 			      const struct pstate *states, int i)
 {
 	const struct probe_spec *p = config_probe(s->cfg, i), *q;
-	const char *sys, *ev;
 
-	if (!config_packet_labels(s->cfg, i) ||
-	    session_probe_event(s->tep, s->cfg, i, &sys, &ev))
+	if (!session_on_tracepoint(s, i))
 		return false;
 	for (int j = 0; j < config_probe_count(next); j++) {
 		q = config_probe(next, j);
 		if (pstate_mode_planned(next, j, states) == PSTATE_RING &&
-		    q->kind == PROBE_TRACEPOINT && !strcmp(q->system, sys) &&
-		    !strcmp(q->event, ev) &&
+		    q->kind == PROBE_TRACEPOINT &&
+		    !strcmp(q->system, p->system) &&
+		    !strcmp(q->event, p->event) &&
 		    session_same_str(q->filter, p->filter))
 			return true;
 	}
