@@ -52,6 +52,8 @@ struct probe_spec;
 /* Family names that readers of /metrics (`diagnose`) look up. */
 #define COLLECT_FUNCTION_HITS "ftrace_function_hits_total"
 #define COLLECT_EVENT_HITS "ftrace_event_hits_total"
+#define COLLECT_FUNCTION_LABEL "function"	/* the hits families' labels */
+#define COLLECT_EVENT_LABEL "event"
 #define COLLECT_PROBE_UP "ftrace_exporter_probe_up"
 #define COLLECT_EVENTS_LOST "ftrace_exporter_events_lost_total"
 

@@ -41,7 +41,7 @@ int collect_hits_series(const struct probe_spec *p, const char **family,
 			   : snprintf(buf, size, "%s:%s", p->system, p->event);
 
 	*family = function ? COLLECT_FUNCTION_HITS : COLLECT_EVENT_HITS;
-	*label = function ? "function" : "event";
+	*label = function ? COLLECT_FUNCTION_LABEL : COLLECT_EVENT_LABEL;
 	return len < 0 || (size_t)len >= size ? -1 : 0;
 }
 
@@ -226,11 +226,12 @@ int collect_probes(void *ctx, struct expo *w)
 	if (expo_family(w, COLLECT_FUNCTION_HITS, EXPO_COUNTER,
 			"Function-tracer hits, by traced function."))
 		return -1;
-	write_hits(c, c->functions, c->nfunctions, "function", w);
+	write_hits(c, c->functions, c->nfunctions, COLLECT_FUNCTION_LABEL,
+		   w);
 	if (expo_family(w, COLLECT_EVENT_HITS, EXPO_COUNTER,
 			"Tracepoint and kprobe hits, by event."))
 		return -1;
-	write_hits(c, c->events, c->nevents, "event", w);
+	write_hits(c, c->events, c->nevents, COLLECT_EVENT_LABEL, w);
 	for (int f = 0; f < c->nfamilies; f++)
 		ret |= write_family(c, &c->families[f], w);
 	return ret;
