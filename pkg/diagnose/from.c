@@ -12,6 +12,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "http/http.h"
+
 
 /* How long one connect, one send or one read may wait (SO_SNDTIMEO, which
  * Linux applies to connect too, and SO_RCVTIMEO). */
@@ -23,37 +25,25 @@ struct url {
 	char host[256], port[8], path[1024];
 };
 
-/* Splits http://HOST[:PORT][/PATH] (HOST may be [v6]); the path defaults
- * to /metrics, the port to 80. -1 when it is no such URL. */
+/* Splits http://HOST:PORT[/PATH]: the authority as --web.listen-address
+ * takes it (http_addr_split()), with a host and a port above 0; the path
+ * defaults to /metrics. -1 when it is no such URL. */
 static int url_parse(const char *s, struct url *u)
 {
-	const char *host = s + strlen("http://"), *end, *port;
-	int hlen;
+	const char *auth = s + strlen("http://"), *end, *port;
+	char a[sizeof(u->host) + sizeof(u->port) + 3];
 
 	if (strncmp(s, "http://", strlen("http://")))
 		return -1;
-	end = host + strcspn(host, "/");
-	port = memchr(host, *host == '[' ? ']' : ':', end - host);
-	if (!port && *host == '[')
-		return -1;	/* [v6 without its ] */
-	if (!port)
-		port = end;
-	hlen = port - host;
-	if (*host == '[' && port < end) {
-		host++;
-		hlen -= 1;
-		port++;
-	}
-	if ((port < end && *port != ':') || port + 1 == end || hlen <= 0 ||
-	    end - port > (int)sizeof(u->port))
+	end = auth + strcspn(auth, "/");
+	if ((size_t)(end - auth) >= sizeof(a))
 		return -1;
-	snprintf(u->host, sizeof(u->host), "%.*s", hlen, host);
-	snprintf(u->port, sizeof(u->port), "%.*s", port < end ?
-		 (int)(end - port - 1) : 2, port < end ? port + 1 : "80");
+	snprintf(a, sizeof(a), "%.*s", (int)(end - auth), auth);
+	if (http_addr_split(a, u->host, sizeof(u->host), &port) ||
+	    !u->host[0] || !atoi(port))
+		return -1;
+	snprintf(u->port, sizeof(u->port), "%s", port);
 	snprintf(u->path, sizeof(u->path), "%s", *end ? end : "/metrics");
-	if (u->port[strspn(u->port, "0123456789")] || atoi(u->port) < 1 ||
-	    atoi(u->port) > 65535)
-		return -1;	/* a port is a number, 1 to 65535 */
 	return 0;
 }
 

@@ -76,5 +76,11 @@ int http_server_set_web(struct http_server *srv, const struct webcfg *web);
 void http_server_stop(struct http_server *srv);
 /* The port the server listens on (useful after listening on port 0). */
 int http_server_port(const struct http_server *srv);
+/* Splits [HOST]:PORT (HOST may be [v6]; empty for all addresses, as
+ * --web.listen-address takes it) into host and *port, which points into
+ * addr; PORT is 0 to 65535 in decimal. 0, or -1 with EINVAL when addr is
+ * malformed. */
+int http_addr_split(const char *addr, char *host, size_t size,
+		    const char **port);
 
 #endif

@@ -23,10 +23,9 @@ static bool valid_port(const char *s)
 	return n > 0 && n <= 5 && !s[n] && atoi(s) <= 65535;
 }
 
-/* Splits addr into host (empty for all addresses) and *port, which points
- * into addr. Returns 0, or -1 with EINVAL when addr is malformed. */
-static int split_addr(const char *addr, char *host, size_t size,
-		      const char **port)
+/* See http.h. */
+int http_addr_split(const char *addr, char *host, size_t size,
+		    const char **port)
 {
 	const char *end, *colon;
 
@@ -147,7 +146,7 @@ int listen_open(const char *addr, int *port)
 	const char *service;
 	int fd;
 
-	if (split_addr(addr, host, sizeof(host), &service))
+	if (http_addr_split(addr, host, sizeof(host), &service))
 		return -1;
 	fd = *host ? open_host(host, service) : open_any(atoi(service));
 	if (fd < 0)

@@ -596,7 +596,8 @@ static void test_retransmit_peers(void **state)
 	config_free(cfg);
 }
 
-/* A bad URL and a closed port: NULL with the reason. */
+/* A bad URL (a port is required: an exporter is not on 80) and a closed
+ * port: NULL with the reason. */
 static void test_http_errors(void **state)
 {
 	char err[256];
@@ -616,6 +617,8 @@ static void test_http_errors(void **state)
 	assert_non_null(strstr(err, "bad URL"));
 	assert_null(diag_http_get("http://h:1234567/", err, sizeof(err)));
 	assert_non_null(strstr(err, "bad URL"));
+	assert_null(diag_http_get("http://h/metrics", err, sizeof(err)));
+	assert_non_null(strstr(err, "bad URL"));	/* no port: no guess */
 }
 
 /* A server that takes the connection and never answers: the read times
