@@ -66,11 +66,13 @@ static uint64_t event_next(const unsigned char *data, uint64_t at,
 	return next > at && next <= end ? next : 0;
 }
 
-/* The commit word of page (its low 27 bits count data bytes, the top ones
- * are flags). */
-static uint64_t commit_word(const struct page_layout *l, const void *page)
+/* The commit-sized word at offset off of page: the commit word (its low 27
+ * bits count data bytes, the top ones are flags) or the stored
+ * missed-events count. */
+static uint64_t page_word(const struct page_layout *l, const void *page,
+			  int off)
 {
-	const char *at = (const char *)page + l->commit_offset;
+	const char *at = (const char *)page + off;
 	uint32_t c32;
 	uint64_t c64;
 
@@ -86,7 +88,8 @@ int page_check(const struct page_layout *l, const void *page)
 {
 	int start = l->commit_offset + l->commit_size;
 	const unsigned char *data = (const unsigned char *)page + start;
-	uint64_t flags = commit_word(l, page), end = flags & COMMIT_MASK;
+	uint64_t flags = page_word(l, page, l->commit_offset);
+	uint64_t end = flags & COMMIT_MASK;
 	uint64_t room = (uint64_t)(l->size - start);
 
 	if (end > room)
@@ -98,6 +101,15 @@ int page_check(const struct page_layout *l, const void *page)
 		if (at + 4 > end || !(at = event_next(data, at, end, room)))
 			return -1;
 	return start + (int)end;
+}
+
+int page_missed(const struct page_layout *l, const void *page, int end)
+{
+	uint64_t flags = page_word(l, page, l->commit_offset);
+
+	if (!(flags & MISSING_EVENTS))
+		return 0;
+	return flags & MISSING_STORED ? (int)page_word(l, page, end) : -1;
 }
 
 /* The data record of the event at data[at] (its header's type says it is

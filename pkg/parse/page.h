@@ -3,8 +3,9 @@
  * libtraceevent's kbuffer walks it. kbuffer trusts every length it reads: a
  * padding event of length -4 sends its walk back to the same event forever,
  * and an event header at the end of the data, or a missed-events count
- * stored after a full page, makes it read past the page. The parser then
- * walks the checked page's records itself (kbuffer's walk, inline). */
+ * stored after a full page, makes it read past the page. The parser
+ * instead walks the checked page's records itself (kbuffer's walk, inline)
+ * and reads the missed-events count as kbuffer would. */
 #ifndef FTE_PARSE_PAGE_H
 #define FTE_PARSE_PAGE_H
 
@@ -21,6 +22,11 @@ struct page_layout {
  * missed-events count fits in the page. Returns where the data ends (an
  * offset into page), or -1 when kbuffer must not see the page. */
 int page_check(const struct page_layout *l, const void *page);
+
+/* The events the kernel lost before page (accepted by page_check(), which
+ * returned end), as kbuffer_missed_events() gives them: 0 when none, the
+ * count stored after the data, or -1 when some were lost but not counted. */
+int page_missed(const struct page_layout *l, const void *page, int end);
 
 /* Walks a page page_check() accepted (end: what it returned) as kbuffer
  * would, without a library call per event: the next data record at or

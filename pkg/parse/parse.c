@@ -1,12 +1,11 @@
 /* parse: see parse.h. DESIGN: everything that reads libtraceevent's caches
  * (event lookup, field lookup, print-format walk) happens in parser_new(),
  * single-threaded. The per-event path reads only this module's own immutable
- * tables and the thread's own kbuffer. */
+ * tables (pages are walked by page.c, not by libtraceevent). */
 #include "parse/parse.h"
 
 #include <errno.h>
 #include <event-parse.h>
-#include <kbuffer.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +53,6 @@ struct parser {
 struct parse_thread {
 	const struct parser *p;
 	struct shard *shard;
-	struct kbuffer *kbuf;
 };
 
 /* Marks r unusable with a reason. Returns 0, or -1 on allocation failure. */
@@ -326,19 +324,11 @@ struct parse_thread *parse_thread_new(const struct parser *p, struct shard *s)
 		return NULL;
 	t->p = p;
 	t->shard = s;
-	t->kbuf = tep_kbuffer(p->tep);
-	if (!t->kbuf) {
-		free(t);
-		return NULL;
-	}
 	return t;
 }
 
 void parse_thread_free(struct parse_thread *t)
 {
-	if (!t)
-		return;
-	kbuffer_free(t->kbuf);
 	free(t);
 }
 
@@ -437,21 +427,21 @@ static void count_record(struct parse_thread *t, const void *rec, int size)
 			count_probe(t, i, rec, size);
 }
 
-/* kbuffer reads the page's missed-events count; the events are walked by
- * page.c (the same walk, without two library calls per event). */
+/* The page is checked, then walked, by page.c (kbuffer's walk without two
+ * library calls per event), which also reads its missed-events count. */
 int parse_page(struct parse_thread *t, void *page)
 {
 	int missed, n = 0, at = 0, size;
-	/* a page kbuffer must not walk (page.c): the kernel never writes one,
+	/* a page that would send a walk astray: the kernel never writes one,
 	 * a damaged copy might */
 	int end = page_check(&t->p->layout, page);
 	char *rec;
 
-	if (end < 0 || kbuffer_load_subbuffer(t->kbuf, page) < 0) {
+	if (end < 0) {
 		shard_parse_error(t->shard);
 		return -1;
 	}
-	missed = kbuffer_missed_events(t->kbuf);
+	missed = page_missed(&t->p->layout, page, end);
 	if (missed)
 		shard_missed(t->shard, missed < 0 ? 1 : missed);
 	while ((rec = page_next_record(&t->p->layout, page, end, &at, &size)))

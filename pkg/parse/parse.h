@@ -4,7 +4,7 @@
  * event id, label fields and their kinds (enum via the event's own
  * __print_symbolic table, %pS pointer, __data_loc/array string, integer).
  * The parser is then read-only and shared; each reader thread parses through
- * its own parse_thread (own kbuffer). Label rendering to strings happens only
+ * its own parse_thread (its shard). Label rendering to strings happens only
  * at scrape time, from the raw values stored in the series key.
  */
 #ifndef FTE_PARSE_H
